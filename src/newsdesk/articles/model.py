@@ -1,0 +1,151 @@
+"""The Article: what every later capability reads from the archive.
+
+An article's ``id`` is stable: ``<source>:<source_id>`` when the source gives an id, else
+``<source>:#<content hash>``. Its ``content_hash`` changes whenever any stored field changes; the store uses it
+to tell an update (keep the old version as a revision) from a no-op re-ingest. ``fingerprint`` hashes only the
+normalised headline and body, for exact de-duplication across ids.
+
+>>> a = Article.create(source="bbc", source_id="business/001", headline="Ad sales boost profit", body="...")
+>>> a.id
+'bbc:business/001'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+__all__ = ["Article", "Enrichment", "Subject", "fingerprint_of"]
+
+
+
+class Subject(BaseModel):
+    """A subject given by the source: a name, a code (``medtop:04000000``, a URI), or both."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    name: str | None = None
+    code: str | None = None
+
+    def label(self) -> str:
+        return self.name or self.code or ""
+
+
+class Enrichment(BaseModel):
+    """One output of an enrichment component, traceable to the component and model version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    component: str
+    version: str
+    value: Any
+    confidence: float | None = None
+    created_at: AwareDatetime
+
+    @property
+    def ref(self) -> str:
+        """``component@version``, the name every output carries."""
+        return f"{self.component}@{self.version}"
+
+
+class Article(BaseModel):
+    """A stored news article. Build one with :meth:`create` so the ids and hashes are derived."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    source: str
+    source_id: str | None = None
+    headline: str = Field(min_length=1)
+    body: str = ""
+    url: str | None = None
+    byline: str | None = None
+    published_at: AwareDatetime | None = None
+    section: str | None = None
+    language: str | None = None
+    keywords: list[str] = Field(default_factory=list)
+    subjects: list[Subject] = Field(default_factory=list)
+    extra: dict[str, Any] = Field(default_factory=dict)
+    content_hash: str = ""
+    fingerprint: str = ""
+    revision: int = 1
+    ingested_at: AwareDatetime | None = None
+    updated_at: AwareDatetime | None = None
+    enrichments: dict[str, Enrichment] = Field(default_factory=dict)
+
+    @classmethod
+    def create(cls, **fields: Any) -> Article:
+        """Validate ``fields`` and derive ``id``, ``content_hash`` and ``fingerprint``."""
+        fields.setdefault("id", "")
+        article = cls(**fields)
+        return article.with_hashes()
+
+    def with_hashes(self) -> Article:
+        """Return this article with ``fingerprint``, ``content_hash`` and (if empty) ``id`` filled in."""
+        fp = fingerprint_of(self.headline, self.body)
+        art_id = self.id or (
+            f"{self.source}:{self.source_id}" if self.source_id else f"{self.source}:#{fp[:20]}"
+        )
+        return self.model_copy(
+            update={"id": art_id, "fingerprint": fp, "content_hash": _content_hash(self)}
+        )
+
+    def _fill_hashes(self) -> None:
+        """In place, for articles built with ``model_construct`` by trusted code (the validator)."""
+        fp = fingerprint_of(self.headline, self.body)
+        if not self.id:
+            self.id = f"{self.source}:{self.source_id}" if self.source_id else f"{self.source}:#{fp[:20]}"
+        self.fingerprint = fp
+        self.content_hash = _content_hash(self)
+
+    def content_fields(self) -> dict[str, Any]:
+        """The fields whose change makes a new revision, in JSON-ready form."""
+        return {
+            "source_id": self.source_id,
+            "headline": self.headline,
+            "body": self.body,
+            "url": self.url,
+            "byline": self.byline,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "section": self.section,
+            "language": self.language,
+            "keywords": self.keywords,
+            "subjects": [s.model_dump(exclude_none=True) for s in self.subjects],
+            "extra": self.extra,
+        }
+
+
+def fingerprint_of(headline: str, body: str) -> str:
+    """Hash of the case-folded, whitespace-collapsed headline and body."""
+    text = " ".join(headline.split()).casefold() + "\n" + " ".join(body.split()).casefold()
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _content_hash(article: Article) -> str:
+    h = hashlib.sha256()
+    for value in (
+        article.source_id, article.headline, article.body, article.url, article.byline,
+        article.published_at.isoformat() if article.published_at else None, article.section,
+        article.language,
+    ):
+        h.update(b"\x00" if value is None else value.encode("utf-8", "surrogatepass") + b"\x1f")
+    extras = (
+        article.keywords,
+        [(s.name, s.code) for s in article.subjects],
+        article.extra,
+    )
+    h.update(json.dumps(extras, sort_keys=True, ensure_ascii=False, default=str).encode("utf-8"))
+    return h.hexdigest()
+
+
+def utc_iso(value: datetime | None) -> str | None:
+    """Store form of a datetime: ISO 8601 in UTC, sortable as text."""
+    if value is None:
+        return None
+    from datetime import UTC
+
+    return value.astimezone(UTC).isoformat()

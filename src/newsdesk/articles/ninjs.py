@@ -1,0 +1,290 @@
+"""IPTC ninjs (News in JSON): version detection, validation against the bundled official schemas, and the
+mapping between ninjs documents and articles, in both directions.
+
+Generations differ in shape: 1.x has ``headline`` and ``body_text``; 2.x has ``headlines`` and ``bodies``;
+3.x renames properties to camelCase (``versionCreated``). A document that declares its version
+(``$standard``/``standard``) is validated against that schema; otherwise against each schema of the detected
+generation, newest first, and it is valid if any accepts it.
+
+Mapping choices (documented because ninjs has no slot for them): an article's section and keywords travel as
+``subjects`` with ``rel`` ``"section"`` / ``"keyword"``; its URL, source and source id as ``altids`` with roles
+``url``, ``source`` and ``source-id``. ``published_at`` is ``firstcreated``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from functools import cache
+from importlib.resources import files
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from newsdesk.articles.model import Article
+from newsdesk.articles.text import html_to_text
+from newsdesk.errors import InvalidInput
+
+__all__ = [
+    "EXPORT_VERSIONS",
+    "SCHEMA_VERSIONS",
+    "detect_version",
+    "from_ninjs",
+    "schema",
+    "to_ninjs",
+    "validate_ninjs",
+]
+
+SCHEMA_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.0", "2.1", "2.2", "3.0", "3.1")
+EXPORT_VERSIONS = {"2": "2.2", "3": "3.1"}
+_CAMEL_3X = {
+    "versionCreated", "contentCreated", "firstCreated", "altIds", "pubStatus", "embargoedUntil",
+    "infoSources", "copyrightHolder", "copyrightNotice", "edNote", "usageTerms", "rightsInfo",
+    "trustIndicators", "representationType", "digitalSourceType", "eventDetails", "plannedCoverage",
+}
+_SHAPE_2X = {
+    "headlines", "bodies", "subjects", "people", "places", "organisations", "descriptions",
+    "genres", "by", "infosources", "events", "objects", "trustindicators", "altids",
+}
+_DECLARED = re.compile(r"(\d+)(?:\.(\d+))?")
+
+
+@cache
+def schema(version: str) -> dict[str, Any]:
+    """The official IPTC schema of one ninjs version, bundled with the package."""
+    if version not in SCHEMA_VERSIONS:
+        raise InvalidInput("ninjs version", version, f"one of {', '.join(SCHEMA_VERSIONS)}")
+    text = files("newsdesk.articles").joinpath(f"schemas/ninjs-schema_{version}.json").read_text("utf-8")
+    loaded: dict[str, Any] = json.loads(text)
+    return loaded
+
+
+@cache
+def _validator(version: str) -> Any:
+    from jsonschema.validators import validator_for
+
+    sch = schema(version)
+    cls = validator_for(sch)
+    return cls(sch)
+
+
+def declared_version(doc: Mapping[str, Any]) -> str | None:
+    """The version a document declares in ``$standard`` (1.x) or ``standard`` (2.x, 3.x), if bundled."""
+    for key in ("standard", "$standard"):
+        std = doc.get(key)
+        if not isinstance(std, Mapping):
+            continue
+        for candidate in (std.get("schema"), std.get("version")):
+            if not isinstance(candidate, str):
+                continue
+            in_uri = re.search(r"ninjs-schema_(\d+\.\d+)", candidate)
+            plain = _DECLARED.fullmatch(candidate.strip())
+            version = (
+                in_uri.group(1) if in_uri
+                else f"{plain.group(1)}.{plain.group(2) or 0}" if plain
+                else None
+            )
+            if version in SCHEMA_VERSIONS:
+                return version
+    return None
+
+
+def detect_version(doc: Mapping[str, Any]) -> str:
+    """The generation of a ninjs document: ``'1'``, ``'2'`` or ``'3'``.
+
+    >>> detect_version({"uri": "x", "headlines": [{"value": "h"}], "versionCreated": "2024-01-01T00:00:00Z"})
+    '3'
+    """
+    declared = declared_version(doc)
+    if declared:
+        return declared.split(".")[0]
+    keys = set(doc)
+    if keys & _CAMEL_3X:
+        return "3"
+    if keys & _SHAPE_2X:
+        return "2"
+    return "1"
+
+
+def validate_ninjs(doc: Any) -> tuple[str | None, list[tuple[str, str]]]:
+    """Validate one document. Returns (the version it validated against, problems as (path, message)).
+
+    On failure the version is ``None`` and the problems come from the newest candidate schema.
+    """
+    if not isinstance(doc, Mapping):
+        return None, [("", f"a ninjs document is a JSON object, not {type(doc).__name__}")]
+    declared = declared_version(doc)
+    if declared:
+        candidates = [declared]
+    else:
+        generation = detect_version(doc)
+        candidates = [v for v in reversed(SCHEMA_VERSIONS) if v.startswith(generation + ".")]
+    first_errors: list[tuple[str, str]] = []
+    for version in candidates:
+        errors = sorted(_validator(version).iter_errors(doc), key=lambda e: list(e.absolute_path))
+        if not errors:
+            return version, []
+        if not first_errors:
+            first_errors = [(_path(e.absolute_path), e.message[:300]) for e in errors[:5]]
+    return None, first_errors
+
+
+def _path(parts: Any) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out
+
+
+def from_ninjs(doc: Mapping[str, Any], *, source: str | None = None) -> dict[str, Any]:
+    """Canonical article fields from a ninjs document of any generation (not validated here)."""
+    gen = detect_version(doc)
+    camel = gen == "3"
+
+    def key(name: str) -> str:
+        if not camel:
+            return name
+        mapping = {
+            "versioncreated": "versionCreated", "firstcreated": "firstCreated",
+            "contentcreated": "contentCreated", "altids": "altIds", "contenttype": "contentType",
+            "infosources": "infoSources",
+        }
+        return mapping.get(name, name)
+
+    fields: dict[str, Any] = {"source_id": doc.get("uri")}
+    if gen == "1":
+        fields["headline"] = doc.get("headline")
+        body = doc.get("body_text")
+        if not body and isinstance(doc.get("body_html"), str):
+            body = html_to_text(doc["body_html"])
+        fields["body"] = body
+        fields["byline"] = doc.get("byline")
+        subjects = doc.get("subject") or []
+    else:
+        fields["headline"] = _pick_text(doc.get("headlines"), key("contenttype"))
+        fields["body"] = _pick_text(doc.get("bodies"), key("contenttype"))
+        fields["byline"] = doc.get("by")
+        subjects = doc.get("subjects") or []
+    fields["published_at"] = doc.get(key("firstcreated")) or doc.get(key("versioncreated"))
+    fields["language"] = doc.get("language")
+    keywords: list[str] = []
+    subject_out: list[Any] = []
+    if isinstance(subjects, list):
+        for s in subjects:
+            if not isinstance(s, Mapping):
+                subject_out.append(s)
+                continue
+            rel, name = s.get("rel"), s.get("name")
+            if rel == "keyword" and isinstance(name, str):
+                keywords.append(name)
+            elif rel == "section" and isinstance(name, str):
+                fields["section"] = name
+            else:
+                code = s.get("uri") or s.get("literal") or s.get("code")
+                if gen == "1" and s.get("scheme") and s.get("code"):
+                    code = f"{s['scheme']}{s['code']}"
+                subject_out.append({"name": name, "code": code})
+    else:
+        subject_out = subjects
+    fields["subjects"] = subject_out
+    fields["keywords"] = keywords
+    altids = doc.get(key("altids"))
+    if isinstance(altids, list):
+        roles = {a.get("role"): a.get("value") for a in altids if isinstance(a, Mapping)}
+        fields["url"] = roles.get("url")
+        if roles.get("source-id"):
+            fields["source_id"] = roles["source-id"]
+        if roles.get("source") and not source:
+            fields["source"] = roles["source"]
+    if source:
+        fields["source"] = source
+    elif "source" not in fields:
+        uri = doc.get("uri")
+        host = urlsplit(uri).netloc if isinstance(uri, str) else ""
+        fields["source"] = _slug(host or "ninjs")
+    kept = ("slugline", "urgency", "pubstatus", "pubStatus", "type", "version", "located")
+    fields["extra"] = {f"ninjs_{k}": doc[k] for k in kept if k in doc and doc[k] is not None}
+    return fields
+
+
+def _pick_text(items: Any, contenttype_key: str) -> Any:
+    """The main plain-text value of ``headlines`` / ``bodies``; HTML is converted when that is all there is."""
+    if items is None:
+        return None
+    if not isinstance(items, list):
+        return items
+    usable = [i for i in items if isinstance(i, Mapping) and isinstance(i.get("value"), str)]
+    if not usable:
+        return None
+    plain = [i for i in usable if str(i.get(contenttype_key, "text/plain")).startswith("text/plain")]
+    main = [i for i in (plain or usable) if i.get("role") in (None, "main", "text", "body")]
+    chosen = (main or plain or usable)[0]
+    value: str = chosen["value"]
+    if not str(chosen.get(contenttype_key, "text/plain")).startswith("text/plain"):
+        value = html_to_text(value)
+    return value
+
+
+def _slug(text: str) -> str:
+    from newsdesk.ingest.readers.base import slug
+
+    return slug(text, "ninjs")
+
+
+def to_ninjs(article: Article, version: str = "2") -> dict[str, Any]:
+    """A ninjs 2.x (default) or 3.x document for ``article``; valid against the bundled schema.
+
+    >>> a = Article.create(source="bbc", source_id="tech/1", headline="H", body="B")
+    >>> to_ninjs(a)["headlines"]
+    [{'role': 'main', 'value': 'H'}]
+    """
+    if version not in EXPORT_VERSIONS:
+        raise InvalidInput("ninjs_version", version, "2 or 3")
+    full = EXPORT_VERSIONS[version]
+    camel = version == "3"
+    ct = "contentType" if camel else "contenttype"
+    source_id = article.source_id or ""
+    uri = source_id if urlsplit(source_id).scheme in ("http", "https", "urn", "tag") else (
+        "urn:newsdesk:" + quote(article.id, safe=":")
+    )
+    doc: dict[str, Any] = {
+        "uri": uri,
+        "standard": {
+            "name": "ninjs",
+            "version": full,
+            "schema": f"http://www.iptc.org/std/ninjs/ninjs-schema_{full}.json",
+        },
+        "type": "text",
+        "headlines": [{"role": "main", "value": article.headline}],
+    }
+    if article.body:
+        doc["bodies"] = [{"role": "main", ct: "text/plain", "value": article.body}]
+    if article.byline:
+        doc["by"] = article.byline
+    if article.language:
+        doc["language"] = article.language
+    if article.published_at:
+        doc["firstCreated" if camel else "firstcreated"] = article.published_at.isoformat()
+    changed = article.updated_at or article.published_at
+    if changed:
+        doc["versionCreated" if camel else "versioncreated"] = changed.isoformat()
+    subjects: list[dict[str, str]] = []
+    if article.section:
+        subjects.append({"name": article.section, "rel": "section"})
+    subjects += [{"name": k, "rel": "keyword"} for k in article.keywords]
+    for s in article.subjects:
+        item: dict[str, str] = {}
+        if s.name:
+            item["name"] = s.name
+        if s.code:
+            item["uri" if urlsplit(s.code).scheme in ("http", "https") else "literal"] = s.code
+        subjects.append(item)
+    if subjects:
+        doc["subjects"] = subjects
+    altids = [{"role": "source", "value": article.source}]
+    if article.source_id:
+        altids.append({"role": "source-id", "value": article.source_id})
+    if article.url:
+        altids.append({"role": "url", "value": article.url})
+    doc["altIds" if camel else "altids"] = altids
+    return doc

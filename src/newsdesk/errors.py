@@ -1,0 +1,76 @@
+"""One error hierarchy for the whole library.
+
+Every error newsdesk raises on purpose is a :class:`NewsdeskError`. Shells (the CLI, the API) map these
+classes to exit codes and HTTP statuses in one place each, so a library function never decides how a failure
+is shown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "InvalidInput",
+    "MissingDependency",
+    "NewsdeskError",
+    "NotFitted",
+    "NotFound",
+    "StoreError",
+    "UnknownFormat",
+    "UnreadableSource",
+]
+
+
+class NewsdeskError(Exception):
+    """Base class of every error raised by newsdesk."""
+
+
+class InvalidInput(NewsdeskError, ValueError):
+    """A value was refused. Names the field, the value and what is allowed.
+
+    >>> str(InvalidInput("limit", -1, "an integer >= 1"))
+    "limit: -1 is not allowed; expected an integer >= 1"
+    """
+
+    def __init__(self, field: str, value: Any, allowed: str) -> None:
+        self.field = field
+        self.value = value
+        self.allowed = allowed
+        super().__init__(f"{field}: {_short(value)} is not allowed; expected {allowed}")
+
+
+class NotFound(NewsdeskError, LookupError):
+    """A named thing (article, reader, component) does not exist."""
+
+
+class NotFitted(NewsdeskError, ValueError, AttributeError):
+    """A learned component was used before ``fit`` (sklearn's convention: ValueError and AttributeError)."""
+
+
+class UnknownFormat(NewsdeskError, ValueError):
+    """An input format could not be detected or is not registered."""
+
+
+class UnreadableSource(NewsdeskError, OSError):
+    """A file or folder could not be opened or read at all."""
+
+
+class StoreError(NewsdeskError):
+    """The article store failed or its schema is newer than this code."""
+
+
+class MissingDependency(NewsdeskError, ImportError):
+    """An optional dependency is not installed; the message names the extra that provides it."""
+
+    def __init__(self, package: str, extra: str, purpose: str) -> None:
+        self.package = package
+        self.extra = extra
+        super().__init__(
+            f"{purpose} needs the '{package}' package: install it with "
+            f"pip install 'newsdesk[{extra}]'"
+        )
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -1,0 +1,6 @@
+"""Reading a newsroom's articles in the formats it has, validating them and storing them."""
+
+from newsdesk.ingest.report import Duplicate, FieldError, IngestReport
+from newsdesk.ingest.run import ingest
+
+__all__ = ["Duplicate", "FieldError", "IngestReport", "ingest"]

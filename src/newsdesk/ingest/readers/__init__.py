@@ -1,0 +1,55 @@
+"""Format readers, one module each, registered by name in :data:`readers`; :func:`detect` picks one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsdesk.errors import UnknownFormat, UnreadableSource
+from newsdesk.ingest.readers import delimited, feed, html, jsonl, ninjs, reuters, textdir
+from newsdesk.ingest.readers.base import RawRecord, Reader, ReaderOptions, readers, slug
+
+__all__ = ["FORMATS", "RawRecord", "Reader", "ReaderOptions", "detect", "get_reader", "readers", "slug"]
+
+_ = (delimited, feed, html, jsonl, ninjs, reuters, textdir)  # imported to register them
+FORMATS = ("auto", "jsonl", "csv", "ninjs", "rss", "html", "textdir", "reuters")
+
+
+def get_reader(name: str) -> Reader:
+    """An instance of the reader registered as ``name``."""
+    if name not in readers.names():
+        raise UnknownFormat(
+            f"unknown format '{name}'; expected one of: auto, {', '.join(readers.names())}"
+        )
+    return readers.get(name)()
+
+
+def detect(path: Path) -> str:
+    """The format of ``path``: a folder is ``textdir``; a file by its suffix, else by its first bytes."""
+    if not path.exists():
+        raise UnreadableSource(f"{path}: no such file or folder")
+    if path.is_dir():
+        return "textdir"
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(8192)
+    except OSError as exc:
+        raise UnreadableSource(f"{path}: cannot read ({exc.strerror})") from exc
+    suffix = "".join(path.suffixes[-2:]).lower()
+    for name in readers.names():
+        reader = readers.get(name)()
+        if any(suffix.endswith(s) for s in reader.suffixes):
+            if name == "jsonl" and ninjs.NinjsReader().sniff(path, head):
+                return "ninjs"
+            return name
+    if path.suffix.lower() == ".json":
+        return "ninjs" if ninjs.NinjsReader().sniff(path, head) else "jsonl"
+    if path.suffix.lower() == ".txt":
+        raise UnknownFormat(
+            f"{path}: a single .txt file has no known layout; pass its folder (textdir format)"
+        )
+    for name in ("rss", "html", "reuters", "ninjs", "jsonl"):
+        if readers.get(name)().sniff(path, head):
+            return name
+    raise UnknownFormat(
+        f"{path}: cannot detect the format; pass --format with one of {', '.join(FORMATS[1:])}"
+    )

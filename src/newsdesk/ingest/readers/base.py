@@ -1,0 +1,64 @@
+"""What a reader is: it turns one input (a file or a folder) into raw records, one per article.
+
+A reader maps its format onto the canonical field names of :mod:`newsdesk.ingest.validate` and never
+validates values itself, so every format gets the same rules. A record the reader cannot even parse (a
+broken JSON line) comes back with ``problem`` set instead of ``fields``, so it is reported, not dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+from newsdesk.registry import Registry
+
+__all__ = ["RawRecord", "Reader", "ReaderOptions", "readers", "slug"]
+
+
+@dataclass(frozen=True, slots=True)
+class RawRecord:
+    """One record as read: where it came from and its fields, or why it could not be parsed."""
+
+    location: str
+    fields: Mapping[str, Any] | None = None
+    problem: str | None = None
+    problem_field: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReaderOptions:
+    """Options every reader accepts; each uses what applies to it."""
+
+    source: str | None = None
+    column_map: Mapping[str, str] = field(default_factory=dict)
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+
+
+class Reader(Protocol):
+    """A format reader. ``name`` is its registry key; ``suffixes`` help auto-detection."""
+
+    name: ClassVar[str]
+    suffixes: ClassVar[tuple[str, ...]]
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        """Whether ``path`` (whose first bytes are ``head``) looks like this format."""
+        ...
+
+    def read(self, path: Path, options: ReaderOptions) -> Iterator[RawRecord]:
+        """Yield one record per article found in ``path``."""
+        ...
+
+
+readers: Registry[type[Reader]] = Registry("readers")
+
+_NOT_SLUG = re.compile(r"[^a-z0-9._-]+")
+
+
+def slug(text: str, fallback: str = "unknown") -> str:
+    """A source name usable as an id prefix: ``'The Guardian'`` -> ``'the-guardian'``."""
+    out = _NOT_SLUG.sub("-", text.strip().lower()).strip("-._")[:64]
+    return out or fallback

@@ -1,0 +1,88 @@
+"""Reuters-21578 SGML (``reut2-*.sgm``): one article per ``<REUTERS>`` element.
+
+The files are pseudo-SGML, not XML, so elements are matched by pattern; entities are unescaped and the
+``&#3;`` end-of-text marker dropped. Topics become subjects (``reuters-topic:<code>``), places keywords.
+Files are read as Latin-1 (one file of the set is not ASCII).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from html import unescape
+from pathlib import Path
+from typing import Any, ClassVar
+
+from newsdesk.ingest.readers.base import RawRecord, ReaderOptions, readers
+
+__all__ = ["ReutersSgmlReader"]
+
+_DOC = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.S)
+_ATTR = re.compile(r'(\w+)="([^"]*)"')
+_ELEMENT = re.compile(r"<(DATE|TOPICS|PLACES|TITLE|DATELINE|BODY|AUTHOR)>(.*?)</\1>", re.S)
+_HEADERS = re.compile(r"<(TITLE|DATELINE|AUTHOR)>.*?</\1>", re.S)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_REUTERS_DATE = re.compile(r"\d{1,2}-[A-Za-z]{3}-\d{4} \d{1,2}:\d{2}:\d{2}(?:\.\d+)?")
+_D = re.compile(r"<D>(.*?)</D>", re.S)
+
+
+@readers.register("reuters")
+class ReutersSgmlReader:
+    name: ClassVar[str] = "reuters"
+    suffixes: ClassVar[tuple[str, ...]] = (".sgm", ".sgml")
+
+    def sniff(self, path: Path, head: bytes) -> bool:
+        return b"<REUTERS" in head[:4096]
+
+    def read(self, path: Path, options: ReaderOptions) -> Iterator[RawRecord]:
+        text = path.read_bytes().decode("latin-1")
+        source = options.source or "reuters"
+        for match in _DOC.finditer(text):
+            attrs = dict(_ATTR.findall(match.group(1)))
+            newid = attrs.get("NEWID")
+            location = f"NEWID {newid}" if newid else f"offset {match.start()}"
+            yield RawRecord(location, fields=_fields(match.group(2), attrs, source))
+
+
+def _date(value: str | None) -> str | None:
+    """The date part of a DATE element; routing codes that follow it in some files are dropped."""
+    if value is None:
+        return None
+    match = _REUTERS_DATE.match(value)
+    return match.group(0) if match else value
+
+
+def _fields(inner: str, attrs: dict[str, str], source: str) -> dict[str, Any]:
+    found: dict[str, str] = {}
+    for tag, value in _ELEMENT.findall(inner):
+        found.setdefault(tag, value)
+
+    def clean(value: str | None) -> str | None:
+        if value is None:
+            return None
+        if "&" in value:
+            value = unescape(value)
+        return _CONTROL.sub("", value).strip()
+
+    body = clean(found.get("BODY"))
+    if body is None:
+        # Briefs and unprocessed stories keep their text in <TEXT> without a <BODY>.
+        text = re.search(r"<TEXT[^>]*>(.*?)</TEXT>", inner, re.S)
+        inner_text = _HEADERS.sub(" ", text.group(1)) if text else ""
+        body = clean(re.sub(r"<[^>]+>", " ", inner_text)) or ""
+    return {
+        "source": source,
+        "source_id": attrs.get("NEWID"),
+        "headline": clean(found.get("TITLE")),
+        "body": body,
+        "byline": clean(found.get("AUTHOR")),
+        "published_at": _date(clean(found.get("DATE"))),
+        "subjects": [f"reuters-topic:{t}" for t in _D.findall(found.get("TOPICS", ""))],
+        "keywords": _D.findall(found.get("PLACES", "")),
+        "language": "en",
+        "extra": {
+            "lewissplit": attrs.get("LEWISSPLIT"),
+            "topics_flag": attrs.get("TOPICS"),
+            "dateline": clean(found.get("DATELINE")),
+        },
+    }

@@ -1,0 +1,72 @@
+"""The one typed settings object, read from ``NEWSDESK_*`` environment variables.
+
+Settings are built by the caller (the CLI, the API app factory, a test) and passed down; nothing builds them at
+import time. Nested areas use ``__`` in variable names, e.g. ``NEWSDESK_INGEST__BATCH_SIZE=1000``.
+
+>>> s = Settings(home="/tmp/newsroom")
+>>> s.database_path.name
+'newsdesk.sqlite3'
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["IngestSettings", "Settings", "StoreSettings"]
+
+
+class StoreSettings(BaseModel):
+    """Where articles live."""
+
+    backend: Literal["sqlite"] = "sqlite"
+    path: Path | None = Field(
+        default=None, description="SQLite file; defaults to <home>/newsdesk.sqlite3."
+    )
+    busy_timeout_ms: int = Field(default=30_000, ge=0)
+
+
+class IngestSettings(BaseModel):
+    """Limits and policies applied to every ingested record."""
+
+    batch_size: int = Field(default=500, ge=1, le=100_000)
+    max_headline_chars: int = Field(default=1_000, ge=1)
+    max_body_chars: int = Field(default=1_000_000, ge=1)
+    max_field_chars: int = Field(default=10_000, ge=1, description="Any other text field.")
+    max_list_items: int = Field(default=500, ge=1, description="keywords, subjects")
+    default_timezone: str = Field(
+        default="UTC", description="Applied to published_at values that carry no offset."
+    )
+    parallel: Literal["auto", "process", "off"] = Field(
+        default="auto",
+        description="Parse in a child process while the parent writes: 'auto' does so for inputs of "
+        "at least parallel_min_bytes.",
+    )
+    parallel_min_bytes: int = Field(default=1_000_000, ge=0)
+    dedupe: Literal["exact", "none"] = Field(
+        default="exact",
+        description="'exact': a record whose headline and body match a stored article under another "
+        "id is reported as a duplicate and not stored again.",
+    )
+
+
+class Settings(BaseSettings):
+    """Everything a deployment can configure."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="NEWSDESK_", env_nested_delimiter="__", extra="ignore"
+    )
+
+    home: Path = Field(
+        default=Path(".newsdesk"),
+        description="The workspace folder: database, indexes, models, logs.",
+    )
+    store: StoreSettings = StoreSettings()
+    ingest: IngestSettings = IngestSettings()
+
+    @property
+    def database_path(self) -> Path:
+        return self.store.path if self.store.path is not None else self.home / "newsdesk.sqlite3"

@@ -1,0 +1,121 @@
+"""The ArticleStore protocol: every backend (SQLite now, PostgreSQL later) offers exactly this.
+
+Tests in ``tests/store`` are written against the protocol and run over every backend, so callers never
+depend on one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
+
+from newsdesk.articles.model import Article, Enrichment
+
+__all__ = ["ArticleFilter", "ArticleStore", "EncodedArticle", "Revision", "UpsertOutcome"]
+
+Status = Literal["inserted", "updated", "unchanged", "duplicate"]
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertOutcome:
+    """What happened to one article in :meth:`ArticleStore.upsert`."""
+
+    id: str
+    status: Status
+    duplicate_of: str | None = None
+
+
+class EncodedArticle(NamedTuple):
+    """An article in a backend's write form (from :meth:`ArticleStore.encode`); picklable."""
+
+    id: str
+    content_hash: str
+    fingerprint: str
+    row: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """A replaced version of an article, kept when a re-ingest changed it."""
+
+    article_id: str
+    revision: int
+    content_hash: str
+    replaced_at: datetime
+    article: Article
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleFilter:
+    """Filters shared by listing, counting and iteration. ``None`` means no filter."""
+
+    section: str | None = None
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@runtime_checkable
+class ArticleStore(Protocol):
+    """Articles, their revisions and enrichments, with transactional writes."""
+
+    def transaction(self) -> AbstractContextManager[None]:
+        """Group writes: all are kept, or none (nested calls join the outer transaction)."""
+        ...
+
+    def upsert(self, articles: Sequence[Article], *, dedupe: bool = True) -> list[UpsertOutcome]:
+        """Insert new articles, update changed ones (keeping a revision), skip unchanged ones.
+
+        With ``dedupe``, an article whose fingerprint matches a stored article under another id is not
+        stored and comes back as ``duplicate``. One outcome per input, in order.
+        """
+        ...
+
+    def encode(self, article: Article) -> EncodedArticle:
+        """The article in this backend's write form. Pure: ingest runs it in a reader process."""
+        ...
+
+    def upsert_encoded(
+        self, articles: Sequence[EncodedArticle], *, dedupe: bool = True
+    ) -> list[UpsertOutcome]:
+        """:meth:`upsert` for articles already encoded."""
+        ...
+
+    def get(self, article_id: str, *, with_enrichments: bool = True) -> Article:
+        """The article, or :class:`~newsdesk.errors.NotFound`."""
+        ...
+
+    def list(
+        self, filt: ArticleFilter | None = None, *, limit: int = 20, offset: int = 0
+    ) -> list[Article]:
+        """Newest first (by published_at, then ingest time), without enrichments."""
+        ...
+
+    def count(self, filt: ArticleFilter | None = None) -> int: ...
+
+    def iter_articles(
+        self, filt: ArticleFilter | None = None, *, batch_size: int = 500
+    ) -> Iterator[Article]:
+        """Every matching article in id order, fetched in batches."""
+        ...
+
+    def revisions(self, article_id: str) -> list[Revision]:
+        """Earlier versions, oldest first."""
+        ...
+
+    def delete(self, article_id: str) -> None: ...
+
+    def search_text(self, query: str, *, limit: int = 10) -> list[tuple[str, float]]:
+        """Full-text search: (id, score) pairs, best first."""
+        ...
+
+    def put_enrichments(self, article_id: str, enrichments: Sequence[Enrichment]) -> None: ...
+
+    def sections(self) -> dict[str, int]:
+        """Section name -> article count."""
+        ...
+
+    def close(self) -> None: ...

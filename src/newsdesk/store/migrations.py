@@ -1,0 +1,72 @@
+"""SQLite schema migrations, applied in order; ``PRAGMA user_version`` records the last one applied."""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS"]
+
+MIGRATIONS: list[str] = [
+    # 1: articles, revisions, enrichments, full-text index kept in sync by triggers.
+    """
+    CREATE TABLE articles (
+        rowid INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        source TEXT NOT NULL,
+        source_id TEXT,
+        headline TEXT NOT NULL,
+        body TEXT NOT NULL,
+        url TEXT,
+        byline TEXT,
+        published_at TEXT,
+        section TEXT,
+        language TEXT,
+        keywords TEXT NOT NULL DEFAULT '[]',
+        subjects TEXT NOT NULL DEFAULT '[]',
+        extra TEXT NOT NULL DEFAULT '{}',
+        content_hash TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        revision INTEGER NOT NULL DEFAULT 1,
+        ingested_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX articles_fingerprint ON articles (fingerprint);
+    CREATE INDEX articles_published ON articles (published_at);
+    CREATE INDEX articles_section ON articles (section);
+    CREATE INDEX articles_source ON articles (source);
+
+    CREATE TABLE article_revisions (
+        article_id TEXT NOT NULL,
+        revision INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        data TEXT NOT NULL,
+        replaced_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, revision)
+    ) WITHOUT ROWID;
+
+    CREATE TABLE enrichments (
+        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        component TEXT NOT NULL,
+        version TEXT NOT NULL,
+        value TEXT NOT NULL,
+        confidence REAL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (article_id, component)
+    ) WITHOUT ROWID;
+
+    CREATE VIRTUAL TABLE articles_fts USING fts5 (
+        headline, body, content='articles', content_rowid='rowid',
+        tokenize='porter unicode61 remove_diacritics 2'
+    );
+    CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
+        INSERT INTO articles_fts (rowid, headline, body) VALUES (new.rowid, new.headline, new.body);
+    END;
+    CREATE TRIGGER articles_fts_delete AFTER DELETE ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, headline, body)
+        VALUES ('delete', old.rowid, old.headline, old.body);
+    END;
+    CREATE TRIGGER articles_fts_update AFTER UPDATE OF headline, body ON articles BEGIN
+        INSERT INTO articles_fts (articles_fts, rowid, headline, body)
+        VALUES ('delete', old.rowid, old.headline, old.body);
+        INSERT INTO articles_fts (rowid, headline, body) VALUES (new.rowid, new.headline, new.body);
+    END;
+    """,
+]

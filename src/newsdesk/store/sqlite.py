@@ -1,0 +1,388 @@
+"""The embedded default store: one SQLite file, WAL journal, FTS5 full-text index, schema migrations.
+
+>>> import tempfile, pathlib
+>>> store = SQLiteStore(pathlib.Path(tempfile.mkdtemp()) / "a.sqlite3")
+>>> store.count()
+0
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from newsdesk.articles.model import Article, Enrichment, Subject, utc_iso
+from newsdesk.errors import NotFound, StoreError
+from newsdesk.store.base import ArticleFilter, EncodedArticle, Revision, UpsertOutcome
+from newsdesk.store.migrations import MIGRATIONS
+
+__all__ = ["SQLiteStore"]
+
+_COLUMNS = (
+    "id", "source", "source_id", "headline", "body", "url", "byline", "published_at", "section",
+    "language", "keywords", "subjects", "extra", "content_hash", "fingerprint", "revision",
+    "ingested_at", "updated_at",
+)
+_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM articles"
+_INSERT = (
+    f"INSERT INTO articles ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+)
+_UPDATE = (
+    "UPDATE articles SET "
+    + ", ".join(f"{c} = ?" for c in _COLUMNS if c not in ("id", "ingested_at"))
+    + " WHERE id = ?"
+)
+_MAX_VARS = 900
+
+
+class SQLiteStore:
+    """:class:`~newsdesk.store.base.ArticleStore` on one SQLite file."""
+
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 30_000) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=busy_timeout_ms / 1000, isolation_level=None,
+                check_same_thread=False,
+            )
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open the database {self.path}: {exc}") from exc
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn.execute("PRAGMA foreign_keys = ON")
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------------------------------------
+    def _migrate(self) -> None:
+        current = self._conn.execute("PRAGMA user_version").fetchone()[0]
+        if current > len(MIGRATIONS):
+            raise StoreError(
+                f"{self.path} has schema version {current}, newer than this newsdesk "
+                f"({len(MIGRATIONS)}); upgrade newsdesk"
+            )
+        for version in range(current + 1, len(MIGRATIONS) + 1):
+            with self.transaction():
+                for statement in _statements(MIGRATIONS[version - 1]):
+                    self._conn.execute(statement)
+                self._conn.execute(f"PRAGMA user_version = {version}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+
+    # -- transactions -------------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self._lock:
+            outer = self._depth == 0
+            if outer:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("ROLLBACK")
+                raise
+            else:
+                self._depth -= 1
+                if outer:
+                    self._conn.execute("COMMIT")
+
+    # -- writes -------------------------------------------------------------------------------------------
+    @staticmethod
+    def encode(article: Article) -> EncodedArticle:
+        """The article as this backend writes it; pure, so it can run in another process."""
+        return EncodedArticle(article.id, article.content_hash, article.fingerprint, _row(article))
+
+    def upsert(self, articles: Sequence[Article], *, dedupe: bool = True) -> list[UpsertOutcome]:
+        return self.upsert_encoded([self.encode(a) for a in articles], dedupe=dedupe)
+
+    def upsert_encoded(
+        self, articles: Sequence[EncodedArticle], *, dedupe: bool = True
+    ) -> list[UpsertOutcome]:
+        if not articles:
+            return []
+        if len({a.id for a in articles}) < len(articles):
+            # The same id twice: write in runs without repeats, so the second sees the first.
+            outcomes_all: list[UpsertOutcome] = []
+            with self.transaction():
+                for run in _runs_without_repeats(articles):
+                    outcomes_all.extend(self.upsert_encoded(run, dedupe=dedupe))
+            return outcomes_all
+        now = datetime.now(UTC).isoformat()
+        with self.transaction():
+            existing = self._existing([a.id for a in articles])
+            owners: dict[str, str] = {}
+            if dedupe:
+                fresh_fps = [a.fingerprint for a in articles if a.id not in existing]
+                owners = self._fingerprint_owners(fresh_fps)
+            outcomes: list[UpsertOutcome] = []
+            inserts: list[tuple[Any, ...]] = []
+            updates: list[tuple[Any, ...]] = []
+            for art in articles:
+                known = existing.get(art.id)
+                if known is None:
+                    owner = owners.get(art.fingerprint) if dedupe else None
+                    if owner is not None:
+                        outcomes.append(UpsertOutcome(art.id, "duplicate", owner))
+                        continue
+                    inserts.append((*art.row, 1, now, now))
+                    existing[art.id] = (art.content_hash, 1)
+                    if dedupe:
+                        owners[art.fingerprint] = art.id
+                    outcomes.append(UpsertOutcome(art.id, "inserted"))
+                elif known[0] == art.content_hash:
+                    outcomes.append(UpsertOutcome(art.id, "unchanged"))
+                else:
+                    revision = known[1] + 1
+                    self._save_revision(art.id, now)
+                    updates.append((*art.row[1:], revision, now, art.id))
+                    existing[art.id] = (art.content_hash, revision)
+                    outcomes.append(UpsertOutcome(art.id, "updated"))
+            if inserts:
+                self._conn.executemany(_INSERT, inserts)
+            if updates:
+                self._conn.executemany(_UPDATE, updates)
+        return outcomes
+
+    def _save_revision(self, article_id: str, now: str) -> None:
+        old = self.get(article_id, with_enrichments=False)
+        self._conn.execute(
+            "INSERT OR REPLACE INTO article_revisions (article_id, revision, content_hash, data, "
+            "replaced_at) VALUES (?, ?, ?, ?, ?)",
+            (old.id, old.revision, old.content_hash, old.model_dump_json(), now),
+        )
+
+    def _existing(self, ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+        found: dict[str, tuple[str, int]] = {}
+        unique = list(dict.fromkeys(ids))
+        for i in range(0, len(unique), _MAX_VARS):
+            chunk = unique[i : i + _MAX_VARS]
+            rows = self._conn.execute(
+                f"SELECT id, content_hash, revision FROM articles WHERE id IN "
+                f"({', '.join('?' * len(chunk))})",
+                chunk,
+            )
+            found.update({r[0]: (r[1], r[2]) for r in rows})
+        return found
+
+    def _fingerprint_owners(self, fingerprints: Sequence[str]) -> dict[str, str]:
+        owners: dict[str, str] = {}
+        unique = list(dict.fromkeys(fingerprints))
+        for i in range(0, len(unique), _MAX_VARS):
+            chunk = unique[i : i + _MAX_VARS]
+            rows = self._conn.execute(
+                f"SELECT fingerprint, min(id) FROM articles WHERE fingerprint IN "
+                f"({', '.join('?' * len(chunk))}) GROUP BY fingerprint",
+                chunk,
+            )
+            owners.update({r[0]: r[1] for r in rows})
+        return owners
+
+    def delete(self, article_id: str) -> None:
+        with self.transaction():
+            cur = self._conn.execute("DELETE FROM articles WHERE id = ?", (article_id,))
+            if cur.rowcount == 0:
+                raise NotFound(f"no article with id '{article_id}'")
+            self._conn.execute("DELETE FROM article_revisions WHERE article_id = ?", (article_id,))
+
+    def put_enrichments(self, article_id: str, enrichments: Sequence[Enrichment]) -> None:
+        rows = [
+            (article_id, e.component, e.version, json.dumps(e.value, ensure_ascii=False),
+             e.confidence, e.created_at.isoformat())
+            for e in enrichments
+        ]
+        with self.transaction():
+            if not self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
+                raise NotFound(f"no article with id '{article_id}'")
+            self._conn.executemany(
+                "INSERT OR REPLACE INTO enrichments (article_id, component, version, value, "
+                "confidence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+
+    # -- reads --------------------------------------------------------------------------------------------
+    def get(self, article_id: str, *, with_enrichments: bool = True) -> Article:
+        with self._lock:
+            row = self._conn.execute(f"{_SELECT} WHERE id = ?", (article_id,)).fetchone()
+            if row is None:
+                raise NotFound(f"no article with id '{article_id}'")
+            article = _article(row)
+            if with_enrichments:
+                rows = self._conn.execute(
+                    "SELECT component, version, value, confidence, created_at FROM enrichments "
+                    "WHERE article_id = ? ORDER BY component",
+                    (article_id,),
+                ).fetchall()
+                article.enrichments = {
+                    r[0]: Enrichment(
+                        component=r[0], version=r[1], value=json.loads(r[2]), confidence=r[3],
+                        created_at=datetime.fromisoformat(r[4]),
+                    )
+                    for r in rows
+                }
+        return article
+
+    def list(
+        self, filt: ArticleFilter | None = None, *, limit: int = 20, offset: int = 0
+    ) -> list[Article]:
+        where, params = _where(filt)
+        sql = (
+            f"{_SELECT}{where} ORDER BY published_at IS NULL, published_at DESC, rowid DESC "
+            "LIMIT ? OFFSET ?"
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, [*params, limit, offset]).fetchall()
+        return [_article(r) for r in rows]
+
+    def count(self, filt: ArticleFilter | None = None) -> int:
+        where, params = _where(filt)
+        with self._lock:
+            return int(self._conn.execute(f"SELECT count(*) FROM articles{where}", params).fetchone()[0])
+
+    def iter_articles(
+        self, filt: ArticleFilter | None = None, *, batch_size: int = 500
+    ) -> Iterator[Article]:
+        where, params = _where(filt)
+        last = ""
+        joiner = " AND " if where else " WHERE "
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    f"{_SELECT}{where}{joiner}id > ? ORDER BY id LIMIT ?", [*params, last, batch_size]
+                ).fetchall()
+            if not rows:
+                return
+            for row in rows:
+                yield _article(row)
+            last = rows[-1][0]
+
+    def revisions(self, article_id: str) -> list[Revision]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT article_id, revision, content_hash, replaced_at, data FROM article_revisions "
+                "WHERE article_id = ? ORDER BY revision",
+                (article_id,),
+            ).fetchall()
+        return [
+            Revision(r[0], r[1], r[2], datetime.fromisoformat(r[3]), Article.model_validate_json(r[4]))
+            for r in rows
+        ]
+
+    def search_text(self, query: str, *, limit: int = 10) -> list[tuple[str, float]]:
+        terms = [t for t in "".join(c if c.isalnum() else " " for c in query).split() if t]
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT a.id, bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts "
+                "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
+                "ORDER BY score LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        return [(r[0], -float(r[1])) for r in rows]
+
+    def sections(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT coalesce(section, ''), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
+            ).fetchall()
+        return {r[0]: r[1] for r in rows}
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> SQLiteStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _runs_without_repeats(articles: Sequence[EncodedArticle]) -> list[list[EncodedArticle]]:
+    runs: list[list[EncodedArticle]] = [[]]
+    seen: set[str] = set()
+    for art in articles:
+        if art.id in seen:
+            runs.append([])
+            seen = set()
+        runs[-1].append(art)
+        seen.add(art.id)
+    return runs
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements, keeping trigger bodies whole."""
+    out: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        buf += line
+        if sqlite3.complete_statement(buf):
+            if buf.strip():
+                out.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        out.append(buf.strip())
+    return out
+
+
+def _row(art: Article) -> tuple[Any, ...]:
+    """The stored columns of an article, up to (not including) revision and timestamps."""
+    return (
+        art.id, art.source, art.source_id, art.headline, art.body, art.url, art.byline,
+        utc_iso(art.published_at), art.section, art.language,
+        _json(art.keywords),
+        _json([s.model_dump(exclude_none=True) for s in art.subjects]),
+        _json(art.extra), art.content_hash, art.fingerprint,
+    )
+
+
+def _json(value: Any) -> str:
+    if not value:
+        return "{}" if isinstance(value, dict) else "[]"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _article(row: Sequence[Any]) -> Article:
+    return Article.model_construct(
+        id=row[0], source=row[1], source_id=row[2], headline=row[3], body=row[4], url=row[5],
+        byline=row[6], published_at=datetime.fromisoformat(row[7]) if row[7] else None,
+        section=row[8], language=row[9], keywords=json.loads(row[10]),
+        subjects=[Subject(**s) for s in json.loads(row[11])], extra=json.loads(row[12]),
+        content_hash=row[13], fingerprint=row[14], revision=row[15],
+        ingested_at=datetime.fromisoformat(row[16]), updated_at=datetime.fromisoformat(row[17]),
+        enrichments={},
+    )
+
+
+def _where(filt: ArticleFilter | None) -> tuple[str, list[Any]]:
+    if filt is None:
+        return "", []
+    clauses: list[str] = []
+    params: list[Any] = []
+    if filt.section is not None:
+        clauses.append("section = ?")
+        params.append(filt.section)
+    if filt.source is not None:
+        clauses.append("source = ?")
+        params.append(filt.source)
+    if filt.since is not None:
+        clauses.append("published_at >= ?")
+        params.append(utc_iso(filt.since))
+    if filt.until is not None:
+        clauses.append("published_at < ?")
+        params.append(utc_iso(filt.until))
+    return (" WHERE " + " AND ".join(clauses), params) if clauses else ("", [])
