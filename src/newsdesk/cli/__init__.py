@@ -1,0 +1,1 @@
+"""The ``newsdesk`` command line: a thin shell over the library (parse, call one function, print)."""

@@ -1,0 +1,67 @@
+"""The ``newsdesk`` Typer app: global options, command groups, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from newsdesk import __version__
+from newsdesk.cli.articles import articles_app
+from newsdesk.cli.context import AppState
+from newsdesk.cli.demo import demo_command
+from newsdesk.cli.errors import exit_code
+from newsdesk.cli.ingest import ingest_command
+from newsdesk.errors import NewsdeskError
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="newsdesk",
+    help="Build, ship and govern ML data products on a newsroom's archive.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"newsdesk {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None,
+        typer.Option("--home", envvar="NEWSDESK_HOME", help="Workspace folder (default ./.newsdesk)."),
+    ] = None,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
+    ] = False,
+) -> None:
+    """newsdesk: build, ship and govern ML data products on a newsroom's archive."""
+    ctx.obj = AppState(home=home)
+    ctx.call_on_close(ctx.obj.close)
+
+
+app.command("ingest")(ingest_command)
+app.command("demo")(demo_command)
+app.add_typer(articles_app, name="articles")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the app; library errors print one clear line and exit with their code."""
+    try:
+        app(args=argv, standalone_mode=True)
+    except NewsdeskError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        sys.exit(exit_code(exc))
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,37 @@
+"""Library errors -> exit codes, in one place.
+
+| code | meaning |
+|------|---------|
+| 0 | done |
+| 1 | an unexpected failure (a bug, or the store failed) |
+| 2 | usage: bad option, unreadable input, unknown format, missing optional dependency |
+| 3 | ingest finished but rejected some records (or stored nothing under ``--strict``) |
+| 4 | the named thing (article, ...) does not exist |
+"""
+
+from __future__ import annotations
+
+from newsdesk.errors import (
+    InvalidInput,
+    MissingDependency,
+    NewsdeskError,
+    NotFound,
+    UnknownFormat,
+    UnreadableSource,
+)
+
+__all__ = ["EXIT_OK", "EXIT_REJECTED", "exit_code"]
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+EXIT_REJECTED = 3
+EXIT_NOT_FOUND = 4
+
+
+def exit_code(exc: NewsdeskError) -> int:
+    if isinstance(exc, NotFound):
+        return EXIT_NOT_FOUND
+    if isinstance(exc, InvalidInput | UnknownFormat | UnreadableSource | MissingDependency):
+        return EXIT_USAGE
+    return EXIT_FAILURE

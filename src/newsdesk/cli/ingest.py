@@ -1,0 +1,95 @@
+"""``newsdesk ingest PATH...``"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from newsdesk.cli.context import state
+from newsdesk.cli.errors import EXIT_REJECTED
+from newsdesk.errors import InvalidInput
+from newsdesk.ingest import IngestReport, ingest
+from newsdesk.ingest.readers import FORMATS
+
+__all__ = ["ingest_command"]
+
+
+def ingest_command(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")
+    ] = "auto",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Store nothing if any record is rejected.")
+    ] = False,
+    source: Annotated[
+        str | None, typer.Option("--source", help="Source name for records that carry none.")
+    ] = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="Column mapping FIELD=COLUMN (CSV/JSONL), repeatable."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report.")] = False,
+) -> None:
+    """Read articles, validate them, store the good ones and report every rejected record."""
+    app = state(ctx)
+    if format not in FORMATS:
+        raise InvalidInput("--format", format, f"one of {', '.join(FORMATS)}")
+    column_map = _column_map(map_ or [])
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} records"),
+        TimeElapsedColumn(), console=app.err, transient=True, disable=not app.err.is_terminal,
+    ) as bar:
+        task = bar.add_task("ingesting", total=None)
+
+        def progress(name: str, read: int) -> None:
+            bar.update(task, completed=read, description=f"ingesting {Path(name).name}")
+
+        report = ingest(
+            paths, app.store, settings=app.settings, format=format, strict=strict, source=source,
+            column_map=column_map, progress=progress,
+        )
+    if as_json:
+        app.out.print_json(json.dumps(report.to_dict()))
+    else:
+        _print_report(app.out, report)
+    if report.rejected:
+        raise typer.Exit(EXIT_REJECTED)
+
+
+def _column_map(pairs: list[str]) -> dict[str, str]:
+    """``headline=title`` (article field = column in the file) -> ``{"title": "headline"}``."""
+    mapping: dict[str, str] = {}
+    for pair in pairs:
+        field, sep, column = pair.partition("=")
+        if not sep or not field.strip() or not column.strip():
+            raise InvalidInput("--map", pair, "FIELD=COLUMN, e.g. headline=title")
+        mapping[column.strip()] = field.strip()
+    return mapping
+
+
+def _print_report(console: object, report: IngestReport) -> None:
+    from rich.console import Console
+
+    assert isinstance(console, Console)
+    console.print(
+        f"read {report.read}: [green]{report.inserted} inserted[/], {report.updated} updated, "
+        f"{report.unchanged} unchanged, {len(report.duplicates)} duplicates, "
+        f"[{'red' if report.rejected else 'green'}]{report.rejected} rejected[/] "
+        f"in {report.seconds:.1f}s"
+    )
+    if not report.stored:
+        console.print("[red]--strict: records were rejected, so nothing was stored.[/]")
+    if report.errors:
+        table = Table("source", "location", "field", "value", "reason", title="Rejected records")
+        for err in report.errors[:50]:
+            table.add_row(Path(err.source).name, err.location, err.field or "", err.value or "", err.message)
+        console.print(table)
+        if len(report.errors) > 50:
+            console.print(f"... and {len(report.errors) - 50} more (use --json for all)")
