@@ -85,7 +85,9 @@ def run_executemany(rows: list[tuple[object, ...]]) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--bbc", type=Path, default=SHARED / "bbc-news-summary" / "News Articles")
     parser.add_argument("--reuters", type=Path, default=SHARED / "reuters21578")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each; the median is reported")
@@ -103,15 +105,17 @@ def main(argv: list[str] | None = None) -> int:
         base_s = statistics.median(base)
         stored = nd[0][1]
         assert stored == len(rows), (stored, len(rows))
-        results.append({
-            "dataset": name,
-            "articles": stored,
-            "newsdesk_s": round(nd_s, 3),
-            "newsdesk_articles_per_s": round(stored / nd_s, 1),
-            "executemany_s": round(base_s, 3),
-            "executemany_articles_per_s": round(len(rows) / base_s, 1),
-            "ratio": round(base_s / nd_s, 3),
-        })
+        results.append(
+            {
+                "dataset": name,
+                "articles": stored,
+                "newsdesk_s": round(nd_s, 3),
+                "newsdesk_articles_per_s": round(stored / nd_s, 1),
+                "executemany_s": round(base_s, 3),
+                "executemany_articles_per_s": round(len(rows) / base_s, 1),
+                "ratio": round(base_s / nd_s, 3),
+            }
+        )
     total_nd = sum(r["newsdesk_s"] for r in results)
     total_base = sum(r["executemany_s"] for r in results)
     summary = {"results": results, "ratio_overall": round(total_base / total_nd, 3), "target": 0.8}
@@ -120,11 +124,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for r in results:
             print(
-                f"{r['dataset']:>13}: {r['articles']:>6} articles | newsdesk {r['newsdesk_articles_per_s']:>8} "
+                f"{r['dataset']:>13}: {r['articles']:>6} articles | "
+                f"newsdesk {r['newsdesk_articles_per_s']:>8} "
                 f"art/s ({r['newsdesk_s']} s) | executemany {r['executemany_articles_per_s']:>8} art/s "
                 f"({r['executemany_s']} s) | ratio {r['ratio']}"
             )
-        print(f"overall ratio (newsdesk speed / executemany speed): {summary['ratio_overall']} (target >= 0.8)")
+        print(
+            f"overall ratio (newsdesk speed / executemany speed): {summary['ratio_overall']} (target >= 0.8)"
+        )
     return 0
 
 

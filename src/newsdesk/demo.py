@@ -26,15 +26,17 @@ __all__ = ["DEMO_CORPUS", "build_demo"]
 DEMO_CORPUS = "bbc-news-articles.tar.xz"
 
 
-def build_demo(
-    settings: Settings, store: ArticleStore, *, progress: Progress | None = None
-) -> IngestReport:
+def build_demo(settings: Settings, store: ArticleStore, *, progress: Progress | None = None) -> IngestReport:
     """Ingest the bundled corpus (idempotent: a second run reports everything unchanged)."""
     resource = files("newsdesk.data").joinpath(DEMO_CORPUS)
     with as_file(resource) as archive, tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(archive, "r:xz") as tar:
             tar.extractall(tmp, filter="data")
         return ingest(
-            [Path(tmp) / "bbc"], store, settings=settings, format="textdir", source="bbc",
+            [Path(tmp) / "bbc"],
+            store,
+            settings=settings,
+            format="textdir",
+            source="bbc",
             progress=progress,
         )

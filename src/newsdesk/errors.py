@@ -29,7 +29,7 @@ class InvalidInput(NewsdeskError, ValueError):
     """A value was refused. Names the field, the value and what is allowed.
 
     >>> str(InvalidInput("limit", -1, "an integer >= 1"))
-    "limit: -1 is not allowed; expected an integer >= 1"
+    'limit: -1 is not allowed; expected an integer >= 1'
     """
 
     def __init__(self, field: str, value: Any, allowed: str) -> None:
@@ -66,8 +66,7 @@ class MissingDependency(NewsdeskError, ImportError):
         self.package = package
         self.extra = extra
         super().__init__(
-            f"{purpose} needs the '{package}' package: install it with "
-            f"pip install 'newsdesk[{extra}]'"
+            f"{purpose} needs the '{package}' package: install it with pip install 'newsdesk[{extra}]'"
         )
 
 

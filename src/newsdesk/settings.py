@@ -1,6 +1,7 @@
 """The one typed settings object, read from ``NEWSDESK_*`` environment variables.
 
-Settings are built by the caller (the CLI, the API app factory, a test) and passed down; nothing builds them at
+Settings are built by the caller (the CLI, the API app factory, a test) and passed down; nothing builds them
+at
 import time. Nested areas use ``__`` in variable names, e.g. ``NEWSDESK_INGEST__BATCH_SIZE=1000``.
 
 >>> s = Settings(home="/tmp/newsroom")
@@ -23,9 +24,7 @@ class StoreSettings(BaseModel):
     """Where articles live."""
 
     backend: Literal["sqlite"] = "sqlite"
-    path: Path | None = Field(
-        default=None, description="SQLite file; defaults to <home>/newsdesk.sqlite3."
-    )
+    path: Path | None = Field(default=None, description="SQLite file; defaults to <home>/newsdesk.sqlite3.")
     busy_timeout_ms: int = Field(default=30_000, ge=0)
 
 
@@ -56,9 +55,7 @@ class IngestSettings(BaseModel):
 class Settings(BaseSettings):
     """Everything a deployment can configure."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="NEWSDESK_", env_nested_delimiter="__", extra="ignore"
-    )
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_nested_delimiter="__", extra="ignore")
 
     home: Path = Field(
         default=Path(".newsdesk"),

@@ -1,9 +1,9 @@
 """The Article: what every later capability reads from the archive.
 
 An article's ``id`` is stable: ``<source>:<source_id>`` when the source gives an id, else
-``<source>:#<content hash>``. Its ``content_hash`` changes whenever any stored field changes; the store uses it
-to tell an update (keep the old version as a revision) from a no-op re-ingest. ``fingerprint`` hashes only the
-normalised headline and body, for exact de-duplication across ids.
+``<source>:#<content hash>``. Its ``content_hash`` changes whenever any stored field changes; the store
+uses it to tell an update (keep the old version as a revision) from a no-op re-ingest. ``fingerprint``
+hashes only the normalised headline and body, for exact de-duplication across ids.
 
 >>> a = Article.create(source="bbc", source_id="business/001", headline="Ad sales boost profit", body="...")
 >>> a.id
@@ -20,7 +20,6 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 __all__ = ["Article", "Enrichment", "Subject", "fingerprint_of"]
-
 
 
 class Subject(BaseModel):
@@ -90,9 +89,7 @@ class Article(BaseModel):
         art_id = self.id or (
             f"{self.source}:{self.source_id}" if self.source_id else f"{self.source}:#{fp[:20]}"
         )
-        return self.model_copy(
-            update={"id": art_id, "fingerprint": fp, "content_hash": _content_hash(self)}
-        )
+        return self.model_copy(update={"id": art_id, "fingerprint": fp, "content_hash": _content_hash(self)})
 
     def _fill_hashes(self) -> None:
         """In place, for articles built with ``model_construct`` by trusted code (the validator)."""
@@ -128,8 +125,13 @@ def fingerprint_of(headline: str, body: str) -> str:
 def _content_hash(article: Article) -> str:
     h = hashlib.sha256()
     for value in (
-        article.source_id, article.headline, article.body, article.url, article.byline,
-        article.published_at.isoformat() if article.published_at else None, article.section,
+        article.source_id,
+        article.headline,
+        article.body,
+        article.url,
+        article.byline,
+        article.published_at.isoformat() if article.published_at else None,
+        article.section,
         article.language,
     ):
         h.update(b"\x00" if value is None else value.encode("utf-8", "surrogatepass") + b"\x1f")

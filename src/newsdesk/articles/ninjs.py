@@ -7,7 +7,8 @@ Generations differ in shape: 1.x has ``headline`` and ``body_text``; 2.x has ``h
 generation, newest first, and it is valid if any accepts it.
 
 Mapping choices (documented because ninjs has no slot for them): an article's section and keywords travel as
-``subjects`` with ``rel`` ``"section"`` / ``"keyword"``; its URL, source and source id as ``altids`` with roles
+``subjects`` with ``rel`` ``"section"`` / ``"keyword"``; its URL, source and source id as ``altids`` with
+roles
 ``url``, ``source`` and ``source-id``. ``published_at`` is ``firstcreated``.
 """
 
@@ -35,16 +36,55 @@ __all__ = [
     "validate_ninjs",
 ]
 
-SCHEMA_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.0", "2.1", "2.2", "3.0", "3.1")
+SCHEMA_VERSIONS = (
+    "1.0",
+    "1.1",
+    "1.2",
+    "1.3",
+    "1.4",
+    "1.5",
+    "1.6",
+    "2.0",
+    "2.1",
+    "2.2",
+    "3.0",
+    "3.1",
+)
 EXPORT_VERSIONS = {"2": "2.2", "3": "3.1"}
 _CAMEL_3X = {
-    "versionCreated", "contentCreated", "firstCreated", "altIds", "pubStatus", "embargoedUntil",
-    "infoSources", "copyrightHolder", "copyrightNotice", "edNote", "usageTerms", "rightsInfo",
-    "trustIndicators", "representationType", "digitalSourceType", "eventDetails", "plannedCoverage",
+    "versionCreated",
+    "contentCreated",
+    "firstCreated",
+    "altIds",
+    "pubStatus",
+    "embargoedUntil",
+    "infoSources",
+    "copyrightHolder",
+    "copyrightNotice",
+    "edNote",
+    "usageTerms",
+    "rightsInfo",
+    "trustIndicators",
+    "representationType",
+    "digitalSourceType",
+    "eventDetails",
+    "plannedCoverage",
 }
 _SHAPE_2X = {
-    "headlines", "bodies", "subjects", "people", "places", "organisations", "descriptions",
-    "genres", "by", "infosources", "events", "objects", "trustindicators", "altids",
+    "headlines",
+    "bodies",
+    "subjects",
+    "people",
+    "places",
+    "organisations",
+    "descriptions",
+    "genres",
+    "by",
+    "infosources",
+    "events",
+    "objects",
+    "trustindicators",
+    "altids",
 }
 _DECLARED = re.compile(r"(\d+)(?:\.(\d+))?")
 
@@ -80,9 +120,7 @@ def declared_version(doc: Mapping[str, Any]) -> str | None:
             in_uri = re.search(r"ninjs-schema_(\d+\.\d+)", candidate)
             plain = _DECLARED.fullmatch(candidate.strip())
             version = (
-                in_uri.group(1) if in_uri
-                else f"{plain.group(1)}.{plain.group(2) or 0}" if plain
-                else None
+                in_uri.group(1) if in_uri else f"{plain.group(1)}.{plain.group(2) or 0}" if plain else None
             )
             if version in SCHEMA_VERSIONS:
                 return version
@@ -145,8 +183,11 @@ def from_ninjs(doc: Mapping[str, Any], *, source: str | None = None) -> dict[str
         if not camel:
             return name
         mapping = {
-            "versioncreated": "versionCreated", "firstcreated": "firstCreated",
-            "contentcreated": "contentCreated", "altids": "altIds", "contenttype": "contentType",
+            "versioncreated": "versionCreated",
+            "firstcreated": "firstCreated",
+            "contentcreated": "contentCreated",
+            "altids": "altIds",
+            "contenttype": "contentType",
             "infosources": "infoSources",
         }
         return mapping.get(name, name)
@@ -208,7 +249,7 @@ def from_ninjs(doc: Mapping[str, Any], *, source: str | None = None) -> dict[str
 
 
 def _pick_text(items: Any, contenttype_key: str) -> Any:
-    """The main plain-text value of ``headlines`` / ``bodies``; HTML is converted when that is all there is."""
+    """The main plain-text value of ``headlines`` / ``bodies``; HTML is converted if that is all."""
     if items is None:
         return None
     if not isinstance(items, list):
@@ -244,8 +285,10 @@ def to_ninjs(article: Article, version: str = "2") -> dict[str, Any]:
     camel = version == "3"
     ct = "contentType" if camel else "contenttype"
     source_id = article.source_id or ""
-    uri = source_id if urlsplit(source_id).scheme in ("http", "https", "urn", "tag") else (
-        "urn:newsdesk:" + quote(article.id, safe=":")
+    uri = (
+        source_id
+        if urlsplit(source_id).scheme in ("http", "https", "urn", "tag")
+        else ("urn:newsdesk:" + quote(article.id, safe=":"))
     )
     doc: dict[str, Any] = {
         "uri": uri,

@@ -9,8 +9,27 @@ from html.parser import HTMLParser
 __all__ = ["html_to_text"]
 
 _BLOCK = {
-    "p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "section",
-    "article", "header", "footer", "pre", "ul", "ol", "table", "figcaption",
+    "p",
+    "div",
+    "br",
+    "li",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "blockquote",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "pre",
+    "ul",
+    "ol",
+    "table",
+    "figcaption",
 }
 _SKIP = {"script", "style", "noscript", "template", "head"}
 

@@ -28,8 +28,9 @@ Until = Annotated[str | None, typer.Option("--until", help="Published before (IS
 
 
 def _filter(section: str | None, source: str | None, since: str | None, until: str | None) -> ArticleFilter:
-    return ArticleFilter(section=section, source=source, since=_date("--since", since),
-                         until=_date("--until", until))
+    return ArticleFilter(
+        section=section, source=source, since=_date("--since", since), until=_date("--until", until)
+    )
 
 
 def _date(option: str, value: str | None) -> datetime | None:
@@ -56,22 +57,35 @@ def list_articles(
     """Newest articles first."""
     app = state(ctx)
     filt = _filter(section, source, since, until)
-    rows = app.store.list(filt, limit=limit, offset=offset)
+    rows = app.store.list_articles(filt, limit=limit, offset=offset)
     total = app.store.count(filt)
     if as_json:
-        app.out.print_json(json.dumps({
-            "total": total,
-            "articles": [
-                {"id": a.id, "headline": a.headline, "section": a.section, "source": a.source,
-                 "published_at": a.published_at.isoformat() if a.published_at else None}
-                for a in rows
-            ],
-        }))
+        app.out.print_json(
+            json.dumps(
+                {
+                    "total": total,
+                    "articles": [
+                        {
+                            "id": a.id,
+                            "headline": a.headline,
+                            "section": a.section,
+                            "source": a.source,
+                            "published_at": a.published_at.isoformat() if a.published_at else None,
+                        }
+                        for a in rows
+                    ],
+                }
+            )
+        )
         return
     table = Table("id", "published", "section", "headline", title=f"{total} articles")
     for a in rows:
-        table.add_row(a.id, a.published_at.date().isoformat() if a.published_at else "",
-                      a.section or "", a.headline[:90])
+        table.add_row(
+            a.id,
+            a.published_at.date().isoformat() if a.published_at else "",
+            a.section or "",
+            a.headline[:90],
+        )
     app.out.print(table)
 
 
@@ -88,8 +102,11 @@ def show(
     if as_json:
         data = article.model_dump(mode="json")
         data["revisions"] = [
-            {"revision": r.revision, "content_hash": r.content_hash,
-             "replaced_at": r.replaced_at.isoformat()}
+            {
+                "revision": r.revision,
+                "content_hash": r.content_hash,
+                "replaced_at": r.replaced_at.isoformat(),
+            }
             for r in revisions
         ]
         app.out.print_json(json.dumps(data))
@@ -103,9 +120,15 @@ def _print_article(console: object, a: Article, n_revisions: int) -> None:
     assert isinstance(console, Console)
     console.print(f"[bold]{a.headline}[/]")
     meta = [
-        ("id", a.id), ("source", a.source), ("section", a.section), ("published", a.published_at),
-        ("byline", a.byline), ("url", a.url), ("language", a.language),
-        ("keywords", ", ".join(a.keywords)), ("subjects", ", ".join(s.label() for s in a.subjects)),
+        ("id", a.id),
+        ("source", a.source),
+        ("section", a.section),
+        ("published", a.published_at),
+        ("byline", a.byline),
+        ("url", a.url),
+        ("language", a.language),
+        ("keywords", ", ".join(a.keywords)),
+        ("subjects", ", ".join(s.label() for s in a.subjects)),
         ("revision", f"{a.revision} ({n_revisions} earlier kept)"),
     ]
     for key, value in meta:
@@ -117,7 +140,11 @@ def _print_article(console: object, a: Article, n_revisions: int) -> None:
         console.print()
         table = Table("component@version", "value", "confidence", title="Enrichments")
         for e in a.enrichments.values():
-            table.add_row(e.ref, json.dumps(e.value)[:100], "" if e.confidence is None else f"{e.confidence:.2f}")
+            table.add_row(
+                e.ref,
+                json.dumps(e.value)[:100],
+                "" if e.confidence is None else f"{e.confidence:.2f}",
+            )
         console.print(table)
 
 

@@ -22,9 +22,7 @@ __all__ = ["ingest_command"]
 def ingest_command(
     ctx: typer.Context,
     paths: Annotated[list[Path], typer.Argument(help="Files or folders to ingest.")],
-    format: Annotated[
-        str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")
-    ] = "auto",
+    format: Annotated[str, typer.Option("--format", "-f", help=f"One of: {', '.join(FORMATS)}.")] = "auto",
     strict: Annotated[
         bool, typer.Option("--strict", help="Store nothing if any record is rejected.")
     ] = False,
@@ -43,8 +41,13 @@ def ingest_command(
         raise InvalidInput("--format", format, f"one of {', '.join(FORMATS)}")
     column_map = _column_map(map_ or [])
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed} records"),
-        TimeElapsedColumn(), console=app.err, transient=True, disable=not app.err.is_terminal,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} records"),
+        TimeElapsedColumn(),
+        console=app.err,
+        transient=True,
+        disable=not app.err.is_terminal,
     ) as bar:
         task = bar.add_task("ingesting", total=None)
 
@@ -52,8 +55,14 @@ def ingest_command(
             bar.update(task, completed=read, description=f"ingesting {Path(name).name}")
 
         report = ingest(
-            paths, app.store, settings=app.settings, format=format, strict=strict, source=source,
-            column_map=column_map, progress=progress,
+            paths,
+            app.store,
+            settings=app.settings,
+            format=format,
+            strict=strict,
+            source=source,
+            column_map=column_map,
+            progress=progress,
         )
     if as_json:
         app.out.print_json(json.dumps(report.to_dict()))

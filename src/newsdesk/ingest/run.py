@@ -9,7 +9,7 @@ rolled back if any record is rejected.
 >>> import tempfile, pathlib
 >>> home = pathlib.Path(tempfile.mkdtemp())
 >>> (home / "a.jsonl").write_text('{"id": 1, "headline": "Hello", "body": "World"}\\n{"headline": ""}\\n')
-48
+65
 >>> settings = Settings(home=home)
 >>> report = ingest([home / "a.jsonl"], open_store(settings), settings=settings)
 >>> (report.inserted, report.rejected, report.errors[0].field)
@@ -174,7 +174,8 @@ def _check(
 
 def _chunks(items: Iterator[tuple[str, _Item]], size: int) -> Iterator[_Chunk]:
     """Group items into lists of at most ``size``, never mixing two sources in one list."""
-    name, chunk = "", []
+    name: str = ""
+    chunk: list[_Item] = []
     for item_name, item in items:
         if chunk and (item_name != name or len(chunk) >= size):
             yield name, chunk
@@ -196,8 +197,10 @@ def _in_process(
     ctx = multiprocessing.get_context("fork")
     queue: Any = ctx.Queue(maxsize=8)
     child = ctx.Process(
-        target=_produce, args=(queue, plan, options, settings, encode, os.getpid()),
-        name="newsdesk-ingest-reader", daemon=True,
+        target=_produce,
+        args=(queue, plan, options, settings, encode, os.getpid()),
+        name="newsdesk-ingest-reader",
+        daemon=True,
     )
     child.start()
     try:
@@ -280,4 +283,3 @@ def _show(value: object, limit: int = 120) -> str | None:
         return None
     text = value if isinstance(value, str) else repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
-

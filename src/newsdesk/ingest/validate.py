@@ -23,8 +23,18 @@ from newsdesk.settings import IngestSettings
 __all__ = ["CANONICAL_FIELDS", "RecordInvalid", "to_article"]
 
 CANONICAL_FIELDS = (
-    "source_id", "headline", "body", "url", "byline", "published_at", "section", "language",
-    "source", "keywords", "subjects", "extra",
+    "source_id",
+    "headline",
+    "body",
+    "url",
+    "byline",
+    "published_at",
+    "section",
+    "language",
+    "source",
+    "keywords",
+    "subjects",
+    "extra",
 )
 _REQUIRED_OR_DEFAULTED = frozenset({"headline", "source"})
 _ALIASES = {"id": "source_id", "title": "headline"}
@@ -35,8 +45,13 @@ _SPLIT = re.compile(r"\s*[;,|]\s*")
 _CODE = re.compile(r"^[A-Za-z][\w.-]*:\S+$")
 _DATE_FORMATS = ("%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S", "%Y/%m/%d")
 _WIRE_DATE = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4}) (\d{1,2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?")
-_MONTHS = {m: i for i, m in enumerate(
-    ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"),
+        start=1,
+    )
+}
 _EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
 
 
@@ -48,13 +63,13 @@ class RecordInvalid(Exception):
         super().__init__("; ".join(f"{f}: {m}" for f, _, m in problems))
 
 
-def to_article(
-    fields: Mapping[str, Any], *, settings: IngestSettings, default_source: str
-) -> Article:
+def to_article(fields: Mapping[str, Any], *, settings: IngestSettings, default_source: str) -> Article:
     """Validate ``fields`` and build the article; raise :class:`RecordInvalid` listing every problem."""
     problems: list[tuple[str | None, Any, str]] = []
     data: dict[str, Any] = {}
-    extra: dict[str, Any] = dict(fields.get("extra") or {}) if isinstance(fields.get("extra"), Mapping) else {}
+    extra: dict[str, Any] = (
+        dict(fields.get("extra") or {}) if isinstance(fields.get("extra"), Mapping) else {}
+    )
     for key, value in fields.items():
         name = _ALIASES.get(key, key)
         if name == "extra":
@@ -134,7 +149,8 @@ def _text(name: str, value: Any, limit: int, required: bool) -> str | None:
     bad = _CONTROL.search(value)
     if bad:
         raise InvalidInput(
-            name, value[max(0, bad.start() - 10) : bad.start() + 10],
+            name,
+            value[max(0, bad.start() - 10) : bad.start() + 10],
             f"text without control characters (found {bad.group()!r} at {bad.start()})",
         )
     text = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
@@ -225,8 +241,15 @@ def _parse_date_text(text: str) -> datetime | None:
     if wire and wire.group(2).upper() in _MONTHS:
         d, mon, y, hh, mm, ss, frac = wire.groups()
         try:
-            return datetime(int(y), _MONTHS[mon.upper()], int(d), int(hh), int(mm), int(ss),
-                            int((frac or "0").ljust(6, "0")))
+            return datetime(
+                int(y),
+                _MONTHS[mon.upper()],
+                int(d),
+                int(hh),
+                int(mm),
+                int(ss),
+                int((frac or "0").ljust(6, "0")),
+            )
         except ValueError:
             return None
     try:

@@ -88,7 +88,7 @@ class ArticleStore(Protocol):
         """The article, or :class:`~newsdesk.errors.NotFound`."""
         ...
 
-    def list(
+    def list_articles(
         self, filt: ArticleFilter | None = None, *, limit: int = 20, offset: int = 0
     ) -> list[Article]:
         """Newest first (by published_at, then ingest time), without enrichments."""
@@ -96,9 +96,7 @@ class ArticleStore(Protocol):
 
     def count(self, filt: ArticleFilter | None = None) -> int: ...
 
-    def iter_articles(
-        self, filt: ArticleFilter | None = None, *, batch_size: int = 500
-    ) -> Iterator[Article]:
+    def iter_articles(self, filt: ArticleFilter | None = None, *, batch_size: int = 500) -> Iterator[Article]:
         """Every matching article in id order, fetched in batches."""
         ...
 

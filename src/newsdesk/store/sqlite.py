@@ -25,14 +25,27 @@ from newsdesk.store.migrations import MIGRATIONS
 __all__ = ["SQLiteStore"]
 
 _COLUMNS = (
-    "id", "source", "source_id", "headline", "body", "url", "byline", "published_at", "section",
-    "language", "keywords", "subjects", "extra", "content_hash", "fingerprint", "revision",
-    "ingested_at", "updated_at",
+    "id",
+    "source",
+    "source_id",
+    "headline",
+    "body",
+    "url",
+    "byline",
+    "published_at",
+    "section",
+    "language",
+    "keywords",
+    "subjects",
+    "extra",
+    "content_hash",
+    "fingerprint",
+    "revision",
+    "ingested_at",
+    "updated_at",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM articles"
-_INSERT = (
-    f"INSERT INTO articles ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
-)
+_INSERT = f"INSERT INTO articles ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _UPDATE = (
     "UPDATE articles SET "
     + ", ".join(f"{c} = ?" for c in _COLUMNS if c not in ("id", "ingested_at"))
@@ -49,7 +62,9 @@ class SQLiteStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._conn = sqlite3.connect(
-                self.path, timeout=busy_timeout_ms / 1000, isolation_level=None,
+                self.path,
+                timeout=busy_timeout_ms / 1000,
+                isolation_level=None,
                 check_same_thread=False,
             )
         except sqlite3.Error as exc:
@@ -199,8 +214,14 @@ class SQLiteStore:
 
     def put_enrichments(self, article_id: str, enrichments: Sequence[Enrichment]) -> None:
         rows = [
-            (article_id, e.component, e.version, json.dumps(e.value, ensure_ascii=False),
-             e.confidence, e.created_at.isoformat())
+            (
+                article_id,
+                e.component,
+                e.version,
+                json.dumps(e.value, ensure_ascii=False),
+                e.confidence,
+                e.created_at.isoformat(),
+            )
             for e in enrichments
         ]
         with self.transaction():
@@ -227,20 +248,22 @@ class SQLiteStore:
                 ).fetchall()
                 article.enrichments = {
                     r[0]: Enrichment(
-                        component=r[0], version=r[1], value=json.loads(r[2]), confidence=r[3],
+                        component=r[0],
+                        version=r[1],
+                        value=json.loads(r[2]),
+                        confidence=r[3],
                         created_at=datetime.fromisoformat(r[4]),
                     )
                     for r in rows
                 }
         return article
 
-    def list(
+    def list_articles(
         self, filt: ArticleFilter | None = None, *, limit: int = 20, offset: int = 0
     ) -> list[Article]:
         where, params = _where(filt)
         sql = (
-            f"{_SELECT}{where} ORDER BY published_at IS NULL, published_at DESC, rowid DESC "
-            "LIMIT ? OFFSET ?"
+            f"{_SELECT}{where} ORDER BY published_at IS NULL, published_at DESC, rowid DESC LIMIT ? OFFSET ?"
         )
         with self._lock:
             rows = self._conn.execute(sql, [*params, limit, offset]).fetchall()
@@ -251,16 +274,15 @@ class SQLiteStore:
         with self._lock:
             return int(self._conn.execute(f"SELECT count(*) FROM articles{where}", params).fetchone()[0])
 
-    def iter_articles(
-        self, filt: ArticleFilter | None = None, *, batch_size: int = 500
-    ) -> Iterator[Article]:
+    def iter_articles(self, filt: ArticleFilter | None = None, *, batch_size: int = 500) -> Iterator[Article]:
         where, params = _where(filt)
         last = ""
         joiner = " AND " if where else " WHERE "
         while True:
             with self._lock:
                 rows = self._conn.execute(
-                    f"{_SELECT}{where}{joiner}id > ? ORDER BY id LIMIT ?", [*params, last, batch_size]
+                    f"{_SELECT}{where}{joiner}id > ? ORDER BY id LIMIT ?",
+                    [*params, last, batch_size],
                 ).fetchall()
             if not rows:
                 return
@@ -342,11 +364,21 @@ def _statements(script: str) -> list[str]:
 def _row(art: Article) -> tuple[Any, ...]:
     """The stored columns of an article, up to (not including) revision and timestamps."""
     return (
-        art.id, art.source, art.source_id, art.headline, art.body, art.url, art.byline,
-        utc_iso(art.published_at), art.section, art.language,
+        art.id,
+        art.source,
+        art.source_id,
+        art.headline,
+        art.body,
+        art.url,
+        art.byline,
+        utc_iso(art.published_at),
+        art.section,
+        art.language,
         _json(art.keywords),
         _json([s.model_dump(exclude_none=True) for s in art.subjects]),
-        _json(art.extra), art.content_hash, art.fingerprint,
+        _json(art.extra),
+        art.content_hash,
+        art.fingerprint,
     )
 
 
@@ -358,12 +390,24 @@ def _json(value: Any) -> str:
 
 def _article(row: Sequence[Any]) -> Article:
     return Article.model_construct(
-        id=row[0], source=row[1], source_id=row[2], headline=row[3], body=row[4], url=row[5],
-        byline=row[6], published_at=datetime.fromisoformat(row[7]) if row[7] else None,
-        section=row[8], language=row[9], keywords=json.loads(row[10]),
-        subjects=[Subject(**s) for s in json.loads(row[11])], extra=json.loads(row[12]),
-        content_hash=row[13], fingerprint=row[14], revision=row[15],
-        ingested_at=datetime.fromisoformat(row[16]), updated_at=datetime.fromisoformat(row[17]),
+        id=row[0],
+        source=row[1],
+        source_id=row[2],
+        headline=row[3],
+        body=row[4],
+        url=row[5],
+        byline=row[6],
+        published_at=datetime.fromisoformat(row[7]) if row[7] else None,
+        section=row[8],
+        language=row[9],
+        keywords=json.loads(row[10]),
+        subjects=[Subject(**s) for s in json.loads(row[11])],
+        extra=json.loads(row[12]),
+        content_hash=row[13],
+        fingerprint=row[14],
+        revision=row[15],
+        ingested_at=datetime.fromisoformat(row[16]),
+        updated_at=datetime.fromisoformat(row[17]),
         enrichments={},
     )
 

@@ -8,7 +8,16 @@ from newsdesk.errors import UnknownFormat, UnreadableSource
 from newsdesk.ingest.readers import delimited, feed, html, jsonl, ninjs, reuters, textdir
 from newsdesk.ingest.readers.base import RawRecord, Reader, ReaderOptions, readers, slug
 
-__all__ = ["FORMATS", "RawRecord", "Reader", "ReaderOptions", "detect", "get_reader", "readers", "slug"]
+__all__ = [
+    "FORMATS",
+    "RawRecord",
+    "Reader",
+    "ReaderOptions",
+    "detect",
+    "get_reader",
+    "readers",
+    "slug",
+]
 
 _ = (delimited, feed, html, jsonl, ninjs, reuters, textdir)  # imported to register them
 FORMATS = ("auto", "jsonl", "csv", "ninjs", "rss", "html", "textdir", "reuters")
@@ -17,9 +26,7 @@ FORMATS = ("auto", "jsonl", "csv", "ninjs", "rss", "html", "textdir", "reuters")
 def get_reader(name: str) -> Reader:
     """An instance of the reader registered as ``name``."""
     if name not in readers.names():
-        raise UnknownFormat(
-            f"unknown format '{name}'; expected one of: auto, {', '.join(readers.names())}"
-        )
+        raise UnknownFormat(f"unknown format '{name}'; expected one of: auto, {', '.join(readers.names())}")
     return readers.get(name)()
 
 

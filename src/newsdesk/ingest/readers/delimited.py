@@ -52,8 +52,9 @@ class CsvReader:
         names = [options.column_map.get(h.strip(), h.strip()) for h in header]
         if len(set(names)) != len(names):
             dup = sorted({n for n in names if names.count(n) > 1})
-            yield RawRecord("line 1", problem=f"repeated column names {dup}; file skipped",
-                            problem_field=dup[0])
+            yield RawRecord(
+                "line 1", problem=f"repeated column names {dup}; file skipped", problem_field=dup[0]
+            )
             return
         line = reader.line_num
         while True:

@@ -45,6 +45,12 @@ class FeedReader:
             yield RawRecord(f"entry {index}", fields=_entry_fields(entry, source, feed))
 
 
+def _utc(parsed: Any) -> datetime:
+    """feedparser gives a UTC ``time.struct_time``."""
+    year, month, day, hour, minute, second = parsed[:6]
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
 def _entry_fields(entry: Any, source: str, feed: Any) -> dict[str, Any]:
     content = entry.get("content") or []
     body_html = content[0].get("value", "") if content else entry.get("summary", "")
@@ -57,7 +63,7 @@ def _entry_fields(entry: Any, source: str, feed: Any) -> dict[str, Any]:
         "body": html_to_text(body_html) if body_html else "",
         "url": entry.get("link"),
         "byline": entry.get("author"),
-        "published_at": datetime(*published[:6], tzinfo=UTC) if published else None,
+        "published_at": _utc(published) if published else None,
         "keywords": tags,
         "language": entry.get("language") or feed.get("language"),
     }

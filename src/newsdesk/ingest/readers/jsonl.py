@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import ClassVar
 
@@ -26,7 +26,9 @@ class JsonLinesReader:
                 yield from parse_json_line(raw, f"line {number}", options.column_map)
 
 
-def parse_json_line(raw: bytes, location: str, column_map: dict[str, str] | None = None) -> Iterator[RawRecord]:
+def parse_json_line(
+    raw: bytes, location: str, column_map: Mapping[str, str] | None = None
+) -> Iterator[RawRecord]:
     """One JSON object from one line; blank lines are skipped, anything else is a record."""
     if not raw.strip():
         return

@@ -17,7 +17,15 @@ from newsdesk.ingest.readers.jsonl import parse_json_line
 
 __all__ = ["NinjsReader", "looks_like_ninjs"]
 
-_NINJS_KEYS = {"uri", "headline", "headlines", "body_text", "bodies", "versioncreated", "versionCreated"}
+_NINJS_KEYS = {
+    "uri",
+    "headline",
+    "headlines",
+    "body_text",
+    "bodies",
+    "versioncreated",
+    "versionCreated",
+}
 
 
 def looks_like_ninjs(obj: Any) -> bool:
@@ -37,7 +45,7 @@ class NinjsReader:
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            yield RawRecord("byte %d" % exc.start, problem="not valid UTF-8; file skipped")
+            yield RawRecord(f"byte {exc.start}", problem="not valid UTF-8; file skipped")
             return
         stripped = text.lstrip()
         try:
@@ -47,7 +55,7 @@ class NinjsReader:
                 # JSON Lines of ninjs documents.
                 for number, line in enumerate(data.splitlines(), start=1):
                     for rec in parse_json_line(line, f"line {number}"):
-                        yield rec if rec.fields is None else self._map(rec.fields, rec.location, options)
+                        yield (rec if rec.fields is None else self._map(rec.fields, rec.location, options))
                 return
             msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deep"
             where = f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "document"

@@ -1,0 +1,32 @@
+"""Shared fixtures: a fresh workspace, its settings and store, for every backend."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from newsdesk.settings import Settings
+from newsdesk.store import ArticleStore, open_store
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+BACKENDS = ["sqlite"]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(home=tmp_path / "home")
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest, settings: Settings) -> Iterator[ArticleStore]:
+    settings.store.backend = request.param
+    st = open_store(settings)
+    yield st
+    st.close()

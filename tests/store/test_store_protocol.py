@@ -1,0 +1,179 @@
+"""The ArticleStore contract, run against every backend in ``conftest.BACKENDS``."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from newsdesk.articles.model import Article, Enrichment, Subject
+from newsdesk.errors import NotFound, StoreError
+from newsdesk.settings import Settings
+from newsdesk.store import ArticleFilter, ArticleStore, open_store
+
+
+def make(n: int, **over: object) -> Article:
+    fields: dict[str, object] = {
+        "source": "test",
+        "source_id": f"a{n}",
+        "headline": f"Headline number {n}",
+        "body": f"Body text of article {n} about elections and football.",
+        "section": "politics" if n % 2 else "sport",
+        "published_at": datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=n),
+        "keywords": ["k1", "k2"],
+        "subjects": [Subject(code="medtop:11000000", name="politics")],
+    }
+    fields.update(over)
+    return Article.create(**fields)
+
+
+def test_is_a_store(store: ArticleStore) -> None:
+    assert isinstance(store, ArticleStore)
+
+
+def test_insert_get_roundtrip(store: ArticleStore) -> None:
+    art = make(1, url="https://example.com/1", byline="A. Writer", language="en")
+    assert [o.status for o in store.upsert([art])] == ["inserted"]
+    got = store.get(art.id)
+    assert got.id == "test:a1"
+    assert got.content_fields() == art.content_fields()
+    assert got.published_at == art.published_at and got.published_at.tzinfo is not None
+    assert got.revision == 1 and got.ingested_at is not None
+    assert got.subjects == [Subject(code="medtop:11000000", name="politics")]
+
+
+def test_unchanged_and_updated_keep_revisions(store: ArticleStore) -> None:
+    art = make(1)
+    store.upsert([art])
+    assert store.upsert([make(1)])[0].status == "unchanged"
+    assert store.revisions(art.id) == []
+    changed = make(1, body="A corrected body.")
+    assert store.upsert([changed])[0].status == "updated"
+    got = store.get(art.id)
+    assert got.revision == 2 and got.body == "A corrected body."
+    revs = store.revisions(art.id)
+    assert [r.revision for r in revs] == [1]
+    assert revs[0].article.body == art.body and revs[0].content_hash == art.content_hash
+
+
+def test_same_id_twice_in_one_batch(store: ArticleStore) -> None:
+    outcomes = store.upsert([make(1), make(1, body="second version")])
+    assert [o.status for o in outcomes] == ["inserted", "updated"]
+    assert store.get("test:a1").body == "second version"
+    assert len(store.revisions("test:a1")) == 1
+
+
+def test_dedupe_by_fingerprint(store: ArticleStore) -> None:
+    first = make(1)
+    copy = make(2, headline=first.headline.upper(), body="  " + first.body.replace(" ", "\n "))
+    outcomes = store.upsert([first, copy])
+    assert outcomes[1].status == "duplicate" and outcomes[1].duplicate_of == first.id
+    assert store.count() == 1
+    assert store.upsert([copy], dedupe=False)[0].status == "inserted"
+
+
+def test_content_hash_id_when_no_source_id(store: ArticleStore) -> None:
+    art = Article.create(source="wire", headline="H", body="B")
+    assert art.id.startswith("wire:#") and len(art.id) == len("wire:#") + 20
+    store.upsert([art])
+    assert store.get(art.id).headline == "H"
+
+
+def test_list_count_filters_and_iteration(store: ArticleStore) -> None:
+    store.upsert([make(i) for i in range(10)])
+    assert store.count() == 10
+    assert store.count(ArticleFilter(section="sport")) == 5
+    since = datetime(2024, 1, 5, tzinfo=UTC)
+    assert store.count(ArticleFilter(since=since)) == 6
+    newest = store.list_articles(limit=3)
+    assert [a.source_id for a in newest] == ["a9", "a8", "a7"]
+    assert [a.source_id for a in store.list_articles(limit=2, offset=8)] == ["a1", "a0"]
+    ids = [a.id for a in store.iter_articles(batch_size=3)]
+    assert ids == sorted(ids) and len(ids) == 10
+    assert store.sections() == {"politics": 5, "sport": 5}
+
+
+def test_full_text_search(store: ArticleStore) -> None:
+    store.upsert([make(1), make(2, headline="Chancellor unveils budget", body="Taxes rise.")])
+    hits = store.search_text("budget taxes")
+    assert hits[0][0] == "test:a2"
+    assert store.search_text("!!!") == []
+    store.upsert([make(2, headline="Minister resigns", body="No money talk.")])
+    assert store.search_text("budget") == []  # the index follows updates
+
+
+def test_delete(store: ArticleStore) -> None:
+    store.upsert([make(1)])
+    store.delete("test:a1")
+    with pytest.raises(NotFound):
+        store.get("test:a1")
+    with pytest.raises(NotFound):
+        store.delete("test:a1")
+    assert store.search_text("elections") == []
+
+
+def test_enrichments_carry_component_and_version(store: ArticleStore) -> None:
+    store.upsert([make(1)])
+    now = datetime.now(UTC)
+    store.put_enrichments(
+        "test:a1",
+        [
+            Enrichment(
+                component="tags",
+                version="iptc-zeroshot@1",
+                value=["medtop:11000000"],
+                confidence=0.9,
+                created_at=now,
+            )
+        ],
+    )
+    got = store.get("test:a1").enrichments["tags"]
+    assert got.ref == "tags@iptc-zeroshot@1" and got.value == ["medtop:11000000"]
+    with pytest.raises(NotFound):
+        store.put_enrichments("nope", [])
+
+
+def test_transaction_rolls_back_everything(store: ArticleStore) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.upsert([make(1)])
+        store.upsert([make(2)])
+        raise RuntimeError("boom")
+    assert store.count() == 0
+
+
+def test_get_missing_raises_not_found(store: ArticleStore) -> None:
+    with pytest.raises(NotFound, match="no article with id 'missing'"):
+        store.get("missing")
+
+
+def test_concurrent_writers_from_threads(store: ArticleStore) -> None:
+    def write(start: int) -> None:
+        for i in range(start, start + 50):
+            store.upsert([make(i)])
+
+    threads = [threading.Thread(target=write, args=(k * 50,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert store.count() == 200
+
+
+def test_reopen_keeps_data_and_schema_version(settings: Settings) -> None:
+    st = open_store(settings)
+    st.upsert([make(1)])
+    st.close()
+    st2 = open_store(settings)
+    assert st2.count() == 1
+    st2.close()
+
+
+def test_newer_schema_is_refused(settings: Settings) -> None:
+    open_store(settings).close()
+    conn = sqlite3.connect(settings.database_path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    with pytest.raises(StoreError, match="newer than this newsdesk"):
+        open_store(settings)
