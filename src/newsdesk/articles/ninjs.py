@@ -86,6 +86,12 @@ _SHAPE_2X = {
     "trustindicators",
     "altids",
 }
+# camelCase names 3.x uses inside objects where 2.x has the lower-case name (no 1.x name is camelCase).
+_CAMEL_NESTED = {
+    "contentType", "sizeInBytes", "charCount", "wordCount", "langId", "geoJSON", "contactInfo",
+    "postalCode", "encodedRights", "linkedRights", "symbolType", "digitalSourceType", "rightsInfo",
+    "altIds", "copyrightHolder", "copyrightNotice", "usageTerms",
+}
 _DECLARED = re.compile(r"(\d+)(?:\.(\d+))?")
 
 
@@ -99,13 +105,31 @@ def schema(version: str) -> dict[str, Any]:
     return loaded
 
 
+_GEOJSON_URI = "https://geojson.org/schema/GeoJSON.json"
+
+
+@cache
+def _registry() -> Any:
+    """The schemas that ninjs schemas refer to (GeoJSON, from 2.0 on), bundled: validation never goes
+    to the network; any other remote reference fails instead of being fetched."""
+    from referencing import Registry, Resource
+
+    def refuse(uri: str) -> Resource:
+        raise LookupError(f"{uri} is not bundled; remote schemas are not fetched")
+
+    text = files("newsdesk.articles").joinpath("schemas/GeoJSON-schema.json").read_text("utf-8")
+    return Registry(retrieve=refuse).with_resource(  # type: ignore[call-arg]
+        _GEOJSON_URI, Resource.from_contents(json.loads(text))
+    )
+
+
 @cache
 def _validator(version: str) -> Any:
     from jsonschema.validators import validator_for
 
     sch = schema(version)
     cls = validator_for(sch)
-    return cls(sch)
+    return cls(sch, registry=_registry())
 
 
 def declared_version(doc: Mapping[str, Any]) -> str | None:
@@ -139,9 +163,23 @@ def detect_version(doc: Mapping[str, Any]) -> str:
     keys = set(doc)
     if keys & _CAMEL_3X:
         return "3"
-    if keys & _SHAPE_2X:
-        return "2"
+    if keys & _SHAPE_2X or isinstance(doc.get("renditions"), list):
+        return "3" if _CAMEL_NESTED & _nested_keys(doc) else "2"
     return "1"
+
+
+def _nested_keys(value: Any, depth: int = 0) -> set[str]:
+    """Property names below the top level (bounded depth), to tell 3.x from 2.x by nested camelCase."""
+    out: set[str] = set()
+    if depth > 4:
+        return out
+    items = value.values() if isinstance(value, Mapping) else value if isinstance(value, list) else ()
+    for item in items:
+        if isinstance(item, Mapping):
+            out.update(k for k in item if isinstance(k, str))
+        if isinstance(item, Mapping | list):
+            out |= _nested_keys(item, depth + 1)
+    return out
 
 
 def validate_ninjs(doc: Any) -> tuple[str | None, list[tuple[str, str]]]:
@@ -194,10 +232,12 @@ def from_ninjs(doc: Mapping[str, Any], *, source: str | None = None) -> dict[str
 
     fields: dict[str, Any] = {"source_id": doc.get("uri")}
     if gen == "1":
-        fields["headline"] = doc.get("headline")
-        body = doc.get("body_text")
-        if not body and isinstance(doc.get("body_html"), str):
-            body = html_to_text(doc["body_html"])
+        fields["headline"] = doc.get("headline") or doc.get("headline_main")
+        body = doc.get("body_text") or doc.get("body_main")
+        if not body:
+            markup = next((doc[k] for k in ("body_html", "body_richtext", "body_xhtml")
+                           if isinstance(doc.get(k), str)), None)
+            body = html_to_text(markup) if markup else None
         fields["body"] = body
         fields["byline"] = doc.get("byline")
         subjects = doc.get("subject") or []
@@ -241,9 +281,12 @@ def from_ninjs(doc: Mapping[str, Any], *, source: str | None = None) -> dict[str
         fields["source"] = source
     elif "source" not in fields:
         uri = doc.get("uri")
-        host = urlsplit(uri).netloc if isinstance(uri, str) else ""
+        try:
+            host = urlsplit(uri).netloc if isinstance(uri, str) else ""
+        except ValueError:  # e.g. "http://[bad" (an unclosed IPv6 host)
+            host = ""
         fields["source"] = _slug(host or "ninjs")
-    kept = ("slugline", "urgency", "pubstatus", "pubStatus", "type", "version", "located")
+    kept = ("slugline", "urgency", "pubstatus", "pubStatus", "version", "located")
     fields["extra"] = {f"ninjs_{k}": doc[k] for k in kept if k in doc and doc[k] is not None}
     return fields
 
@@ -308,8 +351,8 @@ def to_ninjs(article: Article, version: str = "2") -> dict[str, Any]:
         doc["language"] = article.language
     if article.published_at:
         doc["firstCreated" if camel else "firstcreated"] = article.published_at.isoformat()
-    changed = article.updated_at or article.published_at
-    if changed:
+    if article.published_at:  # without a publication date, a version date would read back as one
+        changed = article.updated_at or article.published_at
         doc["versionCreated" if camel else "versioncreated"] = changed.isoformat()
     subjects: list[dict[str, str]] = []
     if article.section:

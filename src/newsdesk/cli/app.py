@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from newsdesk import __version__
 from newsdesk.cli.articles import articles_app
@@ -18,7 +18,19 @@ from newsdesk.errors import NewsdeskError
 
 __all__ = ["app", "main"]
 
+class _Group(TyperGroup):
+    """Library errors become one clear line on stderr and their exit code, however the app is invoked."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NewsdeskError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(exit_code(exc)) from exc
+
+
 app = typer.Typer(
+    cls=_Group,
     name="newsdesk",
     help="Build, ship and govern ML data products on a newsroom's archive.",
     no_args_is_help=True,
@@ -55,12 +67,8 @@ app.add_typer(articles_app, name="articles")
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: run the app; library errors print one clear line and exit with their code."""
-    try:
-        app(args=argv, standalone_mode=True)
-    except NewsdeskError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exit_code(exc))
+    """Entry point of the ``newsdesk`` command."""
+    app(args=argv)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext
@@ -237,6 +238,10 @@ def _produce(
     encode: Encode,
     parent: int,
 ) -> None:
+    # Blocked anywhere (a full queue, or flushing it at exit into a pipe nobody reads), this process
+    # still exits once the writer is gone (killed), instead of lingering as an orphan.
+    threading.Thread(target=_exit_when_orphaned, args=(parent,), daemon=True).start()
+
     def put(item: tuple[str, Any]) -> None:
         while True:
             if os.getppid() != parent:  # the writer is gone (killed): stop, do not block forever
@@ -258,6 +263,12 @@ def _produce(
     finally:
         queue.close()
         queue.join_thread()
+
+
+def _exit_when_orphaned(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(0)
 
 
 def _flush(batch: list[_Pending], store: ArticleStore, report: IngestReport, dedupe: bool) -> None:
@@ -282,4 +293,6 @@ def _show(value: object, limit: int = 120) -> str | None:
     if value is None:
         return None
     text = value if isinstance(value, str) else repr(value)
+    if not text.isprintable():  # unpaired surrogates cannot be printed or written as UTF-8
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -40,7 +40,9 @@ _REQUIRED_OR_DEFAULTED = frozenset({"headline", "source"})
 _ALIASES = {"id": "source_id", "title": "headline"}
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, and unpaired UTF-16 surrogates (JSON "\ud800" escapes): not encodable as UTF-8.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
 _SPLIT = re.compile(r"\s*[;,|]\s*")
 _CODE = re.compile(r"^[A-Za-z][\w.-]*:\S+$")
 _DATE_FORMATS = ("%d-%b-%Y %H:%M:%S.%f", "%d-%b-%Y %H:%M:%S", "%Y/%m/%d")
@@ -151,7 +153,7 @@ def _text(name: str, value: Any, limit: int, required: bool) -> str | None:
         raise InvalidInput(
             name,
             value[max(0, bad.start() - 10) : bad.start() + 10],
-            f"text without control characters (found {bad.group()!r} at {bad.start()})",
+            f"text without control characters or unpaired surrogates (found {bad.group()!r} at {bad.start()})",
         )
     text = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
@@ -185,8 +187,14 @@ def _url(name: str, value: Any) -> str | None:
     if not isinstance(value, str):
         raise InvalidInput(name, value, "an http(s) URL string")
     text = value.strip()
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(text) > 2048 or " " in text:
+    try:
+        parts = urlsplit(text)
+    except ValueError:  # e.g. "http://[bad" (an unclosed IPv6 host)
+        parts = urlsplit("")
+    if (
+        parts.scheme not in ("http", "https") or not parts.netloc or len(text) > 2048 or " " in text
+        or _CONTROL.search(text)
+    ):
         raise InvalidInput(name, value, "an absolute http(s) URL of at most 2048 characters")
     return text
 
@@ -294,12 +302,17 @@ def _subjects(name: str, value: Any, limit: int) -> list[Subject]:
         where = f"{name}[{i}]"
         if isinstance(item, str):
             item = item.strip()
+            if _CONTROL.search(item):
+                raise InvalidInput(where, item, "a subject name or code without control characters")
             if not item:
                 continue
             subject = Subject(code=item) if _CODE.match(item) else Subject(name=item)
         elif isinstance(item, Mapping):
             nm, code = item.get("name"), item.get("code")
-            if not all(v is None or (isinstance(v, str) and len(v) <= 500) for v in (nm, code)):
+            if not all(
+                v is None or (isinstance(v, str) and len(v) <= 500 and not _CONTROL.search(v))
+                for v in (nm, code)
+            ):
                 raise InvalidInput(where, item, "'name' and 'code' as strings of at most 500 characters")
             if not nm and not code:
                 raise InvalidInput(where, item, "an object with a 'name' or a 'code'")
@@ -322,8 +335,12 @@ def _json_safe(value: Any, limit: int, path: str = "extra", depth: int = 0) -> N
     if isinstance(value, str):
         if len(value) > limit:
             raise InvalidInput(path, f"<{len(value)} characters>", f"at most {limit} characters")
+        if _SURROGATE.search(value):
+            raise InvalidInput(path, ascii(value)[:120], "text without unpaired surrogates")
     elif isinstance(value, Mapping):
         for k, v in value.items():
+            if isinstance(k, str) and _SURROGATE.search(k):
+                raise InvalidInput(path, ascii(k)[:120], "keys without unpaired surrogates")
             _json_safe(v, limit, f"{path}.{k}", depth + 1)
     elif isinstance(value, list | tuple):
         for i, v in enumerate(value):

@@ -40,7 +40,7 @@ class FeedReader:
             return
         feed = parsed.feed
         link = feed.get("link") or ""
-        source = options.source or slug(urlsplit(link).netloc or feed.get("title", "") or path.stem, "feed")
+        source = options.source or slug(_host(link) or feed.get("title", "") or path.stem, "feed")
         for index, entry in enumerate(parsed.entries):
             yield RawRecord(f"entry {index}", fields=_entry_fields(entry, source, feed))
 
@@ -49,6 +49,13 @@ def _utc(parsed: Any) -> datetime:
     """feedparser gives a UTC ``time.struct_time``."""
     year, month, day, hour, minute, second = parsed[:6]
     return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
+
+
+def _host(url: str) -> str:
+    try:
+        return urlsplit(url).netloc
+    except ValueError:  # e.g. "http://[bad" (an unclosed IPv6 host)
+        return ""
 
 
 def _entry_fields(entry: Any, source: str, feed: Any) -> dict[str, Any]:

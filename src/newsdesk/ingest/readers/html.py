@@ -36,7 +36,10 @@ class HtmlReader:
             return
         data: dict[str, Any] = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
         url = data.get("url")
-        host = urlsplit(url).netloc if isinstance(url, str) else ""
+        try:
+            host = urlsplit(url).netloc if isinstance(url, str) else ""
+        except ValueError:  # e.g. "http://[bad" (an unclosed IPv6 host)
+            host = ""
         source = options.source or slug(data.get("sitename") or host or "web", "web")
         categories = data.get("categories") or []
         fields: dict[str, Any] = {

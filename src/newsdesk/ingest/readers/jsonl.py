@@ -39,8 +39,12 @@ def parse_json_line(
         return
     try:
         obj = json.loads(text)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        reason = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deep"
+    except (ValueError, RecursionError) as exc:  # ValueError: also an integer of over 4300 digits
+        reason = (
+            exc.msg if isinstance(exc, json.JSONDecodeError)
+            else "nested too deep" if isinstance(exc, RecursionError)
+            else str(exc).split(";")[0]
+        )
         yield RawRecord(location, problem=f"invalid JSON: {reason}")
         return
     if not isinstance(obj, dict):

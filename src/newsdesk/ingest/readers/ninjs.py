@@ -38,7 +38,9 @@ class NinjsReader:
     suffixes: ClassVar[tuple[str, ...]] = (".ninjs", ".ninjs.json")
 
     def sniff(self, path: Path, head: bytes) -> bool:
-        return b'"uri"' in head and (b'"headline' in head or b'"bodies"' in head or b'"body_' in head)
+        markers = (b'"headline', b'"bodies"', b'"body_', b'"versioncreated"', b'"versionCreated"',
+                   b'"standard"', b'"$standard"', b'"eventDetails"')
+        return b'"uri"' in head and any(m in head for m in markers)
 
     def read(self, path: Path, options: ReaderOptions) -> Iterator[RawRecord]:
         data = path.read_bytes()
@@ -50,14 +52,18 @@ class NinjsReader:
         stripped = text.lstrip()
         try:
             whole: Any = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as exc:
+        except (ValueError, RecursionError) as exc:  # ValueError: also an integer of over 4300 digits
             if stripped.startswith("{") and "\n{" in stripped:
                 # JSON Lines of ninjs documents.
                 for number, line in enumerate(data.splitlines(), start=1):
                     for rec in parse_json_line(line, f"line {number}"):
                         yield (rec if rec.fields is None else self._map(rec.fields, rec.location, options))
                 return
-            msg = exc.msg if isinstance(exc, json.JSONDecodeError) else "nested too deep"
+            msg = (
+                exc.msg if isinstance(exc, json.JSONDecodeError)
+                else "nested too deep" if isinstance(exc, RecursionError)
+                else str(exc).split(";")[0]
+            )
             where = f"line {exc.lineno}" if isinstance(exc, json.JSONDecodeError) else "document"
             yield RawRecord(where, problem=f"invalid JSON: {msg}")
             return
@@ -78,13 +84,11 @@ class NinjsReader:
                 problem_field=f"ninjs:{path}" if path else "ninjs",
             )
         assert isinstance(doc, Mapping)
-        kind = doc.get("type", "text")
+        kind = doc.get("type") or ("event" if "eventDetails" in doc else "text")
         if kind != "text":
             return RawRecord(
                 location,
                 problem=f"ninjs type {kind!r} is not an article; only 'text' items are archived",
                 problem_field="type",
             )
-        fields = from_ninjs(doc, source=options.source)
-        fields["extra"] = {**fields.get("extra", {}), "ninjs_schema": version}
-        return RawRecord(location, fields=fields)
+        return RawRecord(location, fields=from_ninjs(doc, source=options.source))
