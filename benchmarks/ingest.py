@@ -19,7 +19,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from newsdesk import Settings, ingest, open_store
+from newsdesk import Settings, open_store
+from newsdesk.ingest import ingest
 from newsdesk.ingest.readers import ReaderOptions, get_reader
 from newsdesk.ingest.validate import RecordInvalid, to_article
 from newsdesk.store.migrations import MIGRATIONS

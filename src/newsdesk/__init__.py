@@ -2,7 +2,10 @@
 
 The library is the product; the ``newsdesk`` CLI and the service are thin shells over it.
 
->>> from newsdesk import Settings, open_store, ingest
+>>> from newsdesk import Settings, open_store
+>>> from newsdesk.ingest import ingest
+
+``newsdesk.ingest`` is the subpackage; its ``ingest`` function is imported from there.
 """
 
 from newsdesk.articles.model import Article, Enrichment, Subject
@@ -16,7 +19,7 @@ from newsdesk.errors import (
     UnknownFormat,
     UnreadableSource,
 )
-from newsdesk.ingest import IngestReport, ingest
+from newsdesk.ingest import IngestReport
 from newsdesk.settings import Settings
 from newsdesk.store import ArticleFilter, ArticleStore, open_store
 
@@ -39,6 +42,5 @@ __all__ = [
     "UnknownFormat",
     "UnreadableSource",
     "__version__",
-    "ingest",
     "open_store",
 ]

@@ -47,7 +47,7 @@ def test_demo_is_idempotent(demo_home: Path) -> None:
 def test_list_filters_by_section(demo_home: Path) -> None:
     code, out = run(demo_home, "articles", "list", "--section", "tech", "--json", "--limit", "500")
     data = json.loads(out)
-    assert data["total"] == 347
+    assert code == 0 and data["total"] == 347
     assert {a["section"] for a in data["articles"]} == {"tech"}
 
 
@@ -77,8 +77,17 @@ def test_export_ninjs_validates_against_official_schema(
 ) -> None:
     out = tmp_path / "export.jsonl"
     code, _ = run(
-        demo_home, "articles", "export", "--format", "ninjs", "--ninjs-version", version,
-        "--section", "business", "--out", str(out),
+        demo_home,
+        "articles",
+        "export",
+        "--format",
+        "ninjs",
+        "--ninjs-version",
+        version,
+        "--section",
+        "business",
+        "--out",
+        str(out),
     )
     assert code == 0
     docs = [json.loads(line) for line in out.read_text().splitlines()]
@@ -123,8 +132,17 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
     src = tmp_path / "x.jsonl"
     src.write_text("{}\n")
     result = subprocess.run(
-        [sys.executable, "-m", "newsdesk.cli.app", "--home", str(tmp_path / "h"), "ingest", str(src),
-         "--format", "docx"],
+        [
+            sys.executable,
+            "-m",
+            "newsdesk.cli.app",
+            "--home",
+            str(tmp_path / "h"),
+            "ingest",
+            str(src),
+            "--format",
+            "docx",
+        ],
         capture_output=True,
         text=True,
     )
@@ -135,8 +153,18 @@ def test_unknown_format_is_a_usage_error(tmp_path: Path) -> None:
 def test_column_mapping_option(tmp_path: Path) -> None:
     src = tmp_path / "x.csv"
     src.write_text("title,text,kind\nA headline,Some body,news\n")
-    code, out = run(tmp_path / "h", "ingest", str(src), "--map", "headline=title", "--map", "body=text",
-                    "--source", "Local Paper", "--json")
+    code, out = run(
+        tmp_path / "h",
+        "ingest",
+        str(src),
+        "--map",
+        "headline=title",
+        "--map",
+        "body=text",
+        "--source",
+        "Local Paper",
+        "--json",
+    )
     data = json.loads(out)
     assert code == 0 and data["inserted"] == 1
     code, out = run(tmp_path / "h", "articles", "list", "--json")

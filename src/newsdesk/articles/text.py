@@ -32,6 +32,7 @@ _BLOCK = {
     "figcaption",
 }
 _SKIP = {"script", "style", "noscript", "template", "head"}
+_SPACE = re.compile(r"[ \t\r\n\f]+")
 
 
 class _Text(HTMLParser):
@@ -39,22 +40,27 @@ class _Text(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self.skip = 0
+        self.pre = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag in _SKIP:
             self.skip += 1
         elif tag in _BLOCK:
             self.parts.append("\n")
+            self.pre += tag == "pre"
 
     def handle_endtag(self, tag: str) -> None:
         if tag in _SKIP and self.skip:
             self.skip -= 1
         elif tag in _BLOCK:
             self.parts.append("\n")
+            if tag == "pre" and self.pre:
+                self.pre -= 1
 
     def handle_data(self, data: str) -> None:
         if not self.skip:
-            self.parts.append(data)
+            # A line break in HTML source is only white space; lines come from block elements.
+            self.parts.append(data if self.pre else _SPACE.sub(" ", data))
 
 
 def html_to_text(markup: str) -> str:

@@ -112,6 +112,7 @@ def _input_bytes(plan: list[tuple[Path, str]]) -> int:
     return total
 
 
+_FIRST_CHUNK = 200
 _Item = Union["_Pending", Duplicate, list[FieldError]]
 _Chunk = tuple[str, list[_Item]]
 
@@ -174,13 +175,19 @@ def _check(
 
 
 def _chunks(items: Iterator[tuple[str, _Item]], size: int) -> Iterator[_Chunk]:
-    """Group items into lists of at most ``size``, never mixing two sources in one list."""
+    """Group items into lists of at most ``size``, never mixing two sources in one list.
+
+    The first lists are smaller (from ``_FIRST_CHUNK``, doubling up to ``size``) so the writer can start
+    while the reader is still warming up.
+    """
     name: str = ""
     chunk: list[_Item] = []
+    limit = min(size, _FIRST_CHUNK)
     for item_name, item in items:
-        if chunk and (item_name != name or len(chunk) >= size):
+        if chunk and (item_name != name or len(chunk) >= limit):
             yield name, chunk
             chunk = []
+            limit = min(size, limit * 2)
         name = item_name
         chunk.append(item)
     if chunk:

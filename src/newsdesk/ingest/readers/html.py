@@ -42,11 +42,15 @@ class HtmlReader:
             host = ""
         source = options.source or slug(data.get("sitename") or host or "web", "web")
         categories = data.get("categories") or []
+        title, text = data.get("title"), data.get("text") or ""
+        first, _, rest = text.partition("\n")
+        if isinstance(title, str) and title.strip() and first.strip() == title.strip():
+            text = rest.strip()  # the page's <h1>, kept by trafilatura: already the headline
         fields: dict[str, Any] = {
             "source": source,
             "source_id": url or None,
-            "headline": data.get("title"),
-            "body": data.get("text") or "",
+            "headline": title,
+            "body": text,
             "url": url,
             "byline": data.get("author"),
             "published_at": data.get("date"),
