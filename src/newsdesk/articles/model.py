@@ -130,7 +130,7 @@ def _content_hash(article: Article) -> str:
         article.body,
         article.url,
         article.byline,
-        article.published_at.isoformat() if article.published_at else None,
+        utc_iso(article.published_at),  # the instant, as stored: not the offset it was written with
         article.section,
         article.language,
     ):

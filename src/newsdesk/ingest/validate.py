@@ -153,7 +153,8 @@ def _text(name: str, value: Any, limit: int, required: bool) -> str | None:
         raise InvalidInput(
             name,
             value[max(0, bad.start() - 10) : bad.start() + 10],
-            f"text without control characters or unpaired surrogates (found {bad.group()!r} at {bad.start()})",
+            "text without control characters or unpaired surrogates "
+            f"(found {bad.group()!r} at {bad.start()})",
         )
     text = value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):

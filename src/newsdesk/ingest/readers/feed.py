@@ -32,7 +32,12 @@ class FeedReader:
             import feedparser
         except ImportError as exc:
             raise MissingDependency("feedparser", "feeds", "Reading RSS/Atom feeds") from exc
-        parsed = feedparser.parse(path.read_bytes())
+        raw = path.read_bytes()
+        try:
+            parsed = feedparser.parse(raw)
+        except Exception as exc:  # its lenient parser can fail, e.g. on '&#xD800;' (a surrogate)
+            yield RawRecord("feed", problem=f"unreadable feed: {type(exc).__name__}: {exc}"[:300])
+            return
         if not parsed.entries:
             if parsed.bozo:
                 reason = str(parsed.get("bozo_exception", "malformed feed"))[:200]

@@ -38,10 +38,11 @@ def parse_json_line(
         yield RawRecord(location, problem=f"not valid UTF-8 (byte {exc.start})")
         return
     try:
-        obj = json.loads(text)
+        obj = json.loads(text.rstrip("\r\n"))  # a line cut short ends in its newline, not a string
     except (ValueError, RecursionError) as exc:  # ValueError: also an integer of over 4300 digits
         reason = (
-            exc.msg if isinstance(exc, json.JSONDecodeError)
+            f"{exc.msg.removesuffix(' at')} at column {exc.colno}"
+            if isinstance(exc, json.JSONDecodeError)
             else "nested too deep" if isinstance(exc, RecursionError)
             else str(exc).split(";")[0]
         )
