@@ -85,11 +85,9 @@ class Article(BaseModel):
 
     def with_hashes(self) -> Article:
         """Return this article with ``fingerprint``, ``content_hash`` and (if empty) ``id`` filled in."""
-        fp = fingerprint_of(self.headline, self.body)
-        art_id = self.id or (
-            f"{self.source}:{self.source_id}" if self.source_id else f"{self.source}:#{fp[:20]}"
-        )
-        return self.model_copy(update={"id": art_id, "fingerprint": fp, "content_hash": _content_hash(self)})
+        copy = self.model_copy()
+        copy._fill_hashes()
+        return copy
 
     def _fill_hashes(self) -> None:
         """In place, for articles built with ``model_construct`` by trusted code (the validator)."""
