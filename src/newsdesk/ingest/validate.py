@@ -114,7 +114,8 @@ def to_article(fields: Mapping[str, Any], *, settings: IngestSettings, default_s
         problems.append((exc.field, exc.value, f"expected {exc.allowed}"))
     if problems:
         raise RecordInvalid(problems)
-    article = Article.model_construct(
+    article = Article._trusted(
+        dict(
         id="",
         source=source,
         source_id=source_id,
@@ -134,6 +135,7 @@ def to_article(fields: Mapping[str, Any], *, settings: IngestSettings, default_s
         ingested_at=None,
         updated_at=None,
         enrichments={},
+        )
     )
     article._fill_hashes()
     return article
@@ -242,10 +244,6 @@ def _datetime(name: str, value: Any, default_tz: str) -> datetime | None:
 def _parse_date_text(text: str) -> datetime | None:
     if not text or len(text) > 64:
         return None
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
-    except ValueError:
-        pass
     wire = _WIRE_DATE.fullmatch(text)  # 26-FEB-1987 15:01:01.79, as wire services write it
     if wire and wire.group(2).upper() in _MONTHS:
         d, mon, y, hh, mm, ss, frac = wire.groups()
@@ -261,6 +259,10 @@ def _parse_date_text(text: str) -> datetime | None:
             )
         except ValueError:
             return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00") if text.endswith("Z") else text)
+    except ValueError:
+        pass
     try:
         return parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError):

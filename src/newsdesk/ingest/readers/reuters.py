@@ -17,9 +17,8 @@ from newsdesk.ingest.readers.base import RawRecord, ReaderOptions, readers
 
 __all__ = ["ReutersSgmlReader"]
 
-_DOC = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.S)
 _ATTR = re.compile(r'(\w+)="([^"]*)"')
-_ELEMENT = re.compile(r"<(DATE|TOPICS|PLACES|TITLE|DATELINE|BODY|AUTHOR)>(.*?)</\1>", re.S)
+_TAGS = ("DATE", "TOPICS", "PLACES", "TITLE", "DATELINE", "BODY", "AUTHOR")
 _HEADERS = re.compile(r"<(TITLE|DATELINE|AUTHOR)>.*?</\1>", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _REUTERS_DATE = re.compile(r"\d{1,2}-[A-Za-z]{3}-\d{4} \d{1,2}:\d{2}:\d{2}(?:\.\d+)?")
@@ -37,11 +36,22 @@ class ReutersSgmlReader:
     def read(self, path: Path, options: ReaderOptions) -> Iterator[RawRecord]:
         text = path.read_bytes().decode("latin-1")
         source = options.source or "reuters"
-        for match in _DOC.finditer(text):
-            attrs = dict(_ATTR.findall(match.group(1)))
+        # str.find instead of one lazy regex over the whole file: the files are megabytes of SGML.
+        start = text.find("<REUTERS")
+        while start != -1:
+            head_end = text.find(">", start)
+            end = text.find("</REUTERS>", head_end) if head_end != -1 else -1
+            if end == -1:
+                return
+            head = text[start + 8 : head_end]
+            if head[:1].isalnum() or head[:1] == "_":  # <REUTERSX...>: another tag, not this element
+                start = text.find("<REUTERS", start + 8)
+                continue
+            attrs = dict(_ATTR.findall(head))
             newid = attrs.get("NEWID")
-            location = f"NEWID {newid}" if newid else f"offset {match.start()}"
-            yield RawRecord(location, fields=_fields(match.group(2), attrs, source))
+            location = f"NEWID {newid}" if newid else f"offset {start}"
+            yield RawRecord(location, fields=_fields(text[head_end + 1 : end], attrs, source))
+            start = text.find("<REUTERS", end + 10)
 
 
 def _date(value: str | None) -> str | None:
@@ -54,8 +64,12 @@ def _date(value: str | None) -> str | None:
 
 def _fields(inner: str, attrs: dict[str, str], source: str) -> dict[str, Any]:
     found: dict[str, str] = {}
-    for tag, value in _ELEMENT.findall(inner):
-        found.setdefault(tag, value)
+    for tag in _TAGS:
+        opening = inner.find(f"<{tag}>")
+        if opening != -1:
+            closing = inner.find(f"</{tag}>", opening)
+            if closing != -1:
+                found[tag] = inner[opening + len(tag) + 2 : closing]
 
     def clean(value: str | None) -> str | None:
         if value is None:
