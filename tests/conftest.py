@@ -30,3 +30,10 @@ def store(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Articl
     st = open_store(settings)
     yield st
     st.close()
+
+
+@pytest.fixture(scope="session")
+def nlp_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Settings whose workspace (and so the embedding cache) lives for the whole test session: components
+    and evaluations that embed the same texts share the cache instead of re-running the model."""
+    return Settings(home=tmp_path_factory.mktemp("nlp-home"))

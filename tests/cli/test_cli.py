@@ -25,7 +25,7 @@ def run(home: Path, *args: str) -> tuple[int, str]:
 @pytest.fixture(scope="module")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     home = tmp_path_factory.mktemp("demo")
-    code, out = run(home, "demo")
+    code, out = run(home, "demo", "--no-enrich")
     assert code == 0, out
     return home
 
@@ -40,7 +40,7 @@ def test_demo_builds_the_bbc_newsroom(demo_home: Path) -> None:
 
 
 def test_demo_is_idempotent(demo_home: Path) -> None:
-    code, out = run(demo_home, "demo")
+    code, out = run(demo_home, "demo", "--no-enrich")
     assert code == 0 and "0 inserted, 2124 unchanged" in out
 
 

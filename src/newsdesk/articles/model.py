@@ -44,6 +44,7 @@ class Enrichment(BaseModel):
     value: Any
     confidence: float | None = None
     created_at: AwareDatetime
+    input_hash: str | None = None  # the article's content_hash when this was computed
 
     @property
     def ref(self) -> str:

@@ -12,6 +12,7 @@ from newsdesk import __version__
 from newsdesk.cli.articles import articles_app
 from newsdesk.cli.context import AppState
 from newsdesk.cli.demo import demo_command
+from newsdesk.cli.enrich import enrich_command, eval_command
 from newsdesk.cli.errors import exit_code
 from newsdesk.cli.ingest import ingest_command
 from newsdesk.errors import NewsdeskError
@@ -63,6 +64,8 @@ def root(
 
 app.command("ingest")(ingest_command)
 app.command("demo")(demo_command)
+app.command("enrich")(enrich_command)
+app.command("eval")(eval_command)
 app.add_typer(articles_app, name="articles")
 
 

@@ -142,10 +142,53 @@ def _print_article(console: object, a: Article, n_revisions: int) -> None:
         for e in a.enrichments.values():
             table.add_row(
                 e.ref,
-                json.dumps(e.value)[:100],
+                _describe(e.value),
                 "" if e.confidence is None else f"{e.confidence:.2f}",
             )
         console.print(table)
+
+
+def _describe(value: object, limit: int = 300) -> str:
+    """A readable line for an enrichment value: names of listed things, the main field of an object."""
+    text: str
+    if isinstance(value, list):
+        parts = []
+        for item in value:
+            if isinstance(item, dict):
+                name = next((item[k] for k in ("label", "name", "phrase", "id") if k in item), None)
+                score = next(
+                    (item[k] for k in ("confidence", "score", "jaccard", "mentions") if k in item), None
+                )
+                if name is None:
+                    parts.append(json.dumps(item, ensure_ascii=False))
+                elif isinstance(score, float):
+                    parts.append(f"{name} ({score:.2f})")
+                elif score is not None:
+                    parts.append(f"{name} ({score})")
+                else:
+                    parts.append(str(name))
+            else:
+                parts.append(str(item))
+        text = "; ".join(parts) or "(none)"
+    elif isinstance(value, dict):
+        for key in ("sentences", "section", "language", "minutes"):
+            if key in value:
+                main = value[key]
+                text = " ".join(main) if isinstance(main, list) else str(main)
+                rest = {
+                    k: v
+                    for k, v in value.items()
+                    if k not in (key, "indices", "probabilities", "explanation")
+                }
+                if "explanation" in value:
+                    rest["because"] = value["explanation"]
+                text = f"{text} {json.dumps(rest, ensure_ascii=False)}" if rest else text
+                break
+        else:
+            text = json.dumps(value, ensure_ascii=False)
+    else:
+        text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 @articles_app.command("export")

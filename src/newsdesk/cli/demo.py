@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from newsdesk.cli.context import state
@@ -10,8 +12,16 @@ from newsdesk.demo import build_demo
 __all__ = ["demo_command"]
 
 
-def demo_command(ctx: typer.Context) -> None:
-    """Build the demo newsroom from the bundled BBC News corpus (2,225 files, 2004-2005)."""
+def demo_command(
+    ctx: typer.Context,
+    enrich: Annotated[
+        bool, typer.Option("--enrich/--no-enrich", help="Run the enrichment pipeline on the corpus.")
+    ] = True,
+    only: Annotated[
+        str | None, typer.Option("--only", help="Comma-separated components to run (default: all).")
+    ] = None,
+) -> None:
+    """Build the demo newsroom from the bundled BBC News corpus (2,225 files, 2004-2005) and enrich it."""
     app = state(ctx)
     report = build_demo(app.settings, app.store)
     app.out.print(
@@ -21,4 +31,9 @@ def demo_command(ctx: typer.Context) -> None:
     )
     sections = ", ".join(f"{name} {n}" for name, n in app.store.sections().items())
     app.out.print(f"{app.store.count()} articles stored; sections: {sections}")
+    if enrich:
+        from newsdesk.cli.enrich import enrich_command
+
+        app.out.print("enriching (first run embeds every article: a few minutes on a laptop CPU)")
+        enrich_command(ctx, only=only, since=None, workers=None, batch_size=None, list_=False, as_json=False)
     app.out.print("next: newsdesk articles list --section tech | newsdesk articles show bbc:tech/001")

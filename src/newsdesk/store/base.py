@@ -14,7 +14,7 @@ from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from newsdesk.articles.model import Article, Enrichment
 
-__all__ = ["ArticleFilter", "ArticleStore", "EncodedArticle", "Revision", "UpsertOutcome"]
+__all__ = ["ArticleFilter", "ArticleStore", "EncodedArticle", "EnrichmentWrite", "Revision", "UpsertOutcome"]
 
 Status = Literal["inserted", "updated", "unchanged", "duplicate"]
 
@@ -35,6 +35,15 @@ class EncodedArticle(NamedTuple):
     content_hash: str
     fingerprint: str
     row: tuple[Any, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichmentWrite:
+    """Everything one enrichment batch writes for one article: outputs, and vectors by model name."""
+
+    article_id: str
+    enrichments: Sequence[Enrichment]
+    vectors: dict[str, Any] | None = None  # model name -> 1-d float32 numpy array
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +120,27 @@ class ArticleStore(Protocol):
         ...
 
     def put_enrichments(self, article_id: str, enrichments: Sequence[Enrichment]) -> None: ...
+
+    def write_enrichments(self, writes: Sequence[EnrichmentWrite]) -> int:
+        """Store a batch of enrichments and vectors in one transaction; articles deleted meanwhile are
+        skipped. Returns the number of articles written."""
+        ...
+
+    def stale(
+        self, component: str, version: str, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[str]:
+        """Ids (in id order) of articles with no ``component`` output of ``version`` computed from their
+        current content, optionally only those published since ``since``."""
+        ...
+
+    def enrichment_values(self, component: str) -> Iterator[tuple[str, Any]]:
+        """(article id, value) of every stored output of ``component``, in id order."""
+        ...
+
+    def get_vectors(self, model: str, ids: Sequence[str] | None = None) -> tuple[list[str], Any]:
+        """(ids, float32 matrix) of stored vectors of ``model``; all of them, in id order, without ``ids``.
+        Ids without a vector are left out."""
+        ...
 
     def sections(self) -> dict[str, int]:
         """Section name -> article count."""

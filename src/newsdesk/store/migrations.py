@@ -69,4 +69,17 @@ MIGRATIONS: list[str] = [
         INSERT INTO articles_fts (rowid, headline, body) VALUES (new.rowid, new.headline, new.body);
     END;
     """,
+    # 2: enrichments remember the article content they were computed from; vectors per model.
+    """
+    ALTER TABLE enrichments ADD COLUMN input_hash TEXT;
+    CREATE INDEX enrichments_component ON enrichments (component, version);
+    CREATE TABLE vectors (
+        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        vector BLOB NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (model, article_id)
+    ) WITHOUT ROWID;
+    """,
 ]

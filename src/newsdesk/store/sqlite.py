@@ -19,7 +19,7 @@ from typing import Any
 
 from newsdesk.articles.model import Article, Enrichment, Subject, utc_iso
 from newsdesk.errors import NotFound, StoreError
-from newsdesk.store.base import ArticleFilter, EncodedArticle, Revision, UpsertOutcome
+from newsdesk.store.base import ArticleFilter, EncodedArticle, EnrichmentWrite, Revision, UpsertOutcome
 from newsdesk.store.migrations import MIGRATIONS
 
 __all__ = ["SQLiteStore"]
@@ -213,25 +213,109 @@ class SQLiteStore:
             self._conn.execute("DELETE FROM article_revisions WHERE article_id = ?", (article_id,))
 
     def put_enrichments(self, article_id: str, enrichments: Sequence[Enrichment]) -> None:
-        rows = [
-            (
-                article_id,
-                e.component,
-                e.version,
-                json.dumps(e.value, ensure_ascii=False),
-                e.confidence,
-                e.created_at.isoformat(),
-            )
-            for e in enrichments
-        ]
         with self.transaction():
             if not self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
                 raise NotFound(f"no article with id '{article_id}'")
-            self._conn.executemany(
-                "INSERT OR REPLACE INTO enrichments (article_id, component, version, value, "
-                "confidence, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                rows,
+            self._conn.executemany(_PUT_ENRICHMENT, [_enrichment_row(article_id, e) for e in enrichments])
+
+    def write_enrichments(self, writes: Sequence[EnrichmentWrite]) -> int:
+        if not writes:
+            return 0
+        now = datetime.now(UTC).isoformat()
+        with self.transaction():
+            present = set(self._present([w.article_id for w in writes]))
+            rows = [
+                _enrichment_row(w.article_id, e)
+                for w in writes
+                if w.article_id in present
+                for e in w.enrichments
+            ]
+            vectors = [
+                (w.article_id, model, int(vec.shape[0]), _vector_bytes(vec), now)
+                for w in writes
+                if w.article_id in present
+                for model, vec in (w.vectors or {}).items()
+            ]
+            self._conn.executemany(_PUT_ENRICHMENT, rows)
+            if vectors:
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO vectors (article_id, model, dim, vector, created_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    vectors,
+                )
+        return len(present)
+
+    def _present(self, ids: Sequence[str]) -> list[str]:
+        found: list[str] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            found.extend(
+                r[0]
+                for r in self._conn.execute(
+                    f"SELECT id FROM articles WHERE id IN ({', '.join('?' * len(part))})", part
+                )
             )
+        return found
+
+    def stale(
+        self, component: str, version: str, *, since: datetime | None = None, limit: int | None = None
+    ) -> list[str]:
+        sql = (
+            "SELECT a.id FROM articles a LEFT JOIN enrichments e ON e.article_id = a.id AND e.component = ? "
+            "WHERE (e.article_id IS NULL OR e.version != ? OR e.input_hash IS NOT a.content_hash)"
+        )
+        params: list[Any] = [component, version]
+        if since is not None:
+            sql += " AND a.published_at >= ?"
+            params.append(utc_iso(since))
+        sql += " ORDER BY a.id"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        with self._lock:
+            return [r[0] for r in self._conn.execute(sql, params)]
+
+    def enrichment_values(self, component: str) -> Iterator[tuple[str, Any]]:
+        last = ""
+        while True:
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT article_id, value FROM enrichments WHERE component = ? AND article_id > ? "
+                    "ORDER BY article_id LIMIT 1000",
+                    (component, last),
+                ).fetchall()
+            if not rows:
+                return
+            for article_id, value in rows:
+                yield article_id, json.loads(value)
+            last = rows[-1][0]
+
+    def get_vectors(self, model: str, ids: Sequence[str] | None = None) -> tuple[list[str], Any]:
+        import numpy as np
+
+        with self._lock:
+            if ids is None:
+                rows = self._conn.execute(
+                    "SELECT article_id, dim, vector FROM vectors WHERE model = ? ORDER BY article_id",
+                    (model,),
+                ).fetchall()
+            else:
+                rows = []
+                for start in range(0, len(ids), 500):
+                    part = list(ids[start : start + 500])
+                    rows.extend(
+                        self._conn.execute(
+                            "SELECT article_id, dim, vector FROM vectors WHERE model = ? AND article_id IN "
+                            f"({', '.join('?' * len(part))})",
+                            [model, *part],
+                        ).fetchall()
+                    )
+                order = {article_id: i for i, article_id in enumerate(ids)}
+                rows.sort(key=lambda r: order[r[0]])
+        if not rows:
+            return [], np.zeros((0, 0), dtype=np.float32)
+        matrix = np.frombuffer(b"".join(r[2] for r in rows), dtype=np.float32).reshape(len(rows), rows[0][1])
+        return [r[0] for r in rows], matrix
 
     # -- reads --------------------------------------------------------------------------------------------
     def get(self, article_id: str, *, with_enrichments: bool = True) -> Article:
@@ -242,7 +326,7 @@ class SQLiteStore:
             article = _article(row)
             if with_enrichments:
                 rows = self._conn.execute(
-                    "SELECT component, version, value, confidence, created_at FROM enrichments "
+                    "SELECT component, version, value, confidence, created_at, input_hash FROM enrichments "
                     "WHERE article_id = ? ORDER BY component",
                     (article_id,),
                 ).fetchall()
@@ -253,6 +337,7 @@ class SQLiteStore:
                         value=json.loads(r[2]),
                         confidence=r[3],
                         created_at=datetime.fromisoformat(r[4]),
+                        input_hash=r[5],
                     )
                     for r in rows
                 }
@@ -390,6 +475,33 @@ def _subject(subject: Subject) -> dict[str, str]:
     if subject.code is not None:
         out["code"] = subject.code
     return out
+
+
+_PUT_ENRICHMENT = (
+    "INSERT OR REPLACE INTO enrichments (article_id, component, version, value, confidence, created_at, "
+    "input_hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _enrichment_row(article_id: str, e: Enrichment) -> tuple[Any, ...]:
+    return (
+        article_id,
+        e.component,
+        e.version,
+        json.dumps(e.value, ensure_ascii=False),
+        e.confidence,
+        e.created_at.isoformat(),
+        e.input_hash,
+    )
+
+
+def _vector_bytes(vector: Any) -> bytes:
+    import numpy as np
+
+    array = np.ascontiguousarray(vector, dtype=np.float32)
+    if array.ndim != 1:
+        raise ValueError(f"a vector must be 1-d, got shape {array.shape}")
+    return array.tobytes()
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps with options builds one per call

@@ -1,0 +1,139 @@
+"""Enrichment throughput: the batch pipeline against a naive loop, on the BBC set, in the same run.
+
+Both start from a fresh workspace (empty embedding cache) holding the same ingested articles and run the
+same components with the same models:
+
+- ``pipeline``: ``newsdesk.pipeline.enrich`` (batched model calls, one transaction per batch);
+- ``naive``: one article at a time through every component, one write per article.
+
+Each mode runs in its own process so its peak memory (max RSS) is its own. Prints articles/s, peak RSS
+and the speed ratio (target: pipeline >= 3x naive).
+
+    python benchmarks/enrich.py [--articles PATH] [--limit N] [--only a,b] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def _prepare(home: Path, articles: Path, limit: int | None) -> int:
+    from newsdesk.ingest import ingest
+    from newsdesk.settings import Settings
+    from newsdesk.store import open_store
+
+    settings = Settings(home=home)
+    store = open_store(settings)
+    ingest([articles], store, settings=settings, format="textdir", source="bbc")
+    if limit is not None:
+        keep = {a.id for a in store.list_articles(limit=limit)}
+        for article in list(store.iter_articles()):
+            if article.id not in keep:
+                store.delete(article.id)
+    n = store.count()
+    store.close()
+    return n
+
+
+def _run(mode: str, home: Path, only: list[str] | None) -> dict[str, object]:
+    """In a child process: run one mode and report time and peak memory."""
+    from newsdesk.nlp import get_component
+    from newsdesk.pipeline import enrich, plan_components
+    from newsdesk.pipeline.run import _writes
+    from newsdesk.settings import Settings
+    from newsdesk.store import open_store
+
+    settings = Settings(home=home)
+    store = open_store(settings)
+    n = store.count()
+    started = time.perf_counter()
+    if mode == "pipeline":
+        report = enrich(store, settings, only=only)
+        per_component = {c.name: round(c.seconds, 1) for c in report.components}
+        skipped = {c.name: c.skipped for c in report.components if c.skipped}
+    else:
+        per_component, skipped = {}, {}
+        for name in plan_components(only):
+            component = get_component(name, settings)
+            t0 = time.perf_counter()
+            try:
+                component.prepare(store)
+            except Exception as exc:  # same rule as the pipeline: a component that cannot fit is skipped
+                skipped[name] = str(exc)
+                continue
+            for article_id in store.stale(name, component.version):
+                article = store.get(article_id)
+                outputs = component.process([article])
+                store.write_enrichments(_writes(component, [article], outputs))
+            per_component[name] = round(time.perf_counter() - t0, 1)
+    seconds = time.perf_counter() - started
+    store.close()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {
+        "mode": mode,
+        "articles": n,
+        "seconds": round(seconds, 1),
+        "articles_per_s": round(n / seconds, 2),
+        "peak_rss_mb": round(peak_mb),
+        "per_component_s": per_component,
+        "skipped": skipped,
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--articles", type=Path, default=SHARED / "bbc-news-summary" / "News Articles")
+    parser.add_argument("--limit", type=int, default=None, help="Use only N articles (default: all 2,124).")
+    parser.add_argument("--only", default=None, help="Comma-separated components (default: all).")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "HOME"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    only = [n for n in args.only.split(",") if n] if args.only else None
+    if args.child:
+        print(json.dumps(_run(args.child[0], Path(args.child[1]), only)))
+        return 0
+    if not args.articles.is_dir():
+        print(f"dataset not found: {args.articles}", file=sys.stderr)
+        return 2
+    results = []
+    for mode in ("pipeline", "naive"):
+        with tempfile.TemporaryDirectory() as tmp:
+            home = Path(tmp)
+            _prepare(home, args.articles, args.limit)
+            cmd = [sys.executable, __file__, "--child", mode, str(home)]
+            if args.only:
+                cmd += ["--only", args.only]
+            proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+            if proc.returncode != 0:
+                print(proc.stderr, file=sys.stderr)
+                return proc.returncode
+            results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    pipeline, naive = results
+    ratio = float(pipeline["articles_per_s"]) / float(naive["articles_per_s"])  # type: ignore[arg-type]
+    summary = {"results": results, "speedup": round(ratio, 2), "target": 3.0}
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for r in results:
+            print(
+                f"{r['mode']:>8}: {r['articles']} articles in {r['seconds']} s = {r['articles_per_s']} art/s, "
+                f"peak RSS {r['peak_rss_mb']} MB; per component (s): {r['per_component_s']}"
+            )
+            if r["skipped"]:
+                print(f"          skipped: {r['skipped']}")
+        print(f"speed-up of the pipeline over the naive loop: {ratio:.2f}x (target >= 3x)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

