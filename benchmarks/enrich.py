@@ -91,7 +91,9 @@ def _run(mode: str, home: Path, only: list[str] | None) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--articles", type=Path, default=SHARED / "bbc-news-summary" / "News Articles")
     parser.add_argument("--limit", type=int, default=None, help="Use only N articles (default: all 2,124).")
     parser.add_argument("--only", default=None, help="Comma-separated components (default: all).")
@@ -126,7 +128,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         for r in results:
             print(
-                f"{r['mode']:>8}: {r['articles']} articles in {r['seconds']} s = {r['articles_per_s']} art/s, "
+                f"{r['mode']:>8}: {r['articles']} articles in {r['seconds']} s "
+                f"= {r['articles_per_s']} art/s, "
                 f"peak RSS {r['peak_rss_mb']} MB; per component (s): {r['per_component_s']}"
             )
             if r["skipped"]:

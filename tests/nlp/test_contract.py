@@ -25,7 +25,7 @@ from newsdesk.store import ArticleStore, open_store
 DATA = Path(__file__).parents[1] / "data"
 
 # components that learn from the archive and must refuse to work before prepare()
-LEARNING = {"sections", "near_duplicates"}
+LEARNING = {"sections", "near_duplicates", "keyphrases"}
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +49,8 @@ def prepared(archive: ArticleStore, nlp_settings: Settings) -> dict[str, BaseCom
 def odd_articles() -> list[Article]:
     long_body = "\n\n".join(
         f"Paragraph {i}: the council met on Tuesday to discuss the budget, and Mayor Jane Smith said "
-        "the city would invest in schools and roads." for i in range(3000)
+        "the city would invest in schools and roads."
+        for i in range(3000)
     )  # ~400k characters
     return [
         Article.create(source="t", source_id="empty", headline="Headline only", body=""),
@@ -58,10 +59,16 @@ def odd_articles() -> list[Article]:
             source="t",
             source_id="de",
             headline="Bundesregierung beschließt neues Klimaschutzgesetz",
-            body="Die Bundesregierung hat am Mittwoch in Berlin ein neues Gesetz zum Klimaschutz beschlossen. "
+            body="Die Bundesregierung hat am Mittwoch in Berlin ein neues Gesetz zum Klimaschutz "
+            "beschlossen. "
             "Die Opposition kritisierte den Entwurf scharf.",
         ),
-        Article.create(source="t", source_id="zh", headline="上海股市周三大幅上涨", body="上海证券交易所综合指数周三上涨百分之三。"),
+        Article.create(
+            source="t",
+            source_id="zh",
+            headline="上海股市周三大幅上涨",
+            body="上海证券交易所综合指数周三上涨百分之三。",
+        ),
         Article.create(source="t", source_id="one", headline="Storm", body="Snow."),
     ]
 
@@ -99,12 +106,16 @@ def test_odd_articles_give_one_json_output_each(name: str, prepared: dict[str, B
 
 
 @pytest.mark.parametrize("name", DEFAULT_COMPONENTS)
-def test_outputs_do_not_depend_on_the_batch(name: str, prepared: dict[str, BaseComponent], archive: ArticleStore) -> None:
+def test_outputs_do_not_depend_on_the_batch(
+    name: str, prepared: dict[str, BaseComponent], archive: ArticleStore
+) -> None:
     articles = list(archive.iter_articles())[:4]
     together = prepared[name].process(articles)
     alone = [prepared[name].process([a])[0] for a in articles]
     for a, b in zip(together, alone, strict=True):
-        assert json.dumps(a.value, sort_keys=True) == json.dumps(b.value, sort_keys=True) or _close(a.value, b.value)
+        assert json.dumps(a.value, sort_keys=True) == json.dumps(b.value, sort_keys=True) or _close(
+            a.value, b.value
+        )
 
 
 def _close(a: object, b: object) -> bool:
@@ -118,7 +129,9 @@ def _close(a: object, b: object) -> bool:
     return a == b
 
 
-def test_pipeline_records_every_component_with_version_and_input(tmp_path: Path, nlp_settings: Settings) -> None:
+def test_pipeline_records_every_component_with_version_and_input(
+    tmp_path: Path, nlp_settings: Settings
+) -> None:
     # a fresh store, but the session's embedding cache
     settings = Settings(home=tmp_path / "home", nlp=nlp_settings.nlp)
     settings.home.mkdir(parents=True)

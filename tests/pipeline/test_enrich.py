@@ -32,7 +32,9 @@ def archive(store: ArticleStore, settings: Settings) -> ArticleStore:
     return store
 
 
-def test_every_article_gets_every_component_with_its_version(archive: ArticleStore, settings: Settings) -> None:
+def test_every_article_gets_every_component_with_its_version(
+    archive: ArticleStore, settings: Settings
+) -> None:
     report = enrich(archive, settings, only=CHEAP)
     n = archive.count()
     assert [c.processed for c in report.components] == [n, n]
@@ -70,7 +72,7 @@ def test_changed_article_and_new_version_re_enrich_only_what_they_must(
 def test_since_limits_the_run_to_recent_articles(archive: ArticleStore, settings: Settings) -> None:
     dated = [a for a in archive.iter_articles() if a.published_at is not None]
     assert dated, "the sample needs dated articles"
-    since = min(a.published_at for a in dated if a.published_at) 
+    since = min(a.published_at for a in dated if a.published_at)
     report = enrich(archive, settings, only=["reading_time"], since=since)
     assert report.components[0].processed == len(dated)
     report = enrich(archive, settings, only=["reading_time"], since=datetime(2100, 1, 1, tzinfo=UTC))

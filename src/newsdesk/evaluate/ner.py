@@ -1,0 +1,218 @@
+"""The ``ner`` evaluation: the entities component's spaCy model against CoNLL-2003 English gold spans.
+
+Scoring is exact-span: a predicted entity counts only when its first token, last token and type all match
+a gold entity (the CoNLL-2003 ``conlleval`` convention). Precision, recall and F1 are given per type (PER,
+ORG, LOC, MISC) and micro-averaged over all four.
+
+The model runs on the gold tokens: each sentence becomes a ``Doc`` built from the file's words (one space
+after each), so predicted spans align with gold spans token for token and tokenisation differences do not
+count as errors. Only the NER pipe runs. spaCy's OntoNotes labels map to CoNLL types as follows
+(:data:`SPACY_TO_CONLL`)::
+
+    PERSON -> PER       ORG -> ORG       GPE, LOC, FAC -> LOC
+    NORP, EVENT, PRODUCT, WORK_OF_ART, LAW, LANGUAGE -> MISC
+    DATE, TIME, PERCENT, MONEY, QUANTITY, ORDINAL, CARDINAL -> dropped (not CoNLL entities)
+
+The two schemes disagree in places no mapping fixes: CoNLL tags sports teams named after places ("Japan"
+in a football result) as ORG where OntoNotes says GPE, and some MISC (nationalities are NORP) but not
+all; ``details.model_type_confusions`` counts right-boundary, wrong-type predictions by pair.
+
+Baseline, computed in the same run: the CoNLL-2003 shared task's own baseline (Tjong Kim Sang and De
+Meulder, 2003) -- tag a phrase only if it appears as a complete entity in the training file with one
+unique type, preferring the longest match. It needs the training file (``eng.train``) beside the
+evaluated file; without one, the baseline is a capitalisation rule instead (every maximal run of
+capitalised tokens, except a lone sentence-initial word, tagged with the most common type, PER) and the
+result says which baseline ran.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from newsdesk.evaluate.datasets import ConllSentence, load_conll
+from newsdesk.evaluate.harness import EvalResult, task
+from newsdesk.settings import Settings
+
+__all__ = ["SPACY_TO_CONLL", "TYPES", "Span", "gazetteer_baseline", "iob1_spans", "score_spans"]
+
+TYPES = ("PER", "ORG", "LOC", "MISC")
+SPACY_TO_CONLL: dict[str, str] = {
+    "PERSON": "PER",
+    "ORG": "ORG",
+    "GPE": "LOC",
+    "LOC": "LOC",
+    "FAC": "LOC",
+    "NORP": "MISC",
+    "EVENT": "MISC",
+    "PRODUCT": "MISC",
+    "WORK_OF_ART": "MISC",
+    "LAW": "MISC",
+    "LANGUAGE": "MISC",
+}
+Span = tuple[int, int, int, str]  # sentence index, first token, end token (exclusive), type
+
+
+def iob1_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
+    """(start, end, type) of the entities in IOB1 tags: ``I-X`` continues an ``I-X`` or ``B-X`` just
+    before it and starts an entity otherwise; ``B-X`` always starts one (IOB2 input also works).
+
+    >>> iob1_spans(["I-PER", "I-PER", "B-PER", "O", "I-LOC", "I-ORG"])
+    [(0, 2, 'PER'), (2, 3, 'PER'), (4, 5, 'LOC'), (5, 6, 'ORG')]
+    """
+    spans: list[tuple[int, int, str]] = []
+    start, current = -1, ""
+    for i, tag in enumerate([*tags, "O"]):
+        prefix, _, type_ = tag.partition("-")
+        continues = prefix == "I" and type_ == current
+        if current and not continues:
+            spans.append((start, i, current))
+            current = ""
+        if prefix in ("B", "I") and not continues:
+            start, current = i, type_
+    return spans
+
+
+def gold_spans(sentences: Sequence[ConllSentence]) -> list[Span]:
+    return [(s, a, b, t) for s, sent in enumerate(sentences) for a, b, t in iob1_spans(sent.tags)]
+
+
+def score_spans(gold: Iterable[Span], predicted: Iterable[Span]) -> dict[str, Any]:
+    """Exact-span precision, recall and F1 per type and micro-averaged (in percent, 2 decimals)."""
+    gold_set, pred_set = set(gold), set(predicted)
+    out: dict[str, Any] = {"per_type": {}}
+    for type_ in TYPES:
+        g = {s for s in gold_set if s[3] == type_}
+        p = {s for s in pred_set if s[3] == type_}
+        out["per_type"][type_] = _prf(len(g & p), len(p), len(g))
+    g_all = {s for s in gold_set if s[3] in TYPES}
+    p_all = {s for s in pred_set if s[3] in TYPES}
+    out["micro"] = _prf(len(g_all & p_all), len(p_all), len(g_all))
+    out["macro_f1"] = round(sum(out["per_type"][t]["f1"] for t in TYPES) / len(TYPES), 2)
+    return out
+
+
+def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, Any]:
+    precision = tp / n_pred if n_pred else 0.0
+    recall = tp / n_gold if n_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(100 * precision, 2),
+        "recall": round(100 * recall, 2),
+        "f1": round(100 * f1, 2),
+        "support": n_gold,
+        "predicted": n_pred,
+    }
+
+
+def spacy_spans(sentences: Sequence[ConllSentence], model: str, batch_size: int = 256) -> list[Span]:
+    """The model's entities on the gold tokens, mapped to CoNLL types (unmapped labels dropped)."""
+    from spacy.tokens import Doc
+
+    from newsdesk.nlp.entities import NER_ONLY_DISABLE
+    from newsdesk.nlp.models import load_spacy
+
+    nlp = load_spacy(model, NER_ONLY_DISABLE)
+    docs = (Doc(nlp.vocab, words=s.tokens, spaces=[True] * len(s.tokens)) for s in sentences)
+    spans: list[Span] = []
+    for index, doc in enumerate(nlp.pipe(docs, batch_size=batch_size)):
+        for ent in doc.ents:
+            type_ = SPACY_TO_CONLL.get(ent.label_)
+            if type_ is not None:
+                spans.append((index, ent.start, ent.end, type_))
+    return spans
+
+
+def gazetteer_baseline(train: Sequence[ConllSentence], sentences: Sequence[ConllSentence]) -> list[Span]:
+    """The CoNLL-2003 baseline: phrases seen as complete entities of one unique type in ``train``,
+    matched longest first, left to right."""
+    types: dict[tuple[str, ...], set[str]] = {}
+    for sent in train:
+        for a, b, t in iob1_spans(sent.tags):
+            types.setdefault(tuple(sent.tokens[a:b]), set()).add(t)
+    lexicon = {phrase: next(iter(ts)) for phrase, ts in types.items() if len(ts) == 1}
+    longest = max((len(p) for p in lexicon), default=0)
+    spans: list[Span] = []
+    for index, sent in enumerate(sentences):
+        i = 0
+        while i < len(sent.tokens):
+            for n in range(min(longest, len(sent.tokens) - i), 0, -1):
+                type_ = lexicon.get(tuple(sent.tokens[i : i + n]))
+                if type_ is not None:
+                    spans.append((index, i, i + n, type_))
+                    i += n
+                    break
+            else:
+                i += 1
+    return spans
+
+
+def capitalisation_baseline(sentences: Sequence[ConllSentence]) -> list[Span]:
+    """Maximal runs of capitalised tokens (a lone sentence-initial one excepted), all tagged PER."""
+    spans: list[Span] = []
+    for index, sent in enumerate(sentences):
+        run_start = -1
+        for i, token in enumerate([*sent.tokens, ""]):
+            capital = token[:1].isupper()
+            if capital and run_start < 0:
+                run_start = i
+            elif not capital and run_start >= 0:
+                if not (run_start == 0 and i == 1):
+                    spans.append((index, run_start, i, "PER"))
+                run_start = -1
+    return spans
+
+
+def _train_file(path: Path) -> Path | None:
+    for name in ("eng.train", "train.txt", "train"):
+        candidate = path.parent / name
+        if candidate.is_file() and candidate.resolve() != path.resolve():
+            return candidate
+    return None
+
+
+def _type_confusions(gold: Sequence[Span], predicted: Sequence[Span]) -> dict[str, int]:
+    """Predicted spans with exactly a gold span's boundaries but another type: 'GOLD->PRED' counts."""
+    by_bounds = {s[:3]: s[3] for s in gold}
+    confusions: Counter[str] = Counter()
+    for span in predicted:
+        gold_type = by_bounds.get(span[:3])
+        if gold_type is not None and gold_type != span[3]:
+            confusions[f"{gold_type}->{span[3]}"] += 1
+    return dict(confusions.most_common())
+
+
+@task("ner", dataset="conll2003/eng.testa")
+def evaluate_ner(path: Path, settings: Settings, limit: int | None) -> EvalResult:
+    """Exact-span NER precision/recall/F1 per CoNLL type and micro, spaCy model vs the CoNLL-2003
+    gazetteer baseline."""
+    sentences = load_conll(path, limit=limit)
+    gold = gold_spans(sentences)
+    predicted = spacy_spans(sentences, settings.nlp.spacy_model)
+    train_path = _train_file(path)
+    if train_path is not None:
+        baseline_spans = gazetteer_baseline(load_conll(train_path), sentences)
+        baseline_name = f"CoNLL-2003 baseline: unique-type complete entities from {train_path.name}"
+    else:
+        baseline_spans = capitalisation_baseline(sentences)
+        baseline_name = "capitalised runs tagged PER (no training file beside the dataset)"
+    baseline = score_spans(gold, baseline_spans)
+    baseline["name"] = baseline_name
+    return EvalResult(
+        task="ner",
+        dataset=str(path),
+        n=len(sentences),
+        model=f"spacy:{settings.nlp.spacy_model} (ner pipe, on gold tokens)",
+        metrics=score_spans(gold, predicted),
+        baseline=baseline,
+        details={
+            "tokens": sum(len(s.tokens) for s in sentences),
+            "gold_entities": dict(Counter(s[3] for s in gold)),
+            "label_mapping": SPACY_TO_CONLL,
+            "dropped_labels": ["DATE", "TIME", "PERCENT", "MONEY", "QUANTITY", "ORDINAL", "CARDINAL"],
+            "scoring": "exact span and type; IOB1 converted to spans; percentages",
+            "model_type_confusions": _type_confusions(gold, predicted),
+        },
+    )
