@@ -50,8 +50,8 @@ def odd_articles() -> list[Article]:
     long_body = "\n\n".join(
         f"Paragraph {i}: the council met on Tuesday to discuss the budget, and Mayor Jane Smith said "
         "the city would invest in schools and roads."
-        for i in range(3000)
-    )  # ~400k characters
+        for i in range(1000)
+    )  # ~130k characters
     return [
         Article.create(source="t", source_id="empty", headline="Headline only", body=""),
         Article.create(source="t", source_id="huge", headline="A very long report", body=long_body),

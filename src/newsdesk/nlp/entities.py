@@ -285,6 +285,7 @@ class EntitiesComponent(BaseComponent):
     first mention (see the module docstring)."""
 
     name: ClassVar[str] = "entities"
+    parallel_safe: ClassVar[bool] = True  # pure Python, numpy or spaCy: safe in forked workers
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("entities",)
     code_version: ClassVar[str] = "1"

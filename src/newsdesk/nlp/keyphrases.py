@@ -177,6 +177,7 @@ class KeyphrasesComponent(BaseComponent):
     frequencies from the archive in :meth:`prepare`."""
 
     name: ClassVar[str] = "keyphrases"
+    parallel_safe: ClassVar[bool] = True  # pure Python, numpy or spaCy: safe in forked workers
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("keyphrases",)
     code_version: ClassVar[str] = "1"

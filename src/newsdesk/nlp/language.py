@@ -67,6 +67,7 @@ class LanguageComponent(BaseComponent):
     """Value ``{"code": "en", "probability": 0.99}``; the probability is also the output's confidence."""
 
     name: ClassVar[str] = "language"
+    parallel_safe: ClassVar[bool] = True  # pure Python, numpy or spaCy: safe in forked workers
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("language",)
     code_version: ClassVar[str] = "1"
@@ -94,6 +95,7 @@ class ReadingTimeComponent(BaseComponent):
     speed, minutes rounded to one decimal."""
 
     name: ClassVar[str] = "reading_time"
+    parallel_safe: ClassVar[bool] = True  # pure Python, numpy or spaCy: safe in forked workers
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("reading_time",)
     code_version: ClassVar[str] = "1"

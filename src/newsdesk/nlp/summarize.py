@@ -337,6 +337,7 @@ class SummaryComponent(BaseComponent):
     """
 
     name: ClassVar[str] = "summary"
+    parallel_safe: ClassVar[bool] = True  # pure Python, numpy or spaCy: safe in forked workers
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("summary",)
     code_version: ClassVar[str] = "1"

@@ -1,0 +1,156 @@
+"""``sections``: how well :class:`~newsdesk.nlp.sections.SectionClassifier` learns a newsroom's sections.
+
+On the de-duplicated BBC News set (2,127 articles, 5 sections), stratified 5-fold cross-validation with a
+fixed seed: every article is classified once by a model that never saw it. ``metrics`` are the shipped
+classifier's (its default parameters, exactly what the ``sections`` component fits): accuracy, macro-F1,
+error count, and the calibration of its probabilities on the held-out articles (Brier score, top-label
+expected calibration error over 10 bins, log loss). ``baseline``, computed on the same folds in the same
+run, is TF-IDF of word 1-2-grams + LinearSVC with scikit-learn's defaults. ``details`` adds a majority-class
+baseline, the per-fold accuracies and the most common confusions.
+
+Nothing is tuned on the outer folds inside a run: the classifier uses its default parameters, and its
+calibration uses inner folds of each training part only. Those defaults (word + character views, C=1) were
+picked from an exploratory comparison on these same folds, and its spread was a few errors either way,
+so small differences to the baseline are within selection noise. Measured on the full set (5 folds,
+seed 0): the classifier 0.9793 accuracy (44 errors, ECE 0.012, Brier 0.033) against the baseline's 0.9779
+(47 errors); adding the ``embeddings`` view gave 0.9807 (41 errors); the 0.985 target was not reached.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newsdesk.evaluate.datasets import BbcItem, load_bbc
+from newsdesk.evaluate.harness import EvalResult, task
+from newsdesk.settings import Settings
+
+if TYPE_CHECKING:
+    import numpy as np
+
+__all__ = ["SEED", "calibration_error", "cross_validate_sections", "evaluate_sections"]
+
+SEED = 0
+FOLDS = 5
+
+
+@task("sections", dataset="bbc-news-summary")
+def evaluate_sections(path: Path, settings: Settings, limit: int | None) -> EvalResult:
+    """Section classification on BBC News: stratified 5-fold accuracy and macro-F1 vs TF-IDF + LinearSVC."""
+    return cross_validate_sections(path, limit)
+
+
+def cross_validate_sections(path: Path, limit: int | None = None, classifier: Any = None) -> EvalResult:
+    """The ``sections`` protocol for ``classifier`` (an unfitted SectionClassifier, cloned per fold; by
+    default the shipped one), so that variants are measured exactly as the shipped model is."""
+    import numpy as np
+    from sklearn.base import clone
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.pipeline import make_pipeline
+    from sklearn.svm import LinearSVC
+
+    from newsdesk.nlp.sections import SectionClassifier
+
+    items = _spread(load_bbc(path), limit)
+    texts = [item.text for item in items]
+    labels = np.array([item.section for item in items])
+    classes = np.array(sorted(set(labels.tolist())))
+    n_splits = min(FOLDS, min(Counter(labels.tolist()).values()))
+    folds = list(StratifiedKFold(n_splits, shuffle=True, random_state=SEED).split(texts, labels))
+
+    proba = np.zeros((len(texts), len(classes)))
+    baseline_pred = np.empty(len(texts), dtype=object)
+    majority_pred = np.empty(len(texts), dtype=object)
+    fold_accuracy: list[dict[str, float]] = []
+    inner_brier: list[float] = []
+    model = SectionClassifier() if classifier is None else classifier
+    for train, test in folds:
+        train_texts = [texts[i] for i in train]
+        test_texts = [texts[i] for i in test]
+        fitted = clone(model).fit(train_texts, labels[train])
+        columns = np.searchsorted(classes, fitted.classes_)
+        proba[np.ix_(test, columns)] = fitted.predict_proba(test_texts)
+        inner_brier.append(fitted.cv_brier_)
+        base = make_pipeline(TfidfVectorizer(ngram_range=(1, 2)), LinearSVC()).fit(train_texts, labels[train])
+        baseline_pred[test] = base.predict(test_texts)
+        majority_pred[test] = Counter(labels[train].tolist()).most_common(1)[0][0]
+        fold_accuracy.append(
+            {
+                "model": round(float((classes[proba[test].argmax(axis=1)] == labels[test]).mean()), 4),
+                "baseline": round(float((baseline_pred[test] == labels[test]).mean()), 4),
+            }
+        )
+    predicted = classes[proba.argmax(axis=1)]
+    truth = np.asarray(labels[:, None] == classes[None, :], dtype=float)
+    metrics = {
+        **_scores(labels, predicted),
+        "brier": round(float(np.mean(np.sum((proba - truth) ** 2, axis=1))), 4),
+        "ece": round(calibration_error(proba, labels, classes), 4),
+        "log_loss": round(float(-np.mean(np.log(np.clip(proba[truth > 0], 1e-12, 1.0)))), 4),
+    }
+    confusions = Counter(f"{t}->{p}" for t, p in zip(labels, predicted, strict=True) if t != p)
+    return EvalResult(
+        task="sections",
+        dataset=str(path),
+        n=len(texts),
+        model=_describe(model),
+        metrics=metrics,
+        baseline={**_scores(labels, baseline_pred.astype(str)), "model": "tfidf(1-2 grams)+LinearSVC"},
+        details={
+            "protocol": f"stratified {n_splits}-fold CV, shuffle, random_state={SEED}; same folds for all",
+            "classes": {str(c): int((labels == c).sum()) for c in classes},
+            "majority_baseline": _scores(labels, majority_pred.astype(str)),
+            "folds": fold_accuracy,
+            "inner_cv_brier": [round(b, 4) for b in inner_brier],
+            "confusions": dict(confusions.most_common(10)),
+        },
+    )
+
+
+def _spread(items: list[BbcItem], limit: int | None) -> list[BbcItem]:
+    """With a limit, an even spread over the (section-ordered) items rather than the first N of one."""
+    if limit is None or limit >= len(items):
+        return items
+    return items[:: max(1, len(items) // limit)][:limit]
+
+
+def _scores(truth: Any, predicted: Any) -> dict[str, Any]:
+    from sklearn.metrics import accuracy_score, f1_score
+
+    return {
+        "accuracy": round(float(accuracy_score(truth, predicted)), 4),
+        "macro_f1": round(float(f1_score(truth, predicted, average="macro")), 4),
+        "errors": int((truth != predicted).sum()),
+    }
+
+
+def calibration_error(proba: np.ndarray, labels: np.ndarray, classes: np.ndarray, bins: int = 10) -> float:
+    """Top-label expected calibration error: the mean |confidence - accuracy| over equal-width confidence
+    bins, weighted by the share of predictions in each bin.
+
+    >>> import numpy as np
+    >>> calibration_error(np.array([[0.9, 0.1], [0.2, 0.8]]), np.array(["a", "b"]), np.array(["a", "b"]))
+    0.15
+    """
+    import numpy as np
+
+    confidence = proba.max(axis=1)
+    correct = classes[proba.argmax(axis=1)] == labels
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1], right=True), 0, bins - 1)
+    total = 0.0
+    for b in range(bins):
+        mask = which == b
+        if mask.any():
+            total += float(mask.mean()) * abs(float(confidence[mask].mean()) - float(correct[mask].mean()))
+    return round(total, 6)
+
+
+def _describe(model: Any) -> str:
+    params = model.get_params()
+    return (
+        f"SectionClassifier(views={'+'.join(params['views'])}, C={params['C']}, inner_cv={params['cv']}, "
+        "Platt-calibrated, averaged)"
+    )

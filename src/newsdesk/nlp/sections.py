@@ -1,0 +1,515 @@
+"""A newsroom's own sections (or tags), learned from its labelled archive: :class:`SectionClassifier`, and
+the ``sections`` component that fits it on the stored articles.
+
+The classifier follows scikit-learn's estimator contract (``fit(texts, labels)``, ``predict``,
+``predict_proba``, ``classes_``, ``get_params``). It is an average of linear "views" of the text:
+
+- ``words``: TF-IDF of word unigrams and bigrams (sublinear tf, terms seen in >= 2 articles) + LinearSVC;
+- ``chars``: TF-IDF of character 2-5-grams inside word boundaries (sublinear tf) + LinearSVC;
+- ``embeddings`` (off by default): the article's MiniLM vector (``chunks`` strategy, through
+  :func:`~newsdesk.nlp.embed.shared_embedder`, so cached) + LinearSVC.
+
+Each view's scores are calibrated into probabilities by Platt scaling (a sigmoid per label) fitted on
+out-of-fold scores of an inner ``cv``-fold cross-validation of the training data, then the views'
+probabilities are averaged. The same out-of-fold probabilities give the training Brier score and, in
+multi-label mode, each label's decision threshold (the one that maximises that label's F1). Nothing is
+tuned on the data the classifier is later scored on.
+
+``labels`` may be one label per text (multi-class: probabilities sum to 1) or a list of labels per text
+(multi-label: one-vs-rest, one probability and threshold per label). Every prediction can be explained by
+its top terms: the word view's coefficient times the term's TF-IDF weight in the text.
+
+>>> texts = ["Shares rose as profits grew", "The striker scored twice", "Profits and shares fell",
+...          "The keeper saved a penalty", "Bank shares and profits", "A late goal by the striker"]
+>>> clf = SectionClassifier(views=("words",), cv=2, min_df=1).fit(texts, ["biz", "sport"] * 3)
+>>> clf.predict(["profits at the bank"]).tolist()
+['biz']
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from newsdesk.errors import InvalidInput, NotFitted
+from newsdesk.nlp.base import BaseComponent, Output, components
+from newsdesk.nlp.text import split_sentences
+
+if TYPE_CHECKING:
+    from newsdesk.articles.model import Article
+    from newsdesk.settings import Settings
+    from newsdesk.store.base import ArticleStore
+
+__all__ = ["VIEWS", "SectionClassifier", "SectionsComponent"]
+
+VIEWS = ("words", "chars", "embeddings")
+Labels = Sequence[str] | Sequence[Sequence[str]]
+
+
+class SectionClassifier(BaseEstimator):  # type: ignore[misc]
+    """Calibrated linear section / tag classifier over TF-IDF (and optionally embedding) views.
+
+    Parameters (stored as given, validated at :meth:`fit`):
+
+    - ``views``: which of ``'words'``, ``'chars'``, ``'embeddings'`` to average;
+    - ``C``: the LinearSVCs' regularisation (larger fits the training data more closely);
+    - ``cv``: inner folds for the out-of-fold scores behind calibration and thresholds (>= 2);
+    - ``min_df``: a word n-gram must appear in this many training texts to become a feature;
+    - ``max_chars``: only the first characters of a text are read (bounds the cost of huge texts);
+    - ``n_terms``: terms returned per explanation;
+    - ``embedding_settings``: the :class:`~newsdesk.settings.Settings` whose embedder the
+      ``'embeddings'`` view uses (required by that view only);
+    - ``random_state``: seed of the inner folds.
+    """
+
+    def __init__(
+        self,
+        *,
+        views: Sequence[str] = ("words", "chars"),
+        C: float = 1.0,
+        cv: int = 5,
+        min_df: int = 2,
+        max_chars: int = 30_000,
+        n_terms: int = 8,
+        embedding_settings: Settings | None = None,
+        random_state: int = 0,
+    ) -> None:
+        self.views = views
+        self.C = C
+        self.cv = cv
+        self.min_df = min_df
+        self.max_chars = max_chars
+        self.n_terms = n_terms
+        self.embedding_settings = embedding_settings
+        self.random_state = random_state
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, texts: Sequence[str], labels: Labels) -> SectionClassifier:
+        """Learn from ``texts`` and their ``labels`` (one string each, or a list of strings each)."""
+        from sklearn.model_selection import KFold, StratifiedKFold
+
+        self._validate_params()
+        texts = self._clip(texts)
+        target = self._encode_labels(labels, len(texts))
+        n_splits = self._n_splits(target)
+        if self.multilabel_:
+            folds = list(KFold(n_splits, shuffle=True, random_state=self.random_state).split(texts))
+        else:
+            folds = list(
+                StratifiedKFold(n_splits, shuffle=True, random_state=self.random_state).split(texts, target)
+            )
+        self.vectorizers_: dict[str, Any] = {}
+        self.models_: dict[str, Any] = {}
+        self.calibration_: dict[str, np.ndarray] = {}
+        self.n_features_: dict[str, int] = {}
+        oof_proba = np.zeros((len(texts), len(self.classes_)))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # labels absent from an inner fold; liblinear convergence notes
+            for view in self.views:
+                features = self._fit_features(view, texts)
+                self.n_features_[view] = int(features.shape[1])
+                oof = np.zeros((len(texts), len(self.classes_)))
+                for train, held in folds:
+                    oof[held] = self._decision(
+                        self._fit_model(features[train], target[train]), features[held]
+                    )
+                self.calibration_[view] = _fit_platt(oof, self._indicator(target))
+                oof_proba += _apply_platt(self.calibration_[view], oof)
+                self.models_[view] = self._fit_model(features, target)
+        oof_proba = self._finish(oof_proba / len(self.views))
+        truth = self._indicator(target)
+        self.thresholds_ = _best_thresholds(oof_proba, truth) if self.multilabel_ else None
+        # mean over texts of the squared error summed over labels, on out-of-fold probabilities
+        self.cv_brier_ = float(np.mean(np.sum((oof_proba - truth) ** 2, axis=1)))
+        return self
+
+    def _validate_params(self) -> None:
+        views = tuple(self.views)
+        if not views or any(v not in VIEWS for v in views) or len(set(views)) != len(views):
+            raise InvalidInput("views", self.views, "a non-empty selection of " + ", ".join(map(repr, VIEWS)))
+        if "embeddings" in views and self.embedding_settings is None:
+            raise InvalidInput("embedding_settings", None, "Settings when views include 'embeddings'")
+        if not isinstance(self.cv, int) or self.cv < 2:
+            raise InvalidInput("cv", self.cv, "an integer >= 2")
+        if not self.C > 0:
+            raise InvalidInput("C", self.C, "a number > 0")
+        if not isinstance(self.min_df, int) or self.min_df < 1:
+            raise InvalidInput("min_df", self.min_df, "an integer >= 1")
+        if not isinstance(self.max_chars, int) or self.max_chars < 1:
+            raise InvalidInput("max_chars", self.max_chars, "an integer >= 1")
+
+    def _encode_labels(self, labels: Labels, n: int) -> np.ndarray:
+        labels = list(labels)
+        if len(labels) != n:
+            raise InvalidInput(
+                "labels", f"{len(labels)} labels", f"one label (or list of labels) per text ({n})"
+            )
+        if n == 0:
+            raise InvalidInput("texts", "no texts", "at least 2 labelled texts per label")
+        self.multilabel_ = not isinstance(labels[0], str)
+        if self.multilabel_:
+            from sklearn.preprocessing import MultiLabelBinarizer
+
+            if any(isinstance(x, str) for x in labels):
+                raise InvalidInput("labels", labels[:3], "all strings, or all lists of strings")
+            binarizer = MultiLabelBinarizer()
+            matrix = binarizer.fit_transform([sorted(set(x)) for x in labels])
+            self.classes_ = binarizer.classes_
+            if len(self.classes_) < 1:
+                raise InvalidInput("labels", "no labels", "at least one label")
+            return np.asarray(matrix)
+        if not all(isinstance(x, str) and x for x in labels):
+            raise InvalidInput("labels", labels[:3], "a non-empty string per text")
+        counts: Counter[str] = Counter(str(x) for x in labels)
+        if len(counts) < 2 or min(counts.values()) < 2:
+            raise InvalidInput(
+                "labels", dict(counts.most_common()), "at least 2 different labels with at least 2 texts each"
+            )
+        self.classes_ = np.array(sorted(counts))
+        return np.array(labels)
+
+    def _n_splits(self, target: np.ndarray) -> int:
+        if self.multilabel_:
+            return max(2, min(self.cv, len(target)))
+        return int(min(self.cv, min(Counter(target.tolist()).values())))
+
+    def _indicator(self, target: np.ndarray) -> np.ndarray:
+        if self.multilabel_:
+            return target.astype(float)
+        return np.asarray(target[:, None] == self.classes_[None, :], dtype=float)
+
+    def _fit_features(self, view: str, texts: Sequence[str]) -> Any:
+        if view == "embeddings":
+            return self._embed(texts)
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        if view == "words":
+            vectorizer = TfidfVectorizer(
+                ngram_range=(1, 2), sublinear_tf=True, min_df=self.min_df, dtype=np.float32
+            )
+        else:
+            vectorizer = TfidfVectorizer(
+                analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2, dtype=np.float32
+            )
+        try:
+            features = vectorizer.fit_transform(texts)
+        except ValueError:  # no term reaches min_df in a tiny training set: keep every term
+            vectorizer.set_params(min_df=1)
+            try:
+                features = vectorizer.fit_transform(texts)
+            except ValueError:
+                raise InvalidInput("texts", texts[:3], "texts with at least some words in them") from None
+        self.vectorizers_[view] = vectorizer
+        return features
+
+    def _features(self, view: str, texts: Sequence[str]) -> Any:
+        if view == "embeddings":
+            return self._embed(texts)
+        return self.vectorizers_[view].transform(texts)
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        from newsdesk.nlp.embed import article_texts, shared_embedder
+
+        assert self.embedding_settings is not None  # checked in _validate_params
+        embedder = shared_embedder(self.embedding_settings)
+        pieces = []
+        for text in texts:
+            headline, _, body = text.partition("\n")
+            pieces.append(article_texts(headline, body, "chunks"))
+        vectors = embedder.encode([p for group in pieces for p in group])
+        out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
+        row = 0
+        for i, group in enumerate(pieces):
+            mean = vectors[row : row + len(group)].mean(axis=0)
+            out[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+            row += len(group)
+        return out
+
+    def _fit_model(self, features: Any, target: np.ndarray) -> Any:
+        from sklearn.multiclass import OneVsRestClassifier
+        from sklearn.svm import LinearSVC
+
+        svc = LinearSVC(C=self.C, random_state=self.random_state)
+        if self.multilabel_:
+            return OneVsRestClassifier(svc).fit(features, target)
+        return svc.fit(features, target)
+
+    def _decision(self, model: Any, features: Any) -> np.ndarray:
+        """Scores in ``classes_`` order; a label missing from a model's training data scores -inf-ish."""
+        scores = np.asarray(model.decision_function(features), dtype=float)
+        if self.multilabel_:
+            return scores.reshape(len(scores), -1)
+        if scores.ndim == 1:  # a binary LinearSVC scores classes_[1]
+            scores = np.column_stack([-scores, scores])
+        full = np.full((scores.shape[0], len(self.classes_)), -10.0)
+        index = np.searchsorted(self.classes_, model.classes_)
+        full[:, index] = scores
+        return full
+
+    def _finish(self, proba: np.ndarray) -> np.ndarray:
+        if self.multilabel_:
+            return proba
+        total = proba.sum(axis=1, keepdims=True)
+        fallback = np.full_like(proba, 1.0 / proba.shape[1])
+        return np.asarray(np.divide(proba, total, out=fallback, where=total > 0))
+
+    def _clip(self, texts: Iterable[str]) -> list[str]:
+        if isinstance(texts, str):
+            raise InvalidInput("texts", texts, "a list of texts, not one string")
+        return [str(t)[: self.max_chars] for t in texts]
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise NotFitted("SectionClassifier is not fitted yet: call fit(texts, labels) first")
+
+    # --------------------------------------------------------------- prediction
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_classes) calibrated probabilities in ``classes_`` order. Multi-class rows sum to 1;
+        multi-label columns are independent."""
+        self._check_fitted()
+        texts = self._clip(texts)
+        proba = np.zeros((len(texts), len(self.classes_)))
+        if not texts:
+            return proba
+        for view in self.views:
+            scores = self._decision(self.models_[view], self._features(view, texts))
+            proba += _apply_platt(self.calibration_[view], scores)
+        return self._finish(proba / len(self.views))
+
+    def predict(self, texts: Sequence[str]) -> Any:
+        """Multi-class: an array of labels. Multi-label: a list of label lists, each the labels whose
+        probability reaches their threshold, or the single most probable label when none does."""
+        proba = self.predict_proba(texts)
+        if not self.multilabel_:
+            return (
+                self.classes_[proba.argmax(axis=1)] if len(proba) else np.array([], dtype=self.classes_.dtype)
+            )
+        assert self.thresholds_ is not None  # set by fit in multi-label mode
+        chosen = proba >= self.thresholds_[None, :]
+        out: list[list[str]] = []
+        for row, mask in zip(proba, chosen, strict=True):
+            picked = [str(c) for c in self.classes_[mask]] or [str(self.classes_[int(row.argmax())])]
+            out.append(picked)
+        return out
+
+    def explain(
+        self, texts: Sequence[str], labels: Sequence[str] | None = None
+    ) -> list[list[tuple[str, float]]]:
+        """For each text, up to ``n_terms`` (term, contribution) pairs that pushed it towards ``labels[i]``
+        (default: its most probable label), largest first: the word view's coefficient for that label
+        times the term's TF-IDF weight in the text. Empty when the classifier has no word view."""
+        self._check_fitted()
+        texts = self._clip(texts)
+        if "words" not in self.views or not texts:
+            return [[] for _ in texts]
+        if labels is None:
+            labels = [str(c) for c in self.classes_[self.predict_proba(texts).argmax(axis=1)]]
+        features = self.vectorizers_["words"].transform(texts).tocsr()
+        terms = self.vectorizers_["words"].get_feature_names_out()
+        out = []
+        for i, label in enumerate(labels):
+            coef = self._coef(label)
+            row = features.getrow(i)
+            contrib = row.data * coef[row.indices]
+            order = np.argsort(-contrib)[: self.n_terms]
+            out.append(
+                [(str(terms[row.indices[j]]), round(float(contrib[j]), 4)) for j in order if contrib[j] > 0]
+            )
+        return out
+
+    def indicative_sentences(self, text: str, label: str | None = None, n: int = 2) -> list[str]:
+        """The ``n`` sentences of ``text`` that score highest for ``label`` (default: its most probable
+        label) under the word view, in text order."""
+        self._check_fitted()
+        if "words" not in self.views:
+            return []
+        sentences = split_sentences(self._clip([text])[0])
+        if not sentences:
+            return []
+        if label is None:
+            label = str(self.classes_[int(self.predict_proba([text])[0].argmax())])
+        scores = self.vectorizers_["words"].transform(sentences) @ self._coef(label)
+        best = sorted(np.argsort(-np.asarray(scores))[:n])
+        return [sentences[i] for i in best]
+
+    def _coef(self, label: str) -> np.ndarray:
+        index = np.flatnonzero(self.classes_ == label)
+        if not len(index):
+            raise InvalidInput("label", label, "one of the classifier's classes_")
+        model = self.models_["words"]
+        if self.multilabel_:
+            estimator = model.estimators_[int(index[0])]
+            coef = getattr(estimator, "coef_", None)
+            return np.zeros(len(self.vectorizers_["words"].vocabulary_)) if coef is None else np.ravel(coef)
+        if len(self.classes_) == 2:  # binary LinearSVC: one row, positive for classes_[1]
+            return np.ravel(model.coef_) * (1.0 if index[0] == 1 else -1.0)
+        return np.asarray(model.coef_[int(index[0])]).ravel()
+
+    # -------------------------------------------------------------- persistence
+    def save(self, path: Path | str) -> Path:
+        """Write the fitted classifier to ``path`` with joblib (parent folders are created). The file
+        appears whole or not at all, so a process loading it never reads half of it."""
+        import os
+
+        import joblib
+
+        self._check_fitted()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        joblib.dump(self, partial, compress=3)
+        os.replace(partial, path)
+        return path
+
+    @classmethod
+    def load(cls, path: Path | str) -> SectionClassifier:
+        """A classifier written by :meth:`save` (only load files you trust: joblib runs pickle)."""
+        import joblib
+
+        model = joblib.load(Path(path))
+        if not isinstance(model, cls):
+            raise InvalidInput("path", str(path), "a file written by SectionClassifier.save")
+        return model
+
+
+def _fit_platt(scores: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per label (a, b) of p = sigmoid(a * score + b), fitted on out-of-fold scores."""
+    from sklearn.linear_model import LogisticRegression
+
+    params = np.zeros((scores.shape[1], 2))
+    for j in range(scores.shape[1]):
+        y = truth[:, j]
+        if y.min() == y.max():  # a label with no positives (or no negatives): its base rate
+            rate = (y.sum() + 0.5) / (len(y) + 1.0)
+            params[j] = (0.0, float(np.log(rate / (1 - rate))))
+            continue
+        model = LogisticRegression(C=100.0).fit(scores[:, [j]], y)
+        params[j] = (float(model.coef_[0, 0]), float(model.intercept_[0]))
+    return params
+
+
+def _apply_platt(params: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    z = np.clip(scores * params[:, 0] + params[:, 1], -35.0, 35.0)
+    return np.asarray(1.0 / (1.0 + np.exp(-z)))
+
+
+def _best_thresholds(proba: np.ndarray, truth: np.ndarray, min_positives: int = 3) -> np.ndarray:
+    """Per label, the probability threshold maximising F1 on out-of-fold probabilities; 0.5 for labels with
+    fewer than ``min_positives`` training examples (too few to choose from)."""
+    thresholds = np.full(proba.shape[1], 0.5)
+    grid = np.linspace(0.05, 0.95, 19)
+    for j in range(proba.shape[1]):
+        positives = truth[:, j] > 0
+        if positives.sum() < min_positives:
+            continue
+        predicted = proba[:, [j]] >= grid[None, :]
+        tp = (predicted & positives[:, None]).sum(axis=0)
+        f1 = 2 * tp / np.maximum(predicted.sum(axis=0) + positives.sum(), 1)
+        thresholds[j] = float(grid[int(np.argmax(f1))])
+    return thresholds
+
+
+def article_text(article: Article) -> str:
+    """What the classifier reads of an article: the headline, a blank line, the body."""
+    return f"{article.headline}\n\n{article.body}"
+
+
+@components.register("sections")
+class SectionsComponent(BaseComponent):
+    """The newsroom's section for each article, learned from the stored articles that have one.
+
+    ``prepare`` trains a :class:`SectionClassifier` (words + chars views) on every stored article with a
+    section, leaving out sections with fewer than 2 articles; it needs at least 2 sections left. The fitted
+    model is kept under ``<models_dir>/sections/`` keyed by the training data, so an unchanged archive is
+    not re-fitted. The version is ``<code_version>+<hash of the training ids, contents and sections>``.
+    """
+
+    name: ClassVar[str] = "sections"
+    requires: ClassVar[tuple[str, ...]] = ("headline", "body", "section")
+    assigns: ClassVar[tuple[str, ...]] = ("sections",)
+    code_version: ClassVar[str] = "1"
+    top_k: ClassVar[int] = 3
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.model: SectionClassifier | None = None
+        self.training_hash: str | None = None
+        self.left_out: dict[str, int] = {}
+
+    @property
+    def version(self) -> str:
+        return (
+            self.code_version if self.training_hash is None else f"{self.code_version}+{self.training_hash}"
+        )
+
+    def new_classifier(self) -> SectionClassifier:
+        return SectionClassifier()
+
+    def prepare(self, store: ArticleStore) -> None:
+        texts: list[str] = []
+        labels: list[str] = []
+        digest = hashlib.sha256()
+        classifier = self.new_classifier()
+        import sklearn
+
+        params = {k: v for k, v in classifier.get_params().items() if k != "embedding_settings"}
+        code = [self.code_version, sklearn.__version__, params]  # any of these changes the outputs
+        digest.update(json.dumps(code, sort_keys=True, default=str).encode())
+        rows = [
+            (a.id, a.content_hash, a.section, article_text(a)) for a in store.iter_articles() if a.section
+        ]
+        counts = Counter(section for _, _, section, _ in rows)
+        self.left_out = {s: n for s, n in counts.items() if n < 2}
+        for article_id, content_hash, section, text in rows:
+            if section in self.left_out:
+                continue
+            digest.update(f"{article_id}\x1f{content_hash}\x1f{section}\x1e".encode("utf-8", "surrogatepass"))
+            texts.append(text)
+            labels.append(str(section))
+        if len(set(labels)) < 2:
+            raise NotFitted(
+                "sections: the archive needs at least 2 sections with at least 2 articles each to "
+                f"learn from; found {dict(counts) or 'no articles with a section'}"
+            )
+        training_hash = digest.hexdigest()[:16]
+        path = self.settings.models_dir / "sections" / f"{training_hash}.joblib"
+        model = None
+        if path.exists():
+            try:
+                model = SectionClassifier.load(path)
+            except Exception:  # a corrupt or incompatible file: fit again
+                model = None
+        if model is None:
+            model = classifier.fit(texts, labels)
+            model.save(path)
+        self.model = model
+        self.training_hash = training_hash
+
+    def process(self, articles: Sequence[Article]) -> list[Output]:
+        if self.model is None:
+            raise NotFitted("sections: call prepare(store) before process() to learn the archive's sections")
+        if not articles:
+            return []
+        texts = [article_text(a) for a in articles]
+        proba = self.model.predict_proba(texts)
+        classes = [str(c) for c in self.model.classes_]
+        tops = [classes[int(i)] for i in proba.argmax(axis=1)]
+        explanations = self.model.explain(texts, tops)
+        outputs = []
+        for row, top, terms in zip(proba, tops, explanations, strict=True):
+            order = np.argsort(-row)[: self.top_k]
+            value = {
+                "section": top,
+                "probabilities": {classes[int(j)]: round(float(row[j]), 4) for j in order},
+                "explanation": [term for term, _ in terms],
+            }
+            outputs.append(Output(value, confidence=round(float(row.max()), 4)))
+        return outputs

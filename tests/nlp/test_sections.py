@@ -1,0 +1,268 @@
+"""SectionClassifier (multi-class and multi-label) and the ``sections`` component, on the committed BBC
+sample (20 truncated articles per section) and a small Reuters sample."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+from newsdesk.articles.model import Article
+from newsdesk.errors import InvalidInput, NotFitted
+from newsdesk.evaluate.datasets import BbcItem, load_bbc, load_reuters_modapte
+from newsdesk.nlp import get_component
+from newsdesk.nlp.sections import SectionClassifier, SectionsComponent
+from newsdesk.settings import Settings
+from newsdesk.store import ArticleStore
+
+SAMPLE = Path(__file__).parents[1] / "data" / "sections"
+
+
+@pytest.fixture(scope="module")
+def items() -> list[BbcItem]:
+    return load_bbc(SAMPLE / "bbc")
+
+
+@pytest.fixture(scope="module")
+def split(items: list[BbcItem]) -> tuple[list[BbcItem], list[BbcItem]]:
+    """Articles 1-16 of each section to train on, 17-20 to test on."""
+    train = [i for i in items if int(i.id.split("/")[1]) <= 16]
+    test = [i for i in items if int(i.id.split("/")[1]) > 16]
+    return train, test
+
+
+@pytest.fixture(scope="module")
+def fitted(split: tuple[list[BbcItem], list[BbcItem]]) -> SectionClassifier:
+    train, _ = split
+    return SectionClassifier().fit([i.text for i in train], [i.section for i in train])
+
+
+def test_sample_is_balanced(items: list[BbcItem]) -> None:
+    sections = [i.section for i in items]
+    assert len(items) == 100 and {sections.count(s) for s in set(sections)} == {20}
+
+
+def test_learns_the_sample_better_than_the_majority(
+    fitted: SectionClassifier, split: tuple[list[BbcItem], list[BbcItem]]
+) -> None:
+    _, test = split
+    predicted = fitted.predict([i.text for i in test])
+    accuracy = float(np.mean(predicted == np.array([i.section for i in test])))
+    assert list(fitted.classes_) == ["business", "entertainment", "politics", "sport", "tech"]
+    assert accuracy >= 0.8  # the majority class would score 0.2
+    assert set(fitted.n_features_) == {"words", "chars"} and all(n > 100 for n in fitted.n_features_.values())
+
+
+def test_probabilities_are_calibrated_distributions(
+    fitted: SectionClassifier, split: tuple[list[BbcItem], list[BbcItem]]
+) -> None:
+    _, test = split
+    proba = fitted.predict_proba([i.text for i in test])
+    assert proba.shape == (len(test), 5)
+    assert np.all((proba >= 0) & (proba <= 1)) and np.allclose(proba.sum(axis=1), 1.0)
+    assert list(fitted.classes_[proba.argmax(axis=1)]) == list(fitted.predict([i.text for i in test]))
+    assert 0.0 <= fitted.cv_brier_ < 0.8  # uniform guessing scores 0.8 on 5 classes
+    truth = np.array([[i.section == c for c in fitted.classes_] for i in test], dtype=float)
+    assert float(np.mean(np.sum((proba - truth) ** 2, axis=1))) < 0.5
+
+
+def test_explanations_name_terms_of_the_text(fitted: SectionClassifier) -> None:
+    text = "Shares in the bank fell after profits dropped and the firm cut its dividend to investors."
+    [terms] = fitted.explain([text])
+    assert terms and len(terms) <= fitted.n_terms
+    weights = [w for _, w in terms]
+    assert weights == sorted(weights, reverse=True) and all(w > 0 for w in weights)
+    assert all(word in text.lower() for term, _ in terms for word in term.split())
+    sport = fitted.explain([text], ["sport"])[0]
+    assert sport != terms
+    sentences = fitted.indicative_sentences(
+        "The striker scored twice in the cup final. Shares in the bank fell sharply.", "sport", n=1
+    )
+    assert sentences == ["The striker scored twice in the cup final."]
+
+
+def test_unfitted_use_raises_not_fitted() -> None:
+    clf = SectionClassifier()
+    for call in (
+        lambda: clf.predict(["x"]),
+        lambda: clf.predict_proba(["x"]),
+        lambda: clf.explain(["x"]),
+        lambda: clf.save("unused.joblib"),
+    ):
+        with pytest.raises(NotFitted) as caught:
+            call()
+        assert isinstance(caught.value, ValueError) and isinstance(caught.value, AttributeError)
+
+
+def test_parameters_follow_the_estimator_contract() -> None:
+    clf = SectionClassifier(C=0.5, cv=3)
+    assert clf.get_params()["C"] == 0.5 and clf.get_params()["views"] == ("words", "chars")
+    copy = clone(clf)
+    assert copy.get_params() == clf.get_params() and not hasattr(copy, "classes_")
+    texts = ["a b c", "d e f", "a b", "d e"]
+    for bad in (
+        {"views": ("bogus",)},
+        {"views": ()},
+        {"cv": 1},
+        {"C": 0},
+        {"views": ("embeddings",)},  # needs embedding_settings
+    ):
+        with pytest.raises(InvalidInput):
+            SectionClassifier(**bad).fit(texts, ["x", "y", "x", "y"])
+    with pytest.raises(InvalidInput, match="at least 2 different labels"):
+        SectionClassifier().fit(texts, ["x", "x", "x", "x"])
+    with pytest.raises(InvalidInput, match="at least 2 different labels"):
+        SectionClassifier().fit(texts, ["x", "x", "x", "y"])  # 'y' has one text
+    with pytest.raises(InvalidInput, match="one label"):
+        SectionClassifier().fit(texts, ["x", "y"])
+
+
+def test_odd_texts(fitted: SectionClassifier) -> None:
+    texts = [
+        "",
+        "Die Bundesregierung hat ein neues Gesetz beschlossen.",
+        "上海股市周三大幅上涨",
+        "goal " * 200_000,
+    ]
+    proba = fitted.predict_proba(texts)
+    assert proba.shape == (4, 5) and np.allclose(proba.sum(axis=1), 1.0)
+    assert fitted.predict([]).shape == (0,) and fitted.predict_proba([]).shape == (0, 5)
+    assert fitted.predict(["goal " * 200_000])[0] == "sport"
+    assert fitted.explain([""]) == [[]]
+    with pytest.raises(InvalidInput):
+        fitted.predict("one string, not a list")
+
+
+def test_save_and_load(fitted: SectionClassifier, tmp_path: Path) -> None:
+    path = fitted.save(tmp_path / "models" / "sections.joblib")
+    loaded = SectionClassifier.load(path)
+    texts = ["The chancellor's budget raised taxes.", "The band's album topped the charts."]
+    assert np.array_equal(loaded.predict_proba(texts), fitted.predict_proba(texts))
+    assert loaded.get_params() == fitted.get_params()
+
+
+def test_multilabel_mode_on_reuters_sample() -> None:
+    docs = load_reuters_modapte(SAMPLE / "reuters")
+    train = [d for d in docs if d.split == "train"]
+    test = [d for d in docs if d.split == "test"]
+    clf = SectionClassifier(views=("words",), cv=3).fit([d.text for d in train], [d.topics for d in train])
+    assert clf.multilabel_ and "earn" in clf.classes_ and clf.thresholds_ is not None
+    assert clf.thresholds_.shape == (len(clf.classes_),) and np.all(
+        (clf.thresholds_ > 0) & (clf.thresholds_ < 1)
+    )
+    proba = clf.predict_proba([d.text for d in test])
+    assert np.all((proba >= 0) & (proba <= 1))
+    predicted = clf.predict([d.text for d in test])
+    assert len(predicted) == len(test) and all(p and set(p) <= set(clf.classes_) for p in predicted)
+    hits = sum(len(set(p) & set(d.topics)) for p, d in zip(predicted, test, strict=True))
+    assert hits / sum(len(d.topics) for d in test) > 0.5  # recall far above chance (8 topics)
+    terms = clf.explain([test[0].text], [test[0].topics[0]])[0]
+    assert all(w > 0 for _, w in terms)
+
+
+# ---------------------------------------------------------------------------------- the component
+
+
+def _articles(items: list[BbcItem]) -> list[Article]:
+    return [
+        Article.create(source="bbc", source_id=i.id, headline=i.headline, body=i.body, section=i.section)
+        for i in items
+    ]
+
+
+@pytest.fixture
+def filled(store: ArticleStore, split: tuple[list[BbcItem], list[BbcItem]]) -> ArticleStore:
+    train, _ = split
+    store.upsert(_articles(train))
+    store.upsert(
+        [Article.create(source="t", source_id="lone", headline="One of a kind", body="x", section="lone")]
+    )
+    return store
+
+
+def test_component_is_registered_and_refuses_before_prepare(settings: Settings) -> None:
+    component = get_component("sections", settings)
+    assert isinstance(component, SectionsComponent) and component.version == component.code_version
+    with pytest.raises(NotFitted):
+        component.process([Article.create(source="t", headline="h", body="b")])
+
+
+def test_component_needs_two_sections_with_two_articles(store: ArticleStore, settings: Settings) -> None:
+    component = SectionsComponent(settings)
+    with pytest.raises(NotFitted, match="at least 2 sections"):
+        component.prepare(store)
+    store.upsert(
+        [
+            Article.create(source="t", source_id="a", headline="A", body="a", section="news"),
+            Article.create(source="t", source_id="b", headline="B", body="b", section="news"),
+            Article.create(source="t", source_id="c", headline="C", body="c", section="sport"),
+        ]
+    )
+    with pytest.raises(NotFitted, match="at least 2 sections"):
+        component.prepare(store)
+
+
+def test_component_outputs(
+    filled: ArticleStore, settings: Settings, split: tuple[list[BbcItem], list[BbcItem]]
+) -> None:
+    _, test = split
+    component = SectionsComponent(settings)
+    component.prepare(filled)
+    assert component.left_out == {"lone": 1}
+    assert component.process([]) == []
+    articles = [
+        *_articles(test),
+        Article.create(source="t", source_id="empty", headline="Headline only", body=""),
+        Article.create(source="t", source_id="huge", headline="Long", body="The minister said. " * 50_000),
+        Article.create(
+            source="t",
+            source_id="zh",
+            headline="上海股市周三大幅上涨",
+            body="上海证券交易所综合指数周三上涨。",
+        ),
+    ]
+    outputs = component.process(articles)
+    assert len(outputs) == len(articles)
+    for output in outputs:
+        value = output.value
+        probabilities = value["probabilities"]
+        assert len(probabilities) == 3 and value["section"] == next(iter(probabilities))
+        assert list(probabilities.values()) == sorted(probabilities.values(), reverse=True)
+        assert sum(probabilities.values()) <= 1.0 + 1e-3
+        assert output.confidence is not None and not math.isnan(output.confidence)
+        assert 0.2 <= output.confidence <= 1.0 and output.confidence == probabilities[value["section"]]
+        assert isinstance(value["explanation"], list)
+    correct = sum(o.value["section"] == i.section for o, i in zip(outputs, test, strict=False))
+    assert correct >= 0.8 * len(test)
+    assert all(o.value["explanation"] for o in outputs[: len(test)])
+
+
+def test_version_follows_the_training_data(
+    filled: ArticleStore, settings: Settings, split: tuple[list[BbcItem], list[BbcItem]]
+) -> None:
+    first = SectionsComponent(settings)
+    first.prepare(filled)
+    assert first.version.startswith(f"{first.code_version}+") and first.ref == f"sections@{first.version}"
+    saved = list((settings.models_dir / "sections").glob("*.joblib"))
+    assert len(saved) == 1
+
+    again = SectionsComponent(settings)
+    again.prepare(filled)  # same archive: same version, the saved model is reused
+    assert again.version == first.version
+    assert list((settings.models_dir / "sections").glob("*.joblib")) == saved
+
+    _, test = split
+    filled.upsert(_articles(test[:2]))
+    changed = SectionsComponent(settings)
+    changed.prepare(filled)
+    assert changed.version != first.version
+
+
+def test_tiny_vocabularies_and_empty_texts() -> None:
+    clf = SectionClassifier(views=("words",)).fit(["aa bb", "cc dd", "ee ff", "gg hh"], ["a", "b", "a", "b"])
+    assert clf.n_features_["words"] > 0  # no term reaches min_df=2: every term is kept instead
+    with pytest.raises(InvalidInput, match="words"):
+        SectionClassifier(views=("words",)).fit(["", "", "", ""], ["a", "b", "a", "b"])
