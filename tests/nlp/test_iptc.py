@@ -1,0 +1,273 @@
+"""The IPTC Media Topics taxonomy and the ``iptc`` tagger, with the real embedding model.
+
+The taxonomy tests check the bundled release against the counts IPTC's export gives (1,392 concepts, 1,084
+active, six levels); the tagger tests check the component contract, the shape and consistency of its tags,
+their evidence, and self-training's mechanics (adapt, save, load, prepare). Self-training's accuracy is
+checked by the ``iptc-zeroshot`` evaluation (tests/evaluate/test_iptc_eval.py).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from newsdesk.articles.model import Article
+from newsdesk.errors import InvalidInput, NotFound
+from newsdesk.evaluate.datasets import load_ag_news
+from newsdesk.nlp import components, get_component
+from newsdesk.nlp.base import Output
+from newsdesk.nlp.iptc import Adaptation, IptcTagger, SelfTraining
+from newsdesk.nlp.taxonomy import Taxonomy, build_bundle, normalise_qcode
+from newsdesk.settings import Settings
+from newsdesk.store import ArticleStore
+
+DATA = Path(__file__).parents[1] / "data"
+SAMPLE = DATA / "iptc" / "ag-news-sample.csv"
+EXPORT = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "data" / "iptc-mediatopics" / "cptall-en-GB.json"
+)
+# self-training normally needs 1,000 articles; the 200-row sample exercises its mechanics only
+SMALL = SelfTraining(min_articles=50)
+
+
+# -- taxonomy ----------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tax() -> Taxonomy:
+    return Taxonomy.bundled()
+
+
+def test_bundle_counts(tax: Taxonomy) -> None:
+    assert len(tax) == 1392
+    assert len(tax.active()) == 1084
+    assert sum(1 for c in tax if not c.active) == 308
+    assert [c.label for c in tax.top_level()][:2] == [
+        "arts, culture, entertainment and media",
+        "crime, law and justice",
+    ]
+    assert len(tax.top_level()) == 17
+    assert tax.release.startswith("2025-10-09") and "by/4.0" in tax.licence and "IPTC" in tax.copyright
+
+
+def test_levels_go_to_six(tax: Taxonomy) -> None:
+    levels = [tax.level(c.qcode) for c in tax.active()]
+    assert [levels.count(d) for d in range(1, 8)] == [17, 120, 515, 378, 49, 5, 0]
+    deepest = sorted(c.label for c in tax.active() if tax.level(c.qcode) == 6)
+    assert deepest == [
+        "capital punishment",
+        "court-ordered psychiatric treatment",
+        "fine (penalty)",
+        "prison",
+        "suspended sentence",
+    ]
+
+
+def test_ancestors_top_first(tax: Taxonomy) -> None:
+    chain = [a.label for a in tax.ancestors("medtop:20000135")]  # capital punishment
+    assert chain == ["crime, law and justice", "judiciary", "court", "trial (court)", "sentencing (criminal)"]
+    assert tax.ancestors("medtop:15000000") == []
+    assert tax.top("20000135").qcode == "medtop:02000000"
+    for concept in tax.active():  # every chain ends at a top-level concept and skips nothing
+        chain = tax.ancestors(concept.qcode)
+        path = [*chain, concept]
+        assert path[0].parent is None
+        assert all(child.parent == parent.qcode for parent, child in itertools.pairwise(path))
+
+
+def test_lookup_forms_and_errors(tax: Taxonomy) -> None:
+    uri = "http://cv.iptc.org/newscodes/mediatopic/15000000"
+    assert tax.get(uri) is tax.get("15000000") is tax.get("medtop:15000000")
+    assert normalise_qcode("https://cv.iptc.org/newscodes/mediatopic/04000000") == "medtop:04000000"
+    assert "medtop:04000000" in tax and "medtop:99999999" not in tax and "sport" not in tax
+    with pytest.raises(NotFound):
+        tax.get("medtop:99999999")
+    with pytest.raises(InvalidInput):
+        tax.get("sport")
+
+
+def test_retired_concepts_are_kept_but_never_offered(tax: Taxonomy) -> None:
+    retired = tax.get("medtop:20000030")  # music theatre, retired 2021
+    assert not retired.active and retired.parent == "medtop:20000029"
+    theatre_children = tax.children("medtop:20000029")
+    assert retired not in theatre_children and retired in tax.children(
+        "medtop:20000029", include_retired=True
+    )
+    assert all(c.active for c in tax.active())
+    assert all(c.active for c in tax.descendants("medtop:01000000"))
+    assert all(c.active for c in tax.top_level())
+
+
+@pytest.mark.skipif(not EXPORT.exists(), reason="the IPTC export is only on development machines")
+def test_bundle_matches_the_export(tmp_path: Path, tax: Taxonomy) -> None:
+    rebuilt = build_bundle(EXPORT, tmp_path / "bundle.json.gz")
+    assert [(c.qcode, c.label, c.definition, c.parent, c.retired) for c in rebuilt] == [
+        (c.qcode, c.label, c.definition, c.parent, c.retired) for c in tax
+    ]
+    from_export = Taxonomy.from_export(EXPORT)
+    assert {c.qcode: c for c in from_export} == {c.qcode: c for c in tax}
+
+
+# -- tagger ------------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tagger(nlp_settings: Settings) -> IptcTagger:
+    return IptcTagger(nlp_settings)
+
+
+def _articles() -> list[Article]:
+    return [
+        Article.create(
+            source="t",
+            source_id="rates",
+            headline="Central bank raises interest rates again",
+            body="The central bank raised its key interest rate by a quarter point on Wednesday to fight "
+            "inflation.\n\nShares fell in London and New York after the announcement. The weather in "
+            "the capital was sunny.",
+        ),
+        Article.create(
+            source="t",
+            source_id="match",
+            headline="United win the derby",
+            body="Manchester United beat City 2-1 in the Premier League on Sunday, with a late goal from "
+            "the captain. The manager praised his players.",
+        ),
+        Article.create(source="t", source_id="empty", headline="...", body=""),
+        Article.create(
+            source="t",
+            source_id="de",
+            headline="Bundesregierung beschließt neues Klimaschutzgesetz",
+            body="Die Bundesregierung hat am Mittwoch in Berlin ein neues Gesetz beschlossen.",
+        ),
+        Article.create(
+            source="t",
+            source_id="huge",
+            headline="A very long council report",
+            # 120k characters; 18-word paragraphs make every 180-word chunk the same text, embedded once
+            body="\n\n".join(
+                [
+                    "The city council met on Tuesday to discuss the school budget and the mayor said it "
+                    "would grow."
+                ]
+                * 1300
+            ),
+        ),
+    ]
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def test_registered_and_versioned(tagger: IptcTagger, nlp_settings: Settings) -> None:
+    assert components.get("iptc") is IptcTagger
+    built = get_component("iptc", nlp_settings)
+    assert isinstance(built, IptcTagger) and built.version == tagger.version
+    assert tagger.version.startswith("1+all-MiniLM-L6-v2:") and tagger.version.endswith(
+        "+2025-10-09+zeroshot"
+    )
+    assert tagger.process([]) == []
+    with pytest.raises(InvalidInput):
+        IptcTagger(nlp_settings, min_confidence=0.0)
+
+
+def test_outputs_contract(tagger: IptcTagger, tax: Taxonomy) -> None:
+    articles = _articles()
+    outputs = tagger.process(articles)
+    assert len(outputs) == len(articles) and all(isinstance(o, Output) for o in outputs)
+    json.dumps([o.value for o in outputs])
+    by_id = {a.source_id: o for a, o in zip(articles, outputs, strict=True)}
+    assert by_id["empty"].value == [] and by_id["empty"].confidence is None
+    for article, output in zip(articles, outputs, strict=True):
+        if article.source_id == "empty":
+            continue
+        tags = output.value
+        assert 1 <= len(tags) <= tagger.max_tags
+        assert output.confidence == max(t["confidence"] for t in tags)
+        text = _flat(f"{article.headline} {article.body}")
+        for tag in tags:
+            assert set(tag) == {"qcode", "label", "level", "confidence", "ancestors", "evidence"}
+            concept = tax.get(tag["qcode"])
+            assert concept.active and concept.label == tag["label"]
+            assert tag["level"] == tax.level(concept.qcode) == len(tag["ancestors"]) + 1
+            assert [a["qcode"] for a in tag["ancestors"]] == [a.qcode for a in tax.ancestors(concept.qcode)]
+            assert 0.0 <= tag["confidence"] <= 1.0
+            # hierarchical: an ancestor is at least as likely as the tag it implies
+            assert all(tag["confidence"] <= a["confidence"] <= 1.0 for a in tag["ancestors"])
+            assert 1 <= len(tag["evidence"]) <= 3
+            assert all(_flat(s) in text for s in tag["evidence"])  # sentences of this article
+
+
+def test_tags_make_sense(tagger: IptcTagger) -> None:
+    rates, match = tagger.process(_articles()[:2])
+    assert rates.value[0]["ancestors"][0]["label"] == "economy, business and finance"
+    assert any("interest rate" in s for s in rates.value[0]["evidence"])
+    assert all("weather" not in s for s in rates.value[0]["evidence"])
+    assert match.value[0]["qcode"] == "medtop:15000000" or match.value[0]["ancestors"][0]["label"] == "sport"
+
+
+def test_retired_topics_never_emitted(tagger: IptcTagger, tax: Taxonomy) -> None:
+    retired = [c for c in tax if not c.active][:40]
+    articles = [
+        Article.create(source="t", source_id=c.qcode, headline=c.label, body=c.definition) for c in retired
+    ]
+    for output in tagger.process(articles):
+        for tag in output.value:
+            assert tax.get(tag["qcode"]).active
+            assert all(tax.get(a["qcode"]).active for a in tag["ancestors"])
+
+
+# -- self-training -----------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def sample() -> list[Article]:
+    items = load_ag_news(SAMPLE)
+    return [
+        Article.create(source="ag", source_id=str(i), headline=it.title, body=it.description)
+        for i, it in enumerate(items)
+    ]
+
+
+def test_adapt_save_and_load(nlp_settings: Settings, sample: list[Article], tmp_path: Path) -> None:
+    tagger = IptcTagger(nlp_settings, params=SMALL)
+    zero_shot = tagger.concept_probabilities(sample[:20])
+    assert tagger.adapt(sample[:40]).adaptation_ is None  # too few articles: stays zero-shot
+    tagger.adapt([f"{a.headline}\n{a.body}" for a in sample])  # plain texts are accepted too
+    adaptation = tagger.adaptation_
+    assert adaptation is not None and adaptation.n_articles == len(sample)
+    assert tagger.version.endswith("+" + adaptation.id)
+    adapted = tagger.concept_probabilities(sample[:20])
+    assert adapted.shape == zero_shot.shape and np.allclose(adapted.sum(axis=1), 1.0)
+    assert not np.allclose(adapted, zero_shot)
+
+    path = tmp_path / "adaptation.npz"
+    adaptation.save(path)
+    loaded = Adaptation.load(path)
+    assert loaded.classes == adaptation.classes and loaded.params == adaptation.params
+    again = IptcTagger(nlp_settings, params=SMALL)
+    again.adaptation_ = loaded
+    assert np.allclose(
+        again.concept_probabilities(sample[:20]), adapted, atol=2e-3
+    )  # vectors kept as float16
+    out = again.process(sample[:3])
+    assert all(0.0 <= t["confidence"] <= 1.0 for o in out for t in o.value)
+
+
+def test_prepare_adapts_once_then_reuses(
+    nlp_settings: Settings, store: ArticleStore, sample: list[Article], tmp_path: Path
+) -> None:
+    path = tmp_path / "models" / "iptc.npz"
+    store.upsert(sample[:30])
+    small = IptcTagger(nlp_settings, params=SMALL, adapt_min_articles=100, model_path=path)
+    small.prepare(store)  # 30 articles: zero-shot, nothing saved
+    assert small.adaptation_ is None and not path.exists()
+
+    store.upsert(sample[30:])
+    tagger = IptcTagger(nlp_settings, params=SMALL, adapt_min_articles=100, model_path=path)
+    tagger.prepare(store)
+    assert tagger.adaptation_ is not None and path.exists()
+    assert tagger.adaptation_.n_articles == store.count() > 150
+
+    reused = IptcTagger(nlp_settings, params=SMALL, adapt_min_articles=100, model_path=path)
+    reused.prepare(store)  # loads the saved adaptation instead of adapting again
+    assert reused.version == tagger.version != small.version
