@@ -66,13 +66,12 @@ def test_levels_go_to_six(tax: Taxonomy) -> None:
 
 
 def test_ancestors_top_first(tax: Taxonomy) -> None:
-    chain = [a.label for a in tax.ancestors("medtop:20000135")]  # capital punishment
-    assert chain == ["crime, law and justice", "judiciary", "court", "trial (court)", "sentencing (criminal)"]
+    got = [a.label for a in tax.ancestors("medtop:20000135")]  # capital punishment
+    assert got == ["crime, law and justice", "judiciary", "court", "trial (court)", "sentencing (criminal)"]
     assert tax.ancestors("medtop:15000000") == []
     assert tax.top("20000135").qcode == "medtop:02000000"
     for concept in tax.active():  # every chain ends at a top-level concept and skips nothing
-        chain = tax.ancestors(concept.qcode)
-        path = [*chain, concept]
+        path = [*tax.ancestors(concept.qcode), concept]
         assert path[0].parent is None
         assert all(child.parent == parent.qcode for parent, child in itertools.pairwise(path))
 
