@@ -1,10 +1,12 @@
 # newsdesk: two commands on a fresh machine.
-#   make run   set up, build the demo newsroom from the bundled corpus, show it
+#   make run   set up, build the demo newsroom (ingest, enrich, index) from the bundled corpus, serve it
 #   make test  set up, run lint, type checks and all tests (slow evaluations excluded: make eval)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOME_DIR ?= .newsdesk/demo
+HOST ?= 127.0.0.1
+PORT ?= 8000
 STAMP := $(VENV)/.installed
 TORCH_VERSION ?= 2.13.0
 
@@ -22,8 +24,11 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(BIN)/newsdesk --home $(HOME_DIR) demo
-	$(BIN)/newsdesk --home $(HOME_DIR) articles list --limit 10
-	@echo "Demo newsroom in $(HOME_DIR). Try: $(BIN)/newsdesk --home $(HOME_DIR) articles show bbc:tech/001"
+	@echo "A reader key for the demo service (printed once; send it as the X-API-Key header):"
+	@$(BIN)/newsdesk --home $(HOME_DIR) keys create --role reader --name "make run"
+	@echo "Serving the demo newsroom at http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
+	@echo "  try: curl -H 'X-API-Key: <key>' 'http://$(HOST):$(PORT)/search?q=mobile+phone+sales'"
+	$(BIN)/newsdesk --home $(HOME_DIR) serve --host $(HOST) --port $(PORT)
 
 demo: run
 
@@ -42,6 +47,8 @@ eval: setup
 
 bench: setup
 	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/enrich.py --limit 200
+	$(BIN)/python benchmarks/search.py
 
 clean:
 	rm -rf $(VENV) .newsdesk .pytest_cache .mypy_cache .ruff_cache

@@ -37,3 +37,20 @@ def nlp_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """Settings whose workspace (and so the embedding cache) lives for the whole test session: components
     and evaluations that embed the same texts share the cache instead of re-running the model."""
     return Settings(home=tmp_path_factory.mktemp("nlp-home"))
+
+
+@pytest.fixture(scope="session")
+def archive_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A search archive: the BBC section sample (100 articles) and their real ``chunks`` vectors."""
+    from newsdesk.ingest import ingest
+    from newsdesk.pipeline import enrich
+
+    home = tmp_path_factory.mktemp("search-archive")
+    settings = Settings(home=home)
+    store = open_store(settings)
+    try:
+        ingest([DATA / "sections" / "bbc"], store, settings=settings, format="textdir", source="bbc")
+        enrich(store, settings, only=["embedding"])
+    finally:
+        store.close()
+    return home

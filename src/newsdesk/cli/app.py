@@ -15,6 +15,9 @@ from newsdesk.cli.demo import demo_command
 from newsdesk.cli.enrich import enrich_command, eval_command
 from newsdesk.cli.errors import exit_code
 from newsdesk.cli.ingest import ingest_command
+from newsdesk.cli.keys import keys_app
+from newsdesk.cli.search import index_app, related_command, search_command
+from newsdesk.cli.serve import serve_command
 from newsdesk.errors import NewsdeskError
 
 __all__ = ["app", "main"]
@@ -67,6 +70,11 @@ app.command("demo")(demo_command)
 app.command("enrich")(enrich_command)
 app.command("eval")(eval_command)
 app.add_typer(articles_app, name="articles")
+app.add_typer(keys_app, name="keys")
+app.command("serve")(serve_command)
+app.command("search")(search_command)
+app.command("related")(related_command)
+app.add_typer(index_app, name="index")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -36,4 +36,11 @@ def demo_command(
 
         app.out.print("enriching (first run embeds every article: a few minutes on a laptop CPU)")
         enrich_command(ctx, only=only, since=None, workers=None, batch_size=None, list_=False, as_json=False)
-    app.out.print("next: newsdesk articles list --section tech | newsdesk articles show bbc:tech/001")
+        from newsdesk.search import Searcher
+
+        stats = Searcher(app.store, app.settings).index.rebuild(app.store)
+        app.out.print(f"vector index: {stats.live} articles ({stats.kind}) in {stats.path}")
+    app.out.print(
+        "next: newsdesk articles show bbc:tech/001 | newsdesk search 'mobile phone sales' | "
+        "newsdesk related bbc:tech/001 | newsdesk serve"
+    )

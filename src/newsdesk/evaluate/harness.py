@@ -68,6 +68,7 @@ _MODULES = {
     "summaries": "newsdesk.evaluate.summaries",
     "duplicates": "newsdesk.evaluate.duplicates",
     "embedding-strategy": "newsdesk.evaluate.embedding_strategy",
+    "retrieval": "newsdesk.evaluate.retrieval",
 }
 
 

@@ -194,7 +194,7 @@ _EMBEDDERS: dict[tuple[str, str, str], Embedder] = {}
 
 def shared_embedder(settings: Settings) -> Embedder:
     """One embedder per model, cache and device in this process, shared by every component."""
-    cache = settings.cache_dir / "embeddings.sqlite3"
+    cache = settings.cache_dir / "embeddings.sqlite3" if settings.nlp.embedding_cache else None
     key = (settings.nlp.embedding_model, str(cache), settings.nlp.device)
     if key not in _EMBEDDERS:
         _EMBEDDERS[key] = Embedder(

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from newsdesk.articles.model import Article, Enrichment
+from newsdesk.auth import ApiKey
 
 __all__ = ["ArticleFilter", "ArticleStore", "EncodedArticle", "EnrichmentWrite", "Revision", "UpsertOutcome"]
 
@@ -115,8 +116,29 @@ class ArticleStore(Protocol):
 
     def delete(self, article_id: str) -> None: ...
 
-    def search_text(self, query: str, *, limit: int = 10) -> list[tuple[str, float]]:
-        """Full-text search: (id, score) pairs, best first."""
+    def search_text(
+        self, query: str, *, limit: int = 10, filt: ArticleFilter | None = None
+    ) -> list[tuple[str, float]]:
+        """Full-text search (any of the query's words; BM25, headline weighted double): (id, score) pairs,
+        best first, optionally only among articles matching ``filt``."""
+        ...
+
+    def ids(self, filt: ArticleFilter | None = None) -> list[str]:
+        """Ids of the articles matching ``filt`` (all without one), in id order."""
+        ...
+
+    def tagged(self, component: str, key: str) -> set[str]:
+        """Ids of the articles whose stored ``component`` output contains ``key`` as a JSON string value
+        (an IPTC qcode in ``iptc``, a canonical entity id in ``entities``)."""
+        ...
+
+    def change_token(self) -> str:
+        """A cheap value that differs whenever anything in the store changed since it was last returned
+        (by this handle or any other writer)."""
+        ...
+
+    def vector_stamps(self, model: str) -> dict[str, str]:
+        """Article id -> when its ``model`` vector was written: what an index compares to stay in sync."""
         ...
 
     def put_enrichments(self, article_id: str, enrichments: Sequence[Enrichment]) -> None: ...
@@ -144,6 +166,28 @@ class ArticleStore(Protocol):
 
     def sections(self) -> dict[str, int]:
         """Section name -> article count."""
+        ...
+
+    # -- API keys (see newsdesk.auth, which hashes and checks the secrets) ----------------------------------
+    def add_api_key(self, key: ApiKey, key_hash: str) -> None:
+        """Store a new key under the hash of its secret (never the secret)."""
+        ...
+
+    def find_api_key(self, key_hash: str) -> tuple[ApiKey, str] | None:
+        """The key stored under ``key_hash`` (revoked or not) and its stored hash, or ``None``."""
+        ...
+
+    def list_api_keys(self) -> list[ApiKey]:
+        """Every key, oldest first."""
+        ...
+
+    def revoke_api_key(self, key_id: str, when: datetime) -> ApiKey:
+        """Mark the key revoked at ``when`` unless it already is; :class:`~newsdesk.errors.NotFound` if
+        there is no such key."""
+        ...
+
+    def touch_api_key(self, key_id: str, when: datetime) -> None:
+        """Record that the key was used at ``when``."""
         ...
 
     def close(self) -> None: ...

@@ -82,4 +82,16 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (model, article_id)
     ) WITHOUT ROWID;
     """,
+    # 3: API keys of the service; only a SHA-256 hash of each secret is kept.
+    """
+    CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL CHECK (role IN ('reader', 'editor', 'admin')),
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at TEXT NOT NULL,
+        revoked_at TEXT,
+        last_used_at TEXT
+    );
+    """,
 ]

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.articles.model import Article, Enrichment, Subject, utc_iso
+from newsdesk.auth import ApiKey, Role
 from newsdesk.errors import NotFound, StoreError
 from newsdesk.store.base import ArticleFilter, EncodedArticle, EnrichmentWrite, Revision, UpsertOutcome
 from newsdesk.store.migrations import MIGRATIONS
@@ -387,19 +388,51 @@ class SQLiteStore:
             for r in rows
         ]
 
-    def search_text(self, query: str, *, limit: int = 10) -> list[tuple[str, float]]:
+    def search_text(
+        self, query: str, *, limit: int = 10, filt: ArticleFilter | None = None
+    ) -> list[tuple[str, float]]:
         terms = [t for t in "".join(c if c.isalnum() else " " for c in query).split() if t]
         if not terms:
             return []
-        match = " OR ".join(f'"{t}"' for t in terms)
+        match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
+        where, params = _where(filt, prefix="a.")
+        joiner = " AND " if where else " WHERE "
         with self._lock:
             rows = self._conn.execute(
                 "SELECT a.id, bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts "
-                "JOIN articles a ON a.rowid = articles_fts.rowid WHERE articles_fts MATCH ? "
+                f"JOIN articles a ON a.rowid = articles_fts.rowid{where}{joiner}articles_fts MATCH ? "
                 "ORDER BY score LIMIT ?",
-                (match, limit),
+                (*params, match, limit),
             ).fetchall()
         return [(r[0], -float(r[1])) for r in rows]
+
+    def ids(self, filt: ArticleFilter | None = None) -> list[str]:
+        where, params = _where(filt)
+        with self._lock:
+            return [r[0] for r in self._conn.execute(f"SELECT id FROM articles{where} ORDER BY id", params)]
+
+    def tagged(self, component: str, key: str) -> set[str]:
+        needle = json.dumps(key, ensure_ascii=False)
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT article_id FROM enrichments WHERE component = ? AND instr(value, ?) > 0",
+                (component, needle),
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def change_token(self) -> str:
+        # data_version moves when another connection commits; total_changes() counts this one's writes
+        with self._lock:
+            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+            own = self._conn.execute("SELECT total_changes()").fetchone()[0]
+        return f"{version}:{own}"
+
+    def vector_stamps(self, model: str) -> dict[str, str]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT article_id, created_at FROM vectors WHERE model = ?", (model,)
+            ).fetchall()
+        return {r[0]: r[1] for r in rows}
 
     def sections(self) -> dict[str, int]:
         with self._lock:
@@ -407,6 +440,48 @@ class SQLiteStore:
                 "SELECT coalesce(section, ''), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
             ).fetchall()
         return {r[0]: r[1] for r in rows}
+
+    # -- API keys -----------------------------------------------------------------------------------------
+    def add_api_key(self, key: ApiKey, key_hash: str) -> None:
+        with self.transaction():
+            self._conn.execute(
+                "INSERT INTO api_keys (id, name, role, key_hash, created_at, revoked_at, last_used_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    key.id,
+                    key.name,
+                    key.role.label,
+                    key_hash,
+                    utc_iso(key.created_at),
+                    utc_iso(key.revoked_at),
+                    utc_iso(key.last_used_at),
+                ),
+            )
+
+    def find_api_key(self, key_hash: str) -> tuple[ApiKey, str] | None:
+        with self._lock:
+            row = self._conn.execute(f"{_SELECT_KEY} WHERE key_hash = ?", (key_hash,)).fetchone()
+        return None if row is None else (_api_key(row), row[6])
+
+    def list_api_keys(self) -> list[ApiKey]:
+        with self._lock:
+            rows = self._conn.execute(f"{_SELECT_KEY} ORDER BY created_at, rowid").fetchall()
+        return [_api_key(r) for r in rows]
+
+    def revoke_api_key(self, key_id: str, when: datetime) -> ApiKey:
+        with self.transaction():
+            self._conn.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                (utc_iso(when), key_id),
+            )
+            row = self._conn.execute(f"{_SELECT_KEY} WHERE id = ?", (key_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no API key with id '{key_id}'")
+        return _api_key(row)
+
+    def touch_api_key(self, key_id: str, when: datetime) -> None:
+        with self.transaction():
+            self._conn.execute("UPDATE api_keys SET last_used_at = ? WHERE id = ?", (utc_iso(when), key_id))
 
     def close(self) -> None:
         with self._lock:
@@ -537,21 +612,35 @@ def _article(row: Sequence[Any]) -> Article:
     )
 
 
-def _where(filt: ArticleFilter | None) -> tuple[str, list[Any]]:
+_SELECT_KEY = "SELECT id, name, role, created_at, revoked_at, last_used_at, key_hash FROM api_keys"
+
+
+def _api_key(row: Sequence[Any]) -> ApiKey:
+    return ApiKey(
+        id=row[0],
+        name=row[1],
+        role=Role.parse(row[2]),
+        created_at=datetime.fromisoformat(row[3]),
+        revoked_at=datetime.fromisoformat(row[4]) if row[4] else None,
+        last_used_at=datetime.fromisoformat(row[5]) if row[5] else None,
+    )
+
+
+def _where(filt: ArticleFilter | None, *, prefix: str = "") -> tuple[str, list[Any]]:
     if filt is None:
         return "", []
     clauses: list[str] = []
     params: list[Any] = []
     if filt.section is not None:
-        clauses.append("section = ?")
+        clauses.append(f"{prefix}section = ?")
         params.append(filt.section)
     if filt.source is not None:
-        clauses.append("source = ?")
+        clauses.append(f"{prefix}source = ?")
         params.append(filt.source)
     if filt.since is not None:
-        clauses.append("published_at >= ?")
+        clauses.append(f"{prefix}published_at >= ?")
         params.append(utc_iso(filt.since))
     if filt.until is not None:
-        clauses.append("published_at < ?")
+        clauses.append(f"{prefix}published_at < ?")
         params.append(utc_iso(filt.until))
     return (" WHERE " + " AND ".join(clauses), params) if clauses else ("", [])

@@ -1,0 +1,339 @@
+"""Hybrid search at archive scale: the HNSW index against exact (numpy brute-force) vectors, both fused
+with the same full-text search, in the same run; then a load test of ``GET /search`` on loopback.
+
+The archive (default 100,000 articles) is built once into ``--workdir`` and reused:
+
+- real articles: the BBC News set and the Reuters-21578 articles that have a body, with their real
+  MiniLM ``chunks`` vectors (through the embedding cache, so only the first build runs the model);
+- synthetic articles, up to ``--articles``: each copies the headline and body of a random real article
+  (so full-text search sees realistic words and document lengths) and gets that article's vector plus
+  Gaussian noise, renormalised, at a cosine of about 0.85 to the original: a rewrite of the same story,
+  near it in the vector space but not on top of it.
+
+Queries are headlines of random real articles (``--queries``, default 300), embedded before timing: both
+sides then read the query vector from the same in-memory cache, so latencies compare retrieval, not the
+embedding model. For each query the benchmark records the end-to-end ``Searcher.search`` latency
+(full text + vectors + fusion + loading the hits + snippets) with the HNSW index and with the exact index,
+and recall@10: the share of the exact side's top 10 (fused, and vector-only) that the HNSW side returns.
+Target: HNSW p99 <= 1/5 of exact p99 at recall@10 >= 0.98.
+
+The load test starts ``newsdesk serve`` on 127.0.0.1 over the same workspace and sends ``--rate``
+requests/s (default 200) for ``--duration`` seconds (default 15) of open-loop traffic (a request leaves on
+schedule whether or not earlier ones finished), cycling through the queries; it reports p50/p99 latency
+and errors. Target: p99 <= 50 ms with 0 errors.
+
+    python benchmarks/search.py [--articles N] [--queries N] [--rate R] [--duration S] [--json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+
+
+def _settings(home: Path, kind: str = "hnsw") -> Any:
+    from newsdesk.settings import Settings
+
+    settings = Settings(home=home)
+    settings.search.index_kind = kind  # type: ignore[assignment]
+    return settings
+
+
+def build(workdir: Path, n: int, bbc: Path, reuters: Path | None, seed: int = 0) -> dict[str, Any]:
+    """The benchmark archive: real articles with real vectors, then synthetic rewrites up to ``n``."""
+    import numpy as np
+
+    from newsdesk.articles.model import Article
+    from newsdesk.evaluate.datasets import load_bbc
+    from newsdesk.nlp.embed import shared_embedder
+    from newsdesk.search import Searcher
+    from newsdesk.store import open_store
+    from newsdesk.store.base import EnrichmentWrite
+
+    marker = workdir / "built.json"
+    if marker.exists():
+        info: dict[str, Any] = json.loads(marker.read_text())
+        if info.get("articles") == n:
+            return info
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = _settings(workdir)
+    for stale in (settings.database_path, *settings.index_dir.glob("*/*")):
+        if stale.exists():
+            stale.unlink()
+    store = open_store(settings)
+    real = [
+        Article.create(source="bbc", source_id=i.id, headline=i.headline, body=i.body, section=i.section)
+        for i in load_bbc(bbc)
+    ]
+    if reuters is not None and reuters.exists():
+        from newsdesk.ingest.readers import ReaderOptions
+        from newsdesk.ingest.readers.reuters import ReutersSgmlReader
+
+        reader = ReutersSgmlReader()
+        for file in sorted(reuters.glob("reut2-*.sgm")):
+            for record in reader.read(file, ReaderOptions(source="reuters")):
+                f = record.fields
+                if f and (f.get("headline") or "").strip() and (f.get("body") or "").strip():
+                    real.append(
+                        Article.create(
+                            source="reuters",
+                            source_id=str(f["source_id"]),
+                            headline=f["headline"],
+                            body=f["body"],
+                        )
+                    )
+    real = real[:n]
+    embedder = shared_embedder(settings)
+    strategy = settings.nlp.embedding_strategy
+    model = f"{embedder.identity}:{strategy}"
+    started = time.perf_counter()
+    vectors = embedder.embed_articles(real, strategy)
+    embed_s = time.perf_counter() - started
+    rng = np.random.default_rng(seed)
+    synthetic: list[Article] = []
+    picks = rng.integers(0, len(real), size=max(0, n - len(real)))
+    noise = rng.normal(size=(len(picks), vectors.shape[1])).astype(np.float32)
+    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+    # cos(v + a*u, v) = 1 / sqrt(1 + a^2) for unit v and a random unit u (nearly orthogonal in 384-d)
+    a = float(np.sqrt(1 / 0.85**2 - 1))
+    fake = vectors[picks] + a * noise
+    fake /= np.linalg.norm(fake, axis=1, keepdims=True)
+    for j, i in enumerate(picks):
+        src = real[int(i)]
+        synthetic.append(
+            Article.create(
+                source="synthetic",
+                source_id=f"{j:06d}",
+                headline=src.headline,
+                body=src.body,
+                section=src.section,
+            )
+        )
+    articles = real + synthetic
+    matrix = np.vstack([vectors, fake]) if len(fake) else vectors
+    for start in range(0, len(articles), 5000):
+        part = articles[start : start + 5000]
+        store.upsert(part, dedupe=False)
+        store.write_enrichments(
+            [
+                EnrichmentWrite(x.id, [], {model: v})
+                for x, v in zip(part, matrix[start : start + 5000], strict=True)
+            ]
+        )
+    started = time.perf_counter()
+    stats = Searcher(store, settings).index.rebuild(store)
+    index_s = time.perf_counter() - started
+    info = {
+        "articles": len(articles),
+        "real": len(real),
+        "synthetic": len(synthetic),
+        "model": model,
+        "embed_seconds": round(embed_s, 1),
+        "hnsw_build_seconds": round(index_s, 1),
+        "indexed": stats.live,
+        "queries_from": [a.headline for a in real],
+    }
+    store.close()
+    marker.write_text(json.dumps(info))
+    return info
+
+
+def measure(workdir: Path, queries: list[str]) -> dict[str, Any]:
+    """Latency and recall of hybrid search, HNSW vs exact, over the same store and queries."""
+    import numpy as np
+
+    from newsdesk.search import Searcher, SearchQuery, open_index
+    from newsdesk.store import open_store
+
+    settings = _settings(workdir)
+    store = open_store(settings)
+    hnsw = Searcher(store, settings)
+    hnsw.sync()
+    exact_settings = _settings(workdir, "exact")
+    exact_index = open_index(exact_settings, hnsw.model)
+    if len(exact_index) != len(hnsw.index):
+        exact_index.rebuild(store)
+    exact = Searcher(store, exact_settings, index=exact_index, embedder=hnsw.embedder)
+    exact.sync()
+    for q in queries:  # warm: query vectors into both searchers' caches
+        v = hnsw.embed_query(q)
+        exact._queries[q] = v
+    out: dict[str, Any] = {}
+    tops: dict[str, list[list[str]]] = {}
+    for name, searcher in (("hnsw", hnsw), ("exact", exact)):
+        for mode in ("hybrid", "vector"):
+            times, top = [], []
+            for q in queries:
+                started = time.perf_counter()
+                page = searcher.search(SearchQuery(q, limit=10, mode=mode))  # type: ignore[arg-type]
+                times.append((time.perf_counter() - started) * 1000)
+                top.append([h.id for h in page.results])
+            tops[f"{name}-{mode}"] = top
+            out[f"{name}-{mode}"] = {
+                "p50_ms": round(float(np.percentile(times, 50)), 2),
+                "p99_ms": round(float(np.percentile(times, 99)), 2),
+                "mean_ms": round(float(np.mean(times)), 2),
+            }
+    for mode in ("hybrid", "vector"):
+        found = [
+            len(set(a) & set(b)) / max(1, len(b))
+            for a, b in zip(tops[f"hnsw-{mode}"], tops[f"exact-{mode}"], strict=True)
+        ]
+        out[f"recall@10_{mode}"] = round(float(np.mean(found)), 4)
+    out["p99_ratio_hybrid"] = round(out["hnsw-hybrid"]["p99_ms"] / out["exact-hybrid"]["p99_ms"], 3)
+    out["p99_ratio_vector"] = round(out["hnsw-vector"]["p99_ms"] / out["exact-vector"]["p99_ms"], 3)
+    store.close()
+    return out
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def load_test(workdir: Path, queries: list[str], rate: float, duration: float) -> dict[str, Any]:
+    """Open-loop load on ``GET /search`` of a real ``newsdesk serve`` process."""
+    import httpx
+    import numpy as np
+
+    port = _free_port()
+    env = dict(os.environ, NEWSDESK_HOME=str(workdir))
+    key = subprocess.run(
+        [sys.executable, "-m", "newsdesk.cli.app", "keys", "create", "--role", "reader", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    api_key = json.loads(key.stdout)["key"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk.cli.app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline or server.poll() is not None:
+                raise RuntimeError("the server did not become ready")
+            time.sleep(0.5)
+        headers = {"X-API-Key": api_key}
+        with httpx.Client(base_url=base, headers=headers, timeout=10) as client:  # warm the query cache
+            for q in queries:
+                client.get("/search", params={"q": q, "limit": 10}).raise_for_status()
+
+        async def run() -> tuple[list[float], int, list[str]]:
+            latencies: list[float] = []
+            errors: list[str] = []
+            limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
+            async with httpx.AsyncClient(base_url=base, headers=headers, timeout=10, limits=limits) as client:
+
+                async def one(q: str) -> None:
+                    started = time.perf_counter()
+                    try:
+                        r = await client.get("/search", params={"q": q, "limit": 10})
+                        if r.status_code != 200:
+                            errors.append(str(r.status_code))
+                    except httpx.HTTPError as exc:
+                        errors.append(type(exc).__name__)
+                    latencies.append((time.perf_counter() - started) * 1000)
+
+                tasks = []
+                total = int(rate * duration)
+                start = time.perf_counter()
+                for i in range(total):
+                    delay = start + i / rate - time.perf_counter()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                    tasks.append(asyncio.create_task(one(queries[i % len(queries)])))
+                await asyncio.gather(*tasks)
+                return latencies, total, errors
+
+        latencies, sent, errors = asyncio.run(run())
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "rate_per_s": rate,
+        "duration_s": duration,
+        "requests": sent,
+        "errors": len(errors),
+        "error_kinds": sorted(set(errors)),
+        "p50_ms": round(float(np.percentile(latencies, 50)), 2),
+        "p99_ms": round(float(np.percentile(latencies, 99)), 2),
+        "max_ms": round(float(np.max(latencies)), 2),
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--articles", type=int, default=100_000)
+    parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--bbc", type=Path, default=SHARED / "bbc-news-summary")
+    parser.add_argument("--reuters", type=Path, default=SHARED / "reuters21578")
+    parser.add_argument("--workdir", type=Path, default=ROOT / ".newsdesk" / "bench" / "search")
+    parser.add_argument("--rate", type=float, default=200.0)
+    parser.add_argument("--duration", type=float, default=15.0)
+    parser.add_argument("--no-load-test", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+    if not args.bbc.exists():
+        print(f"dataset not found: {args.bbc}", file=sys.stderr)
+        return 2
+    info = build(args.workdir, args.articles, args.bbc, args.reuters)
+    rng = random.Random(1)
+    queries = rng.sample(info["queries_from"], min(args.queries, len(info["queries_from"])))
+    result: dict[str, Any] = {
+        "archive": {k: v for k, v in info.items() if k != "queries_from"},
+        "queries": len(queries),
+        "search": measure(args.workdir, queries),
+    }
+    if not args.no_load_test:
+        result["load_test"] = load_test(args.workdir, queries, args.rate, args.duration)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        a, s = result["archive"], result["search"]
+        print(
+            f"archive: {a['articles']} articles ({a['real']} real, {a['synthetic']} synthetic), {a['model']}"
+        )
+        for name in ("hnsw-hybrid", "exact-hybrid", "hnsw-vector", "exact-vector"):
+            print(f"  {name:>13}: p50 {s[name]['p50_ms']} ms, p99 {s[name]['p99_ms']} ms")
+        print(
+            f"  hybrid p99 ratio hnsw/exact {s['p99_ratio_hybrid']} (target <= 0.2), "
+            f"recall@10 {s['recall@10_hybrid']} (target >= 0.98); vector-only ratio {s['p99_ratio_vector']}, "
+            f"recall@10 {s['recall@10_vector']}"
+        )
+        if "load_test" in result:
+            lt = result["load_test"]
+            print(
+                f"load test: {lt['requests']} requests at {lt['rate_per_s']}/s: p50 {lt['p50_ms']} ms, "
+                f"p99 {lt['p99_ms']} ms (target <= 50), errors {lt['errors']} {lt['error_kinds']}"
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

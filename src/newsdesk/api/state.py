@@ -1,0 +1,88 @@
+"""What one app holds: its settings, its store (opened on first use), the live enricher and its metrics.
+
+Each app built by :func:`newsdesk.api.create_app` has its own :class:`ServiceState`, so tests can build many
+apps side by side. The SQLite store is one connection shared by the request threads; it serialises access
+with its own lock (``check_same_thread=False`` plus an ``RLock`` around every statement and transaction).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+
+from newsdesk.settings import Settings
+from newsdesk.store import ArticleStore, open_store
+
+if TYPE_CHECKING:
+    from newsdesk.api.metrics import Metrics
+    from newsdesk.pipeline.live import LiveEnricher
+    from newsdesk.search import Searcher
+
+__all__ = ["ServiceState", "SettingsDep", "StateDep", "StoreDep", "service_state"]
+
+
+@dataclass
+class ServiceState:
+    settings: Settings
+    metrics: Metrics
+    _store: ArticleStore | None = None
+    _enricher: LiveEnricher | None = None
+    _searcher: Searcher | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def store(self) -> ArticleStore:
+        """The app's store, opened on first use; :class:`~newsdesk.errors.StoreError` when it cannot be."""
+        if self._store is None:
+            with self._lock:
+                if self._store is None:
+                    self._store = open_store(self.settings)
+        return self._store
+
+    def enricher(self) -> LiveEnricher:
+        if self._enricher is None:
+            from newsdesk.pipeline.live import LiveEnricher
+
+            with self._lock:
+                if self._enricher is None:
+                    self._enricher = LiveEnricher(self.settings)
+        return self._enricher
+
+    def searcher(self) -> Searcher:
+        """The app's hybrid searcher (its vector index loads on first use and follows the store)."""
+        if self._searcher is None:
+            from newsdesk.search import Searcher
+
+            store = self.store()
+            with self._lock:
+                if self._searcher is None:
+                    self._searcher = Searcher(store, self.settings)
+        return self._searcher
+
+    def close(self) -> None:
+        with self._lock:
+            self._searcher = None
+            if self._store is not None:
+                self._store.close()
+                self._store = None
+
+
+def service_state(request: Request) -> ServiceState:
+    state = request.app.state.newsdesk
+    assert isinstance(state, ServiceState)
+    return state
+
+
+def _settings(request: Request) -> Settings:
+    return service_state(request).settings
+
+
+def _store(request: Request) -> ArticleStore:
+    return service_state(request).store()
+
+
+StateDep = Annotated[ServiceState, Depends(service_state)]
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StoreDep = Annotated[ArticleStore, Depends(_store)]

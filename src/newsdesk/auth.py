@@ -1,0 +1,147 @@
+"""API keys: who may call the service, and with which role.
+
+A key is a random secret (``nd_`` + 43 URL-safe characters, 256 bits) shown once when it is created. The
+store keeps only its SHA-256 hash: keys are high-entropy, so a fast hash cannot be brute-forced and a
+password hash (bcrypt, argon2) would only slow every request down. Roles are ordered, each including the
+ones below it: a reader reads and searches, an editor also writes, an admin may do everything.
+
+>>> import tempfile, pathlib
+>>> from newsdesk.settings import Settings
+>>> from newsdesk.store import open_store
+>>> store = open_store(Settings(home=pathlib.Path(tempfile.mkdtemp())))
+>>> key, secret = create_key(store, "editor", name="wire desk")
+>>> secret.startswith("nd_"), verify_key(store, secret) == key
+(True, True)
+>>> verify_key(store, secret).allows(Role.ADMIN)
+False
+>>> _ = revoke_key(store, key.id)
+>>> verify_key(store, secret) is None
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import IntEnum
+from typing import TYPE_CHECKING
+
+from newsdesk.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from newsdesk.store.base import ArticleStore
+
+__all__ = [
+    "KEY_PREFIX",
+    "ApiKey",
+    "Role",
+    "create_key",
+    "hash_secret",
+    "list_keys",
+    "record_use",
+    "revoke_key",
+    "verify_key",
+]
+
+KEY_PREFIX = "nd_"
+_TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often per key
+
+
+class Role(IntEnum):
+    """What a key may do; a higher role includes every lower one."""
+
+    READER = 1
+    EDITOR = 2
+    ADMIN = 3
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, value: str | Role, field: str = "role") -> Role:
+        """``'reader'``, ``'editor'`` or ``'admin'`` (any case) as a role; anything else is refused.
+
+        >>> Role.parse("Editor")
+        <Role.EDITOR: 2>
+        """
+        if isinstance(value, Role):
+            return value
+        try:
+            return cls[str(value).strip().upper()]
+        except KeyError:
+            raise InvalidInput(field, value, "one of " + ", ".join(r.label for r in cls)) from None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiKey:
+    """A stored key, without its secret."""
+
+    id: str
+    name: str
+    role: Role
+    created_at: datetime
+    revoked_at: datetime | None = None
+    last_used_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def allows(self, needed: Role) -> bool:
+        """Whether this key may do what ``needed`` may (revoked keys may do nothing)."""
+        return self.active and self.role >= needed
+
+
+def hash_secret(secret: str) -> str:
+    """The stored form of a key: hex SHA-256 of its UTF-8 bytes."""
+    return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def create_key(store: ArticleStore, role: str | Role, *, name: str = "") -> tuple[ApiKey, str]:
+    """A new key with ``role``: the stored record and the secret, which nothing keeps in clear."""
+    parsed = Role.parse(role)
+    name = name.strip()
+    if len(name) > 200 or any(not c.isprintable() for c in name):
+        raise InvalidInput("name", name, "a printable name of at most 200 characters")
+    secret = KEY_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(
+        id=secrets.token_hex(6), name=name, role=parsed, created_at=datetime.now(UTC).replace(microsecond=0)
+    )
+    store.add_api_key(key, hash_secret(secret))
+    return key, secret
+
+
+def verify_key(store: ArticleStore, secret: str | None) -> ApiKey | None:
+    """The active key whose secret is ``secret``, else ``None`` (unknown, malformed or revoked)."""
+    if not secret or not secret.startswith(KEY_PREFIX) or len(secret) > 200:
+        return None
+    digest = hash_secret(secret)
+    found = store.find_api_key(digest)
+    if found is None:
+        return None
+    key, stored_hash = found
+    if not hmac.compare_digest(stored_hash, digest) or not key.active:
+        return None
+    return key
+
+
+def record_use(store: ArticleStore, key: ApiKey) -> None:
+    """Set the key's ``last_used_at``, at most once a minute (sparing the store a write per request)."""
+    now = datetime.now(UTC)
+    if key.last_used_at is None or now - key.last_used_at >= _TOUCH_EVERY:
+        store.touch_api_key(key.id, now)
+
+
+def list_keys(store: ArticleStore, *, include_revoked: bool = True) -> list[ApiKey]:
+    """Every key, oldest first; never the secrets (the store does not have them)."""
+    keys = store.list_api_keys()
+    return keys if include_revoked else [k for k in keys if k.active]
+
+
+def revoke_key(store: ArticleStore, key_id: str) -> ApiKey:
+    """Revoke the key (idempotent: a revoked key keeps its first revocation time); NotFound if unknown."""
+    return store.revoke_api_key(key_id.strip(), datetime.now(UTC))

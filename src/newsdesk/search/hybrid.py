@@ -1,0 +1,321 @@
+"""Hybrid search: the store's full-text index and the vector index, fused by reciprocal rank.
+
+A query runs through two retrievers, each returning up to ``search.depth`` candidates under the same
+filters:
+
+- **text**: the store's BM25 full-text search over the query's content words (any of them; headline
+  weighted double);
+- **vector**: the query's embedding (same model as the articles' vectors; kept in a small in-memory cache)
+  against the :class:`~newsdesk.search.index.VectorIndex`.
+
+Their rankings are fused by reciprocal rank fusion: an article's score is the sum over retrievers of
+``1 / (rrf_k + rank)``, so an article both retrievers rank well beats one only a single retriever likes,
+without calibrating BM25 against cosine. ``mode="text"`` or ``"vector"`` uses one retriever (its own score
+is then the result's score). Before the archive has vectors, hybrid search is text search, and the page
+says so in ``retrievers``.
+
+Filters: section, source, date range (``since`` inclusive, ``until`` exclusive), IPTC topic (an article
+tagged with a narrower topic matches its ancestors too, because tags carry their ancestors) and entity
+(canonical id from the ``entities`` component).
+
+Every hit explains itself (``why``): the query words it contains, its rank and score in each retriever.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from newsdesk.errors import InvalidInput
+from newsdesk.search.index import VectorIndex
+from newsdesk.search.text import matched_terms, query_terms, snippet
+from newsdesk.store.base import ArticleFilter
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from newsdesk.nlp.embed import Embedder
+    from newsdesk.settings import Settings
+    from newsdesk.store.base import ArticleStore
+
+__all__ = ["MAX_QUERY_CHARS", "SearchHit", "SearchPage", "SearchQuery", "Searcher", "Why", "open_index"]
+
+Mode = Literal["hybrid", "text", "vector"]
+MODES: tuple[Mode, ...] = ("hybrid", "text", "vector")
+MAX_QUERY_CHARS = 20_000  # room for a pasted passage ("more like this")
+MAX_LIMIT = 100
+MAX_OFFSET = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """What to look for. Validated by :meth:`validate` (the searcher calls it)."""
+
+    text: str
+    section: str | None = None
+    source: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    topic: str | None = None
+    entity: str | None = None
+    limit: int = 10
+    offset: int = 0
+    mode: Mode = "hybrid"
+
+    def validate(self) -> None:
+        if not self.text or not self.text.strip():
+            raise InvalidInput("query", self.text, "a non-empty text")
+        if len(self.text) > MAX_QUERY_CHARS:
+            raise InvalidInput("query", f"{len(self.text)} characters", f"at most {MAX_QUERY_CHARS}")
+        if not 1 <= self.limit <= MAX_LIMIT:
+            raise InvalidInput("limit", self.limit, f"an integer from 1 to {MAX_LIMIT}")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise InvalidInput("offset", self.offset, f"an integer from 0 to {MAX_OFFSET}")
+        if self.mode not in MODES:
+            raise InvalidInput("mode", self.mode, "one of " + ", ".join(MODES))
+        for name in ("since", "until"):
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is None:
+                raise InvalidInput(name, value.isoformat(), "a date with a timezone (e.g. 2024-01-31T00:00Z)")
+        if self.since and self.until and self.since >= self.until:
+            raise InvalidInput(
+                "until", self.until.isoformat(), f"a date after since ({self.since.isoformat()})"
+            )
+
+    @property
+    def article_filter(self) -> ArticleFilter | None:
+        if self.section is None and self.source is None and self.since is None and self.until is None:
+            return None
+        return ArticleFilter(section=self.section, source=self.source, since=self.since, until=self.until)
+
+
+@dataclass(frozen=True, slots=True)
+class Why:
+    """Why a result is there."""
+
+    matched_terms: list[str]
+    text_rank: int | None = None  # 1-based rank in the full-text results
+    text_score: float | None = None  # BM25 (higher is better)
+    semantic_rank: int | None = None
+    semantic_score: float | None = None  # cosine similarity of query and article vectors
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    id: str
+    headline: str
+    score: float
+    snippet: str
+    section: str | None
+    source: str
+    published_at: datetime | None
+    why: Why
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["published_at"] = self.published_at.isoformat() if self.published_at else None
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    query: str
+    total: int  # ranked results available to page through (at most the retrievers' depth)
+    results: list[SearchHit]
+    mode: str
+    retrievers: list[str]  # the retrievers that ran
+    took_ms: float = 0.0
+    offset: int = 0
+    limit: int = 10
+    filters: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "total": self.total,
+            "offset": self.offset,
+            "limit": self.limit,
+            "mode": self.mode,
+            "retrievers": self.retrievers,
+            "filters": self.filters,
+            "took_ms": round(self.took_ms, 2),
+            "results": [hit.to_dict() for hit in self.results],
+        }
+
+
+def open_index(settings: Settings, model: str) -> VectorIndex:
+    """The workspace's vector index for ``model`` (loaded from disk when saved; not yet synced)."""
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
+    s = settings.search
+    index = VectorIndex(
+        settings.index_dir / safe,
+        model,
+        kind=s.index_kind,
+        m=s.hnsw_m,
+        ef_construction=s.ef_construction,
+        ef_search=s.ef_search,
+        rebuild_ratio=s.rebuild_ratio,
+    )
+    index.load()
+    return index
+
+
+class Searcher:
+    """Hybrid search over one store. Thread-safe; keep one per process (the API does)."""
+
+    def __init__(
+        self,
+        store: ArticleStore,
+        settings: Settings,
+        *,
+        index: VectorIndex | None = None,
+        embedder: Embedder | None = None,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self._embedder = embedder
+        self.model = f"{_identity(settings)}:{settings.nlp.embedding_strategy}"
+        self.index = index if index is not None else open_index(settings, self.model)
+        self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from newsdesk.nlp.embed import shared_embedder
+
+            self._embedder = shared_embedder(self.settings)
+        return self._embedder
+
+    def sync(self) -> tuple[int, int]:
+        """Bring the vector index up to date with the store (cheap when nothing changed)."""
+        return self.index.sync(self.store)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        with self._lock:
+            cached = self._queries.get(text)
+            if cached is not None:
+                self._queries.move_to_end(text)
+                return cached
+        vector: np.ndarray = self.embedder.encode([text])[0]
+        with self._lock:
+            self._queries[text] = vector
+            while len(self._queries) > self.settings.search.query_cache:
+                self._queries.popitem(last=False)
+        return vector
+
+    def search(self, query: SearchQuery) -> SearchPage:
+        query.validate()
+        started = time.perf_counter()
+        self.sync()
+        s = self.settings.search
+        depth = max(s.depth, query.offset + query.limit)
+        terms = query_terms(query.text)
+        among = self._among(query)
+        filt = query.article_filter
+
+        text_hits: list[tuple[str, float]] = []
+        vector_hits: list[tuple[str, float]] = []
+        retrievers: list[str] = []
+        if query.mode in ("hybrid", "text"):
+            retrievers.append("text")
+            fetch = depth if among is None else max(depth * 5, 1000)
+            text_hits = self.store.search_text(" ".join(terms), limit=fetch, filt=filt)
+            if among is not None:
+                text_hits = [h for h in text_hits if h[0] in among]
+            text_hits = text_hits[:depth]
+        if query.mode in ("hybrid", "vector") and len(self.index) and (among is None or among):
+            retrievers.append("vector")
+            vector_hits = self.index.search(self.embed_query(query.text), depth, among=among)
+
+        ranked = self._fuse(query.mode, text_hits, vector_hits)
+        page = ranked[query.offset : query.offset + query.limit]
+        text_rank = {a: (i + 1, sc) for i, (a, sc) in enumerate(text_hits)}
+        vector_rank = {a: (i + 1, sc) for i, (a, sc) in enumerate(vector_hits)}
+        hits = []
+        for article_id, score in page:
+            article = self.store.get(article_id, with_enrichments=False)
+            text = f"{article.headline}\n{article.body}"
+            tr, vr = text_rank.get(article_id), vector_rank.get(article_id)
+            hits.append(
+                SearchHit(
+                    id=article.id,
+                    headline=article.headline,
+                    score=round(score, 6),
+                    snippet=snippet(article.body or article.headline, terms, width=s.snippet_chars),
+                    section=article.section,
+                    source=article.source,
+                    published_at=article.published_at,
+                    why=Why(
+                        matched_terms=matched_terms(terms, text),
+                        text_rank=tr[0] if tr else None,
+                        text_score=round(tr[1], 4) if tr else None,
+                        semantic_rank=vr[0] if vr else None,
+                        semantic_score=round(vr[1], 4) if vr else None,
+                    ),
+                )
+            )
+        filters = {
+            k: (v.isoformat() if isinstance(v, datetime) else v)
+            for k, v in (
+                ("section", query.section),
+                ("source", query.source),
+                ("since", query.since),
+                ("until", query.until),
+                ("topic", query.topic),
+                ("entity", query.entity),
+            )
+            if v is not None
+        }
+        return SearchPage(
+            query=query.text,
+            total=len(ranked),
+            results=hits,
+            mode=query.mode,
+            retrievers=retrievers,
+            took_ms=(time.perf_counter() - started) * 1000,
+            offset=query.offset,
+            limit=query.limit,
+            filters=filters,
+        )
+
+    def _among(self, query: SearchQuery) -> set[str] | None:
+        """The ids allowed by the filters, or None when every article is allowed."""
+        allowed: set[str] | None = None
+        if query.article_filter is not None:
+            allowed = set(self.store.ids(query.article_filter))
+        for component, key in (("iptc", query.topic), ("entities", query.entity)):
+            if key is None:
+                continue
+            if component == "iptc":
+                from newsdesk.nlp.taxonomy import normalise_qcode
+
+                key = normalise_qcode(key)
+            tagged = self.store.tagged(component, key)
+            allowed = tagged if allowed is None else allowed & tagged
+        return allowed
+
+    def _fuse(
+        self, mode: str, text_hits: Sequence[tuple[str, float]], vector_hits: Sequence[tuple[str, float]]
+    ) -> list[tuple[str, float]]:
+        if mode == "text" or not vector_hits:
+            return list(text_hits) if mode != "vector" else []
+        if mode == "vector":
+            return list(vector_hits)
+        k = self.settings.search.rrf_k
+        scores: dict[str, float] = {}
+        for hits in (text_hits, vector_hits):
+            for rank, (article_id, _) in enumerate(hits, start=1):
+                scores[article_id] = scores.get(article_id, 0.0) + 1.0 / (k + rank)
+        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _identity(settings: Settings) -> str:
+    from pathlib import Path
+
+    return Path(settings.nlp.embedding_model).name

@@ -1,0 +1,75 @@
+"""``newsdesk keys create|list|revoke`` and ``newsdesk serve``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from newsdesk.auth import verify_key
+from newsdesk.cli.app import app
+from newsdesk.settings import Settings
+from newsdesk.store import open_store
+
+runner = CliRunner()
+
+
+def run(home: Path, *args: str) -> Any:
+    return runner.invoke(app, ["--home", str(home), *args])
+
+
+def test_create_prints_the_key_once(tmp_path: Path) -> None:
+    result = run(tmp_path, "keys", "create", "--role", "editor", "--name", "wire desk")
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip().splitlines()[-1]
+    assert secret.startswith("nd_")
+    store = open_store(Settings(home=tmp_path))
+    try:
+        key = verify_key(store, secret)
+        assert key is not None and key.role.label == "editor" and key.name == "wire desk"
+    finally:
+        store.close()
+    listed = run(tmp_path, "keys", "list")
+    assert listed.exit_code == 0 and key.id in listed.stdout and "wire desk" in listed.stdout
+    assert secret not in listed.stdout and secret[3:20] not in listed.stdout
+
+
+def test_create_json_list_json_and_revoke(tmp_path: Path) -> None:
+    created = json.loads(run(tmp_path, "keys", "create", "--role", "reader", "--json").stdout)
+    assert set(created) == {"id", "name", "role", "key", "created_at", "revoked_at", "last_used_at"}
+    assert created["role"] == "reader" and created["key"].startswith("nd_")
+    listed = json.loads(run(tmp_path, "keys", "list", "--json").stdout)
+    assert [k["id"] for k in listed] == [created["id"]] and "key" not in listed[0]
+    revoked = run(tmp_path, "keys", "revoke", created["id"])
+    assert revoked.exit_code == 0 and created["id"] in revoked.stdout
+    listed = json.loads(run(tmp_path, "keys", "list", "--json").stdout)
+    assert listed[0]["revoked_at"] is not None
+    assert json.loads(run(tmp_path, "keys", "list", "--active", "--json").stdout) == []
+
+
+def test_bad_role_is_a_usage_error(tmp_path: Path) -> None:
+    result = run(tmp_path, "keys", "create", "--role", "owner")
+    assert result.exit_code == 2
+    assert "role" in result.stderr and "'owner'" in result.stderr and "reader, editor, admin" in result.stderr
+
+
+def test_revoking_an_unknown_key(tmp_path: Path) -> None:
+    result = run(tmp_path, "keys", "revoke", "nope")
+    assert result.exit_code == 4 and "no API key" in result.stderr
+
+
+def test_serve_runs_uvicorn_on_the_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import uvicorn
+    from fastapi import FastAPI
+
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: calls.append({"app": app, **kw}))
+    assert run(tmp_path, "serve").exit_code == 0
+    assert run(tmp_path, "serve", "--host", "0.0.0.0", "--port", "9001").exit_code == 0
+    first, second = calls
+    assert isinstance(first["app"], FastAPI) and (first["host"], first["port"]) == ("127.0.0.1", 8000)
+    assert (second["host"], second["port"]) == ("0.0.0.0", 9001)
+    assert first["app"].state.newsdesk.settings.home == tmp_path
