@@ -3,8 +3,9 @@ with the same full-text search, in the same run; then a load test of ``GET /sear
 
 The archive (default 100,000 articles) is built once into ``--workdir`` and reused:
 
-- real articles: the BBC News set and the Reuters-21578 articles that have a body, with their real
-  MiniLM ``chunks`` vectors (through the embedding cache, so only the first build runs the model);
+- real articles: the BBC News set, the AG News sample and the first ``--reuters-limit`` (4,000) Reuters-21578
+  articles that have a body, with their real MiniLM ``chunks`` vectors (through the embedding cache, so only
+  the first build runs the model);
 - synthetic articles, up to ``--articles``: each copies the headline and body of a random real article
   (so full-text search sees realistic words and document lengths) and gets that article's vector plus
   Gaussian noise, renormalised, at a cosine of about 0.85 to the original: a rewrite of the same story,
@@ -51,12 +52,14 @@ def _settings(home: Path, kind: str = "hnsw") -> Any:
     return settings
 
 
-def build(workdir: Path, n: int, bbc: Path, reuters: Path | None, seed: int = 0) -> dict[str, Any]:
+def build(
+    workdir: Path, n: int, bbc: Path, ag: Path | None, reuters: Path | None, reuters_limit: int, seed: int = 0
+) -> dict[str, Any]:
     """The benchmark archive: real articles with real vectors, then synthetic rewrites up to ``n``."""
     import numpy as np
 
     from newsdesk.articles.model import Article
-    from newsdesk.evaluate.datasets import load_bbc
+    from newsdesk.evaluate.datasets import load_ag_news, load_bbc
     from newsdesk.nlp.embed import shared_embedder
     from newsdesk.search import Searcher
     from newsdesk.store import open_store
@@ -77,7 +80,13 @@ def build(workdir: Path, n: int, bbc: Path, reuters: Path | None, seed: int = 0)
         Article.create(source="bbc", source_id=i.id, headline=i.headline, body=i.body, section=i.section)
         for i in load_bbc(bbc)
     ]
+    if ag is not None and ag.exists():
+        for k, item in enumerate(load_ag_news(ag)):
+            real.append(
+                Article.create(source="ag", source_id=str(k), headline=item.title, body=item.description)
+            )
     if reuters is not None and reuters.exists():
+        taken = 0
         from newsdesk.ingest.readers import ReaderOptions
         from newsdesk.ingest.readers.reuters import ReutersSgmlReader
 
@@ -85,7 +94,10 @@ def build(workdir: Path, n: int, bbc: Path, reuters: Path | None, seed: int = 0)
         for file in sorted(reuters.glob("reut2-*.sgm")):
             for record in reader.read(file, ReaderOptions(source="reuters")):
                 f = record.fields
+                if taken >= reuters_limit:
+                    break
                 if f and (f.get("headline") or "").strip() and (f.get("body") or "").strip():
+                    taken += 1
                     real.append(
                         Article.create(
                             source="reuters",
@@ -292,7 +304,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--bbc", type=Path, default=SHARED / "bbc-news-summary")
+    parser.add_argument("--ag", type=Path, default=SHARED / "ag-news")
     parser.add_argument("--reuters", type=Path, default=SHARED / "reuters21578")
+    parser.add_argument(
+        "--reuters-limit", type=int, default=4000, help="Reuters articles embedded as real ones (CPU time)."
+    )
     parser.add_argument("--workdir", type=Path, default=ROOT / ".newsdesk" / "bench" / "search")
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--duration", type=float, default=15.0)
@@ -302,7 +318,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.bbc.exists():
         print(f"dataset not found: {args.bbc}", file=sys.stderr)
         return 2
-    info = build(args.workdir, args.articles, args.bbc, args.reuters)
+    info = build(args.workdir, args.articles, args.bbc, args.ag, args.reuters, args.reuters_limit)
     rng = random.Random(1)
     queries = rng.sample(info["queries_from"], min(args.queries, len(info["queries_from"])))
     result: dict[str, Any] = {

@@ -37,3 +37,10 @@ def test_full_bbc_meets_the_target(nlp_settings: Settings) -> None:
     assert result.metrics["mrr@10"] >= max(
         result.baseline["text"]["mrr@10"], result.baseline["vector"]["mrr@10"]
     )
+
+
+def test_eval_on_an_xsum_sample(nlp_settings: Settings) -> None:
+    """Abstractive one-sentence summaries as queries (paraphrases, not extracts)."""
+    result = run_eval("retrieval", DATA / "xsum" / "dev.jsonl", nlp_settings).to_dict()
+    assert result["n"] == 12 and result["details"]["queries"].startswith("xsum")
+    assert result["metrics"]["mrr@10"] >= 0.8

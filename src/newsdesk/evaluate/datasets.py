@@ -20,10 +20,12 @@ __all__ = [
     "BbcItem",
     "ConllSentence",
     "ReutersDoc",
+    "XsumItem",
     "load_ag_news",
     "load_bbc",
     "load_conll",
     "load_reuters_modapte",
+    "load_xsum",
 ]
 
 
@@ -185,6 +187,37 @@ def load_reuters_modapte(path: Path, *, limit: int | None = None) -> list[Reuter
             text = f"{fields.get('headline') or ''}\n{fields.get('body') or ''}"
             docs.append(ReutersDoc(str(fields["source_id"]), split, text, topics))
     return _limited(docs, limit)
+
+
+@dataclass(frozen=True, slots=True)
+class XsumItem:
+    id: str  # the BBC article id
+    document: str  # sentences separated by newlines
+    summary: str  # one abstractive sentence
+
+
+def load_xsum(path: Path, *, limit: int | None = None) -> list[XsumItem]:
+    """XSum records (JSON Lines with ``id``, ``document``, ``summary``); a folder means its ``dev.jsonl``.
+    Records with an empty document or summary are left out."""
+    import json
+
+    if path.is_dir():
+        path = path / "dev.jsonl"
+    if not path.exists():
+        raise UnreadableSource(f"{path}: expected XSum JSON Lines (id, document, summary)")
+    items: list[XsumItem] = []
+    with path.open(encoding="utf-8") as handle:
+        for line_no, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                item = XsumItem(str(row["id"]), str(row["document"]).strip(), str(row["summary"]).strip())
+            except (ValueError, KeyError, TypeError) as exc:
+                raise UnreadableSource(f"{path}:{line_no}: not an XSum record ({exc})") from None
+            if item.document and item.summary:
+                items.append(item)
+    return _limited(items, limit)
 
 
 def _limited(items: list, limit: int | None) -> list:  # type: ignore[type-arg]

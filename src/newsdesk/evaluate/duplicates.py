@@ -63,8 +63,19 @@ Rewriter = Callable[[str, list[str], random.Random], tuple[str, list[str]]]
 
 _WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 # "May" is left out: as a verb it is too common to swap safely
-_MONTHS = ["January", "February", "March", "April", "June", "July", "August", "September", "October",
-           "November", "December"]
+_MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 _DATE_WORD = re.compile(r"\b(" + "|".join(_WEEKDAYS + _MONTHS) + r")\b")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _CITIES = ["LONDON", "NEW YORK", "BRUSSELS", "MANCHESTER", "EDINBURGH", "WASHINGTON"]
