@@ -97,7 +97,7 @@ class SearchSettings(BaseModel):
     hnsw_m: int = Field(default=32, ge=4, le=128, description="Graph neighbours per node.")
     ef_construction: int = Field(default=100, ge=8, le=2000)
     ef_search: int = Field(
-        default=96, ge=8, le=4000, description="Search breadth: higher is slower and more exact."
+        default=200, ge=8, le=4000, description="Search breadth: higher is slower and more exact."
     )
     rebuild_ratio: float = Field(
         default=0.2, gt=0, le=1, description="Rebuild the graph past this share of deleted rows."

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsdesk.errors import InvalidInput
 from newsdesk.search.index import VectorIndex
-from newsdesk.search.text import matched_terms, query_terms, snippet
+from newsdesk.search.text import highlight, query_terms
 from newsdesk.store.base import ArticleFilter
 
 if TYPE_CHECKING:
@@ -240,19 +240,19 @@ class Searcher:
         hits = []
         for article_id, score in page:
             article = self.store.get(article_id, with_enrichments=False)
-            text = f"{article.headline}\n{article.body}"
+            shown, matched = highlight(article.headline, article.body, terms, width=s.snippet_chars)
             tr, vr = text_rank.get(article_id), vector_rank.get(article_id)
             hits.append(
                 SearchHit(
                     id=article.id,
                     headline=article.headline,
                     score=round(score, 6),
-                    snippet=snippet(article.body or article.headline, terms, width=s.snippet_chars),
+                    snippet=shown,
                     section=article.section,
                     source=article.source,
                     published_at=article.published_at,
                     why=Why(
-                        matched_terms=matched_terms(terms, text),
+                        matched_terms=matched,
                         text_rank=tr[0] if tr else None,
                         text_score=round(tr[1], 4) if tr else None,
                         semantic_rank=vr[0] if vr else None,

@@ -72,7 +72,7 @@ class VectorIndex:
         kind: Kind = "hnsw",
         m: int = 32,
         ef_construction: int = 100,
-        ef_search: int = 96,
+        ef_search: int = 200,
         rebuild_ratio: float = 0.2,
         exact_below: int = 2000,
     ) -> None:
@@ -308,8 +308,22 @@ class VectorIndex:
                     return self._exact(q[0], np.asarray(labels, dtype=np.int64), k)
                 return self._graph_search(q, k, labels)
             if self.kind == "exact":
-                return self._exact(q[0], np.asarray(sorted(self.labels.values()), dtype=np.int64), k)
+                return self._exact_all(q[0], k)
             return self._graph_search(q, k, None)
+
+    def _exact_all(self, q: np.ndarray, k: int) -> list[tuple[str, float]]:
+        """Brute force over every row (one matrix-vector product), tombstones skipped."""
+        import numpy as np
+
+        scores = self._matrix @ q
+        if len(self.labels) < len(self.ids):
+            live = np.zeros(len(self.ids), dtype=bool)
+            live[list(self.labels.values())] = True
+            scores = np.where(live, scores, -np.inf)
+        k = min(k, len(self.labels))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top], kind="stable")]
+        return [(self.ids[int(i)], float(scores[i])) for i in top]
 
     def _exact(self, q: np.ndarray, labels: np.ndarray, k: int) -> list[tuple[str, float]]:
         import numpy as np

@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-__all__ = ["STOPWORDS", "matched_terms", "query_terms", "snippet", "stem"]
+__all__ = ["STOPWORDS", "highlight", "matched_terms", "query_terms", "snippet", "stem"]
 
 # Function words that carry no topic: dropped from full-text queries (they match nearly every article,
 # which costs time and adds nothing to BM25).
@@ -83,17 +83,51 @@ def query_terms(query: str, *, keep_stopwords: bool = False) -> list[str]:
     return words if keep_stopwords or not content else content
 
 
+@lru_cache(maxsize=4096)
+def _finder(stems: frozenset[str]) -> re.Pattern[str]:
+    """A regex finding words that start with one of ``stems`` (candidates; :func:`stem` confirms them)."""
+    alternatives = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\w*(?:['\u2019]\w+)*")
+
+
+def _hits(terms: Sequence[str], text: str) -> list[tuple[int, int, str]]:
+    """(start, end, stem) of every word of ``text`` whose stem is a query term's stem."""
+    wanted = frozenset(stem(t) for t in terms if t)
+    if not wanted:
+        return []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters change length when lowered: keep offsets exact
+        lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    out = []
+    for m in _finder(wanted).finditer(lowered):
+        s = stem(m.group())
+        if s in wanted:
+            out.append((m.start(), m.end(), s))
+    return out
+
+
 def matched_terms(terms: Sequence[str], text: str) -> list[str]:
     """The query terms found in ``text`` (by stem), in query order."""
-    stems = {stem(m.group()) for m in _WORD.finditer(text)}
-    return [t for t in terms if stem(t) in stems]
+    found = {s for _, _, s in _hits(terms, text)}
+    return [t for t in terms if stem(t) in found]
 
 
 def snippet(text: str, terms: Sequence[str], *, width: int = 240) -> str:
     """The ``width``-character window of ``text`` with the most query-term hits, HTML-escaped, with hits
     wrapped in ``<mark>``; the text's opening when nothing matches."""
-    wanted = {stem(t) for t in terms}
-    hits = [(m.start(), m.end()) for m in _WORD.finditer(text) if stem(m.group()) in wanted]
+    return _snippet(text, [(s, e) for s, e, _ in _hits(terms, text)], width)
+
+
+def highlight(headline: str, body: str, terms: Sequence[str], *, width: int = 240) -> tuple[str, list[str]]:
+    """A search hit's snippet of ``body`` and the query terms found in headline or body, in one pass."""
+    body_hits = _hits(terms, body)
+    found = {s for _, _, s in body_hits} | {s for _, _, s in _hits(terms, headline)}
+    text = body or headline
+    shown = _snippet(text, [(s, e) for s, e, _ in (body_hits if body else _hits(terms, headline))], width)
+    return shown, [t for t in terms if stem(t) in found]
+
+
+def _snippet(text: str, hits: list[tuple[int, int]], width: int) -> str:
     start = 0
     if hits:
         best_count, best_start, j = 0, 0, 0

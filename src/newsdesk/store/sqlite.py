@@ -396,14 +396,22 @@ class SQLiteStore:
             return []
         match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
         where, params = _where(filt, prefix="a.")
-        joiner = " AND " if where else " WHERE "
-        with self._lock:
-            rows = self._conn.execute(
+        if where:
+            sql = (
                 "SELECT a.id, bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts "
-                f"JOIN articles a ON a.rowid = articles_fts.rowid{where}{joiner}articles_fts MATCH ? "
-                "ORDER BY score LIMIT ?",
-                (*params, match, limit),
-            ).fetchall()
+                f"JOIN articles a ON a.rowid = articles_fts.rowid{where} AND articles_fts MATCH ? "
+                "ORDER BY score LIMIT ?"
+            )
+        else:
+            # rank inside the full-text index first, then join only the top rows (joining every match
+            # before sorting costs 2-3x on a large archive)
+            sql = (
+                "SELECT a.id, f.score FROM (SELECT rowid, bm25(articles_fts, 2.0, 1.0) AS score "
+                "FROM articles_fts WHERE articles_fts MATCH ? ORDER BY score LIMIT ?) AS f "
+                "JOIN articles a ON a.rowid = f.rowid ORDER BY f.score"
+            )
+        with self._lock:
+            rows = self._conn.execute(sql, (*params, match, limit)).fetchall()
         return [(r[0], -float(r[1])) for r in rows]
 
     def ids(self, filt: ArticleFilter | None = None) -> list[str]:
