@@ -37,7 +37,8 @@ lint: setup
 	$(BIN)/mypy
 
 test: setup lint
-	$(BIN)/python -m pytest -m "not slow" --doctest-modules src/newsdesk tests
+	$(BIN)/python -m pytest -m "not slow" tests
+	$(BIN)/python -m pytest --doctest-modules src/newsdesk
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow" -x -q tests

@@ -168,6 +168,7 @@ def measure(workdir: Path, queries: list[str]) -> dict[str, Any]:
     import numpy as np
 
     from newsdesk.search import Searcher, SearchQuery, open_index
+    from newsdesk.search.text import query_terms
     from newsdesk.store import open_store
 
     settings = _settings(workdir)
@@ -187,7 +188,7 @@ def measure(workdir: Path, queries: list[str]) -> dict[str, Any]:
     # the retrievers alone: full text, and each vector index (top 100, the fusion depth)
     vectors = [hnsw.embed_query(q) for q in queries]
     for name, run in (
-        ("fts-only", lambda i: store.search_text(queries[i], limit=100)),
+        ("fts-only", lambda i: store.search_text(" ".join(query_terms(queries[i])), limit=100)),
         ("hnsw-index-only", lambda i: hnsw.index.search(vectors[i], 100)),
         ("exact-index-only", lambda i: exact.index.search(vectors[i], 100)),
     ):
