@@ -171,3 +171,34 @@ def test_page_json_shape(archive: Archive) -> None:
     out = Searcher(store, settings).search(SearchQuery("theatre prize", limit=3)).to_dict()
     assert {"query", "total", "results"} <= out.keys()
     assert {"id", "headline", "score", "snippet", "why"} <= out["results"][0].keys()
+
+
+def test_near_duplicates_fold_under_the_best_copy(archive: Archive) -> None:
+    store, settings = archive
+    original = store.get("bbc:tech/001")
+    copy = Article.create(
+        source="wire", source_id="ink", headline=original.headline, body=original.body + " (Wire copy)"
+    )
+    store.upsert([copy], dedupe=False)
+    enrich(store, settings, only=["embedding"])
+    searcher = Searcher(store, settings)
+    q = "invisible ink Kyrgyz elections"
+    both = [h.id for h in searcher.search(SearchQuery(q, collapse=False)).results[:2]]
+    assert set(both) == {"bbc:tech/001", "wire:ink"}  # unlinked: both copies on top
+    store.put_enrichments(
+        "wire:ink",
+        [
+            Enrichment(
+                created_at=NOW, component="near_duplicates", version="t", value=[{"id": "bbc:tech/001"}]
+            )
+        ],
+    )
+    page = searcher.search(SearchQuery(q))
+    top, ids = page.results[0], [h.id for h in page.results]
+    assert top.id == both[0] and top.duplicates == [both[1]]
+    assert both[1] not in ids
+    assert [h.id for h in searcher.search(SearchQuery(q, collapse=False)).results[:2]] == both
+    # pages stay consistent after folding
+    first = searcher.search(SearchQuery(q, limit=3))
+    second = searcher.search(SearchQuery(q, limit=3, offset=3))
+    assert not {h.id for h in first.results} & {h.id for h in second.results}

@@ -34,7 +34,10 @@ def demo_command(
     if enrich:
         from newsdesk.cli.enrich import enrich_command
 
-        app.out.print("enriching (first run embeds every article: a few minutes on a laptop CPU)")
+        app.out.print(
+            "enriching (the first run embeds and tags every article: about 20 minutes on 2 CPU cores, "
+            "minutes on a GPU)"
+        )
         enrich_command(ctx, only=only, since=None, workers=None, batch_size=None, list_=False, as_json=False)
         from newsdesk.search import Searcher
 

@@ -36,6 +36,9 @@ def search_command(
     limit: Annotated[int, typer.Option("--limit", min=1, max=100)] = 10,
     offset: Annotated[int, typer.Option("--offset", min=0, max=1000)] = 0,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, text or vector.")] = "hybrid",
+    collapse: Annotated[
+        bool, typer.Option("--collapse/--no-collapse", help="Fold near-duplicate copies under the best one.")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
     """Hybrid search (full text + meaning) over the archive."""
@@ -53,6 +56,7 @@ def search_command(
             limit=limit,
             offset=offset,
             mode=mode,  # type: ignore[arg-type]  # validated by the query
+            collapse=collapse,
         )
     )
     if as_json:

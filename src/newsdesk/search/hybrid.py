@@ -66,6 +66,7 @@ class SearchQuery:
     limit: int = 10
     offset: int = 0
     mode: Mode = "hybrid"
+    collapse: bool = True  # show one article per story: near-duplicates folded under the best-ranked copy
 
     def validate(self) -> None:
         if not self.text or not self.text.strip():
@@ -115,6 +116,7 @@ class SearchHit:
     source: str
     published_at: datetime | None
     why: Why
+    duplicates: list[str] = field(default_factory=list)  # copies of this story folded under it
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
@@ -234,6 +236,9 @@ class Searcher:
             vector_hits = self.index.search(self.embed_query(query.text), depth, among=among)
 
         ranked = self._fuse(query.mode, text_hits, vector_hits)
+        copies: dict[str, list[str]] = {}
+        if query.collapse:
+            ranked, copies = self._collapse(ranked)
         page = ranked[query.offset : query.offset + query.limit]
         text_rank = {a: (i + 1, sc) for i, (a, sc) in enumerate(text_hits)}
         vector_rank = {a: (i + 1, sc) for i, (a, sc) in enumerate(vector_hits)}
@@ -258,6 +263,7 @@ class Searcher:
                         semantic_rank=vr[0] if vr else None,
                         semantic_score=round(vr[1], 4) if vr else None,
                     ),
+                    duplicates=copies.get(article_id, []),
                 )
             )
         filters = {
@@ -299,6 +305,30 @@ class Searcher:
             tagged = self.store.tagged(component, key)
             allowed = tagged if allowed is None else allowed & tagged
         return allowed
+
+    def _collapse(
+        self, ranked: list[tuple[str, float]]
+    ) -> tuple[list[tuple[str, float]], dict[str, list[str]]]:
+        """Fold each article the ``near_duplicates`` component linked to a better-ranked one under it."""
+        ids = [a for a, _ in ranked]
+        links: dict[str, set[str]] = {a: set() for a in ids}
+        for article_id, value in self.store.enrichments_of("near_duplicates", ids).items():
+            for match in value if isinstance(value, list) else []:
+                other = match.get("id") if isinstance(match, dict) else None
+                if other in links:
+                    links[article_id].add(other)
+                    links[other].add(article_id)
+        kept: list[tuple[str, float]] = []
+        owner: dict[str, str] = {}
+        copies: dict[str, list[str]] = {}
+        for article_id, score in ranked:
+            if article_id in owner:
+                copies.setdefault(owner[article_id], []).append(article_id)
+                continue
+            kept.append((article_id, score))
+            for other in links[article_id]:
+                owner.setdefault(other, article_id)
+        return kept, copies
 
     def _fuse(
         self, mode: str, text_hits: Sequence[tuple[str, float]], vector_hits: Sequence[tuple[str, float]]

@@ -159,6 +159,10 @@ class ArticleStore(Protocol):
         """(article id, value) of every stored output of ``component``, in id order."""
         ...
 
+    def enrichments_of(self, component: str, ids: Sequence[str]) -> dict[str, Any]:
+        """Article id -> stored ``component`` value, for those of ``ids`` that have one."""
+        ...
+
     def get_vectors(self, model: str, ids: Sequence[str] | None = None) -> tuple[list[str], Any]:
         """(ids, float32 matrix) of stored vectors of ``model``; all of them, in id order, without ``ids``.
         Ids without a vector are left out."""

@@ -276,6 +276,20 @@ class SQLiteStore:
         with self._lock:
             return [r[0] for r in self._conn.execute(sql, params)]
 
+    def enrichments_of(self, component: str, ids: Sequence[str]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        unique = list(dict.fromkeys(ids))
+        for start in range(0, len(unique), 500):
+            part = unique[start : start + 500]
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT article_id, value FROM enrichments WHERE component = ? AND article_id IN "
+                    f"({', '.join('?' * len(part))})",
+                    [component, *part],
+                ).fetchall()
+            out.update((r[0], json.loads(r[1])) for r in rows)
+        return out
+
     def enrichment_values(self, component: str) -> Iterator[tuple[str, Any]]:
         last = ""
         while True:

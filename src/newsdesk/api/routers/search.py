@@ -38,6 +38,7 @@ class HitOut(BaseModel):
     source: str
     published_at: str | None
     why: WhyOut
+    duplicates: list[str] = Field(description="Near-duplicate copies of this story folded under it.")
 
 
 class SearchOut(BaseModel):
@@ -79,6 +80,7 @@ def search(
     topic: Annotated[str | None, Query(max_length=200, description="IPTC Media Topic qcode.")] = None,
     entity: Annotated[str | None, Query(max_length=300, description="Canonical entity id.")] = None,
     mode: Literal["hybrid", "text", "vector"] = "hybrid",
+    collapse: Annotated[bool, Query(description="Fold near-duplicate copies under the best one.")] = True,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
@@ -95,6 +97,7 @@ def search(
             limit=limit,
             offset=offset,
             mode=mode,
+            collapse=collapse,
         )
     )
     return page.to_dict()
