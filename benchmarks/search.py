@@ -110,7 +110,7 @@ def build(
     real = real[:n]
     embedder = shared_embedder(settings)
     strategy = settings.nlp.embedding_strategy
-    model = f"{embedder.identity}:{strategy}"
+    model = embedder.vector_model(strategy)
     started = time.perf_counter()
     vectors = embedder.embed_articles(real, strategy)
     embed_s = time.perf_counter() - started
@@ -181,9 +181,9 @@ def measure(workdir: Path, queries: list[str]) -> dict[str, Any]:
         exact_index.rebuild(store)
     exact = Searcher(store, exact_settings, index=exact_index, embedder=hnsw.embedder)
     exact.sync()
-    for q in queries:  # warm: query vectors into both searchers' caches
-        v = hnsw.embed_query(q)
-        exact._queries[q] = v
+    for q in queries:  # warm: query vectors into both searchers' in-memory caches
+        hnsw.embed_query(q)
+        exact.embed_query(q)
     out: dict[str, Any] = {}
     # the retrievers alone: full text, and each vector index (top 100, the fusion depth)
     vectors = [hnsw.embed_query(q) for q in queries]

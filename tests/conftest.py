@@ -54,3 +54,13 @@ def archive_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     finally:
         store.close()
     return home
+
+
+@pytest.fixture
+def archive_copy(archive_home: Path, tmp_path: Path) -> Path:
+    """A private copy of the search archive's workspace (a test may write to it and build its index)."""
+    import shutil
+
+    home = tmp_path / "archive"
+    shutil.copytree(archive_home, home)
+    return home

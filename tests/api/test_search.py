@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,10 +14,8 @@ from newsdesk.settings import Settings
 
 
 @pytest.fixture
-def search_client(archive_home: Path, tmp_path: Path) -> Iterator[tuple[TestClient, Keys]]:
-    home = tmp_path / "home"
-    shutil.copytree(archive_home, home)
-    settings = Settings(home=home)
+def search_client(archive_copy: Path) -> Iterator[tuple[TestClient, Keys]]:
+    settings = Settings(home=archive_copy)
     keys = make_keys(settings)
     with TestClient(create_app(settings)) as client:
         yield client, keys

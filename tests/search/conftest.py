@@ -12,13 +12,9 @@ from newsdesk.store import ArticleStore, open_store
 
 
 @pytest.fixture
-def archive(archive_home: Path, tmp_path: Path) -> Iterator[tuple[ArticleStore, Settings]]:
-    """A private copy of the archive (tests may write to it), with its own index folder."""
-    import shutil
-
-    home = tmp_path / "home"
-    shutil.copytree(archive_home, home)
-    settings = Settings(home=home)
+def archive(archive_copy: Path) -> Iterator[tuple[ArticleStore, Settings]]:
+    """The store and settings of a private copy of the archive."""
+    settings = Settings(home=archive_copy)
     store = open_store(settings)
     yield store, settings
     store.close()

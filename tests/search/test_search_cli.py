@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -18,9 +17,8 @@ def run(home: Path, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_search_json_shape(archive_home: Path, tmp_path: Path) -> None:
-    home = tmp_path / "h"
-    shutil.copytree(archive_home, home)
+def test_search_json_shape(archive_copy: Path) -> None:
+    home = archive_copy
     code, out, _ = run(home, "search", "invisible ink elections", "--json", "--limit", "3")
     assert code == 0
     data = json.loads(out)
@@ -34,9 +32,8 @@ def test_search_json_shape(archive_home: Path, tmp_path: Path) -> None:
     assert code == 0 and "bbc:tech/001" in out
 
 
-def test_related_and_index_commands(archive_home: Path, tmp_path: Path) -> None:
-    home = tmp_path / "h"
-    shutil.copytree(archive_home, home)
+def test_related_and_index_commands(archive_copy: Path) -> None:
+    home = archive_copy
     code, out, _ = run(home, "index", "rebuild")
     assert code == 0 and "indexed 100 vectors" in out
     code, out, _ = run(home, "index", "status", "--json")
@@ -47,9 +44,8 @@ def test_related_and_index_commands(archive_home: Path, tmp_path: Path) -> None:
     assert len(data["results"]) == 3 and all(r["id"] != "bbc:sport/001" for r in data["results"])
 
 
-def test_errors_are_clear(archive_home: Path, tmp_path: Path) -> None:
-    home = tmp_path / "h"
-    shutil.copytree(archive_home, home)
+def test_errors_are_clear(archive_copy: Path) -> None:
+    home = archive_copy
     code, _, err = run(home, "related", "bbc:none/000")
     assert code == 4 and "no article" in err
     code, _, err = run(home, "search", "x", "--mode", "fuzzy")

@@ -80,7 +80,7 @@ def evaluate_retrieval(path: Path, settings: Settings, limit: int | None) -> Eva
     articles, queries, kind = _pairs(path, limit)
     embedder = shared_embedder(settings)  # the caller's embedding cache
     strategy = settings.nlp.embedding_strategy
-    model = f"{embedder.identity}:{strategy}"
+    model = embedder.vector_model(strategy)
     with tempfile.TemporaryDirectory(prefix="newsdesk-retrieval-") as tmp:
         work = settings.model_copy(update={"home": Path(tmp)})
         store = open_store(work)

@@ -289,7 +289,7 @@ class NearDuplicatesComponent(BaseComponent):
         embedder = shared_embedder(self.settings)
         strategy = self.embedding_strategy
         # reuse what the embedding component stored, when it used the same strategy
-        ids, matrix = store.get_vectors(f"{embedder.identity}:{strategy}", [a.id for a in articles])
+        ids, matrix = store.get_vectors(embedder.vector_model(strategy), [a.id for a in articles])
         self.vectors_.update(zip(ids, matrix, strict=True))
         missing = [a for a in articles if a.id not in self.vectors_]
         if missing:

@@ -111,6 +111,10 @@ class Embedder:
         """Model name plus a short hash of its weights' folder name, for cache keys and versions."""
         return Path(self.model_name).name
 
+    def vector_model(self, strategy: str) -> str:
+        """The name article vectors of ``strategy`` are stored under (``<identity>:<strategy>``)."""
+        return f"{self.identity}:{strategy}"
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """One unit-length float32 row per text (empty text gives the embedding of the empty string)."""
         import numpy as np
@@ -222,7 +226,7 @@ class EmbeddingComponent(BaseComponent):
 
     @property
     def vector_model(self) -> str:
-        return f"{self.embedder.identity}:{self.strategy}"
+        return self.embedder.vector_model(self.strategy)
 
     @property
     def version(self) -> str:

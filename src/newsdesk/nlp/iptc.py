@@ -387,7 +387,7 @@ class IptcTagger(BaseComponent):
         return self
 
     def _embedding_identity(self) -> str:
-        return f"{self.embedder.identity}:{self.settings.nlp.embedding_strategy}"
+        return self.embedder.vector_model(self.settings.nlp.embedding_strategy)
 
     # -- tagging ---------------------------------------------------------------------------------------------
     def concept_probabilities(self, articles: Sequence[Article]) -> np.ndarray:

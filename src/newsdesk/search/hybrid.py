@@ -181,7 +181,7 @@ class Searcher:
         self.store = store
         self.settings = settings
         self._embedder = embedder
-        self.model = f"{_identity(settings)}:{settings.nlp.embedding_strategy}"
+        self.model = self.embedder.vector_model(settings.nlp.embedding_strategy)
         self.index = index if index is not None else open_index(settings, self.model)
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
@@ -343,9 +343,3 @@ class Searcher:
             for rank, (article_id, _) in enumerate(hits, start=1):
                 scores[article_id] = scores.get(article_id, 0.0) + 1.0 / (k + rank)
         return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
-
-
-def _identity(settings: Settings) -> str:
-    from pathlib import Path
-
-    return Path(settings.nlp.embedding_model).name

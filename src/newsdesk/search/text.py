@@ -120,10 +120,10 @@ def snippet(text: str, terms: Sequence[str], *, width: int = 240) -> str:
 
 def highlight(headline: str, body: str, terms: Sequence[str], *, width: int = 240) -> tuple[str, list[str]]:
     """A search hit's snippet of ``body`` and the query terms found in headline or body, in one pass."""
-    body_hits = _hits(terms, body)
-    found = {s for _, _, s in body_hits} | {s for _, _, s in _hits(terms, headline)}
-    text = body or headline
-    shown = _snippet(text, [(s, e) for s, e, _ in (body_hits if body else _hits(terms, headline))], width)
+    head_hits = _hits(terms, headline)
+    body_hits = _hits(terms, body) if body else head_hits
+    found = {s for _, _, s in head_hits} | {s for _, _, s in body_hits}
+    shown = _snippet(body or headline, [(s, e) for s, e, _ in body_hits], width)
     return shown, [t for t in terms if stem(t) in found]
 
 
