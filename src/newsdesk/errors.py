@@ -10,11 +10,14 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
+    "AuditTampered",
+    "GateFailed",
     "InvalidInput",
     "MissingDependency",
     "NewsdeskError",
     "NotFitted",
     "NotFound",
+    "PermissionDenied",
     "StoreError",
     "UnknownFormat",
     "UnreadableSource",
@@ -68,6 +71,22 @@ class MissingDependency(NewsdeskError, ImportError):
         super().__init__(
             f"{purpose} needs the '{package}' package: install it with pip install 'newsdesk[{extra}]'"
         )
+
+
+class GateFailed(NewsdeskError):
+    """A model version did not pass its gates, so it was not promoted. The message lists every failed gate."""
+
+    def __init__(self, message: str, report: Any = None) -> None:
+        self.report = report
+        super().__init__(message)
+
+
+class PermissionDenied(NewsdeskError, PermissionError):
+    """The caller's role does not allow the action (e.g. forcing a promotion needs an admin key)."""
+
+
+class AuditTampered(NewsdeskError):
+    """The audit log's hash chain does not verify: an entry was changed, removed or inserted."""
 
 
 def _short(value: Any, limit: int = 80) -> str:

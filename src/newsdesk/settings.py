@@ -17,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ApiSettings", "IngestSettings", "Settings", "StoreSettings"]
+__all__ = ["ApiSettings", "GateConfig", "IngestSettings", "LifecycleSettings", "Settings", "StoreSettings"]
 
 
 class StoreSettings(BaseModel):
@@ -136,6 +136,70 @@ class ApiSettings(BaseModel):
     )
 
 
+class GateConfig(BaseModel):
+    """The gates a model version must pass before it may become the champion (metrics are fractions)."""
+
+    minimum: dict[str, float] = Field(
+        default_factory=dict, description="Absolute floors, e.g. {'accuracy': 0.9}."
+    )
+    compare: list[str] = Field(
+        default_factory=list, description="Metrics that must not regress against the current champion."
+    )
+    max_regression: float = Field(
+        default=0.01, ge=0, le=1, description="Largest allowed drop of a compared metric vs the champion."
+    )
+    slice_max_regression: float = Field(
+        default=0.03, ge=0, le=1, description="Largest allowed drop on any slice (per section, length, ...)."
+    )
+    slice_min_support: int = Field(
+        default=20, ge=1, description="Slices with fewer examples are reported but not gated (too noisy)."
+    )
+    behaviour_min_pass_rate: float = Field(
+        default=0.95, ge=0, le=1, description="Share of perturbed inputs whose prediction must not change."
+    )
+    latency_p95_ms: float = Field(default=250.0, gt=0, description="Budget for one prediction, p95.")
+
+
+def _default_gates() -> dict[str, GateConfig]:
+    return {
+        "sections": GateConfig(
+            minimum={"accuracy": 0.85, "macro_f1": 0.85},
+            compare=["accuracy", "macro_f1"],
+            behaviour_min_pass_rate=0.95,
+            latency_p95_ms=250.0,
+        ),
+        "ner": GateConfig(
+            minimum={"f1": 0.85},
+            compare=["f1", "f1_PER", "f1_ORG", "f1_LOC", "f1_MISC"],
+            max_regression=0.005,
+            slice_max_regression=0.02,
+            behaviour_min_pass_rate=0.9,
+            latency_p95_ms=50.0,
+        ),
+    }
+
+
+class LifecycleSettings(BaseModel):
+    """Model lifecycle: MLflow tracking and registry, gates, serving champions, shadow mode."""
+
+    owner: str = Field(default="newsroom data team", description="Owner named on model cards.")
+    reload_seconds: float = Field(
+        default=2.0, ge=0, le=3600,
+        description="How often a running service checks whether a model's champion alias moved.",
+    )
+    shadow: bool = Field(
+        default=True, description="Run a model's 'challenger' beside its champion and log disagreements."
+    )
+    pipeline_champions: bool = Field(
+        default=True,
+        description="Enrichment components (sections, entities) use a registered champion when there is one.",
+    )
+    gates: dict[str, GateConfig] = Field(
+        default_factory=_default_gates,
+        description="Gates per model kind ('sections', 'ner'); a kind left out has no gates but latency.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure."""
 
@@ -151,6 +215,12 @@ class Settings(BaseSettings):
     pipeline: PipelineSettings = PipelineSettings()
     api: ApiSettings = ApiSettings()
     search: SearchSettings = SearchSettings()
+    lifecycle: LifecycleSettings = LifecycleSettings()
+    mlflow_uri: str | None = Field(
+        default=None,
+        description="A team's MLflow tracking and registry server (env NEWSDESK_MLFLOW_URI). Default: a "
+        "SQLite database and local artifacts in <home>/mlflow.",
+    )
 
     @property
     def cache_dir(self) -> Path:
@@ -163,6 +233,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @property
+    def audit_path(self) -> Path:
+        return self.home / "audit" / "audit.jsonl"
 
     @property
     def database_path(self) -> Path:

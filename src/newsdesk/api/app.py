@@ -38,6 +38,7 @@ ROUTERS: list[str] = [
     "newsdesk.api.routers.articles",
     "newsdesk.api.routers.enrich",
     "newsdesk.api.routers.taxonomy",
+    "newsdesk.api.routers.models",
 ]
 """Modules whose ``router`` (an ``APIRouter``) the app mounts, in order."""
 

@@ -7,6 +7,9 @@ HTTP statuses here, in one place.
 | UnreadableSource | 422 | unreadable_source |
 | UnknownFormat | 415 | unsupported_format |
 | NotFound | 404 | not_found |
+| GateFailed | 409 | gate_failed (the message lists every failed gate) |
+| PermissionDenied | 403 | forbidden |
+| AuditTampered | 500 | audit_tampered |
 | MissingDependency, NotFitted, StoreError | 503 | missing_dependency, not_fitted, store_unavailable |
 | any other NewsdeskError, any other exception | 500 | internal_error |
 
@@ -28,11 +31,14 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsdesk.errors import (
+    AuditTampered,
+    GateFailed,
     InvalidInput,
     MissingDependency,
     NewsdeskError,
     NotFitted,
     NotFound,
+    PermissionDenied,
     StoreError,
     UnknownFormat,
     UnreadableSource,
@@ -78,6 +84,9 @@ _LIBRARY: list[tuple[type[NewsdeskError], int, str]] = [
     (UnreadableSource, 422, "unreadable_source"),
     (UnknownFormat, 415, "unsupported_format"),
     (NotFound, 404, "not_found"),
+    (GateFailed, 409, "gate_failed"),
+    (PermissionDenied, 403, "forbidden"),
+    (AuditTampered, 500, "audit_tampered"),
     (MissingDependency, 503, "missing_dependency"),
     (NotFitted, 503, "not_fitted"),
     (StoreError, 503, "store_unavailable"),
@@ -89,6 +98,7 @@ _CODES = {
     403: "forbidden",
     404: "not_found",
     405: "method_not_allowed",
+    409: "conflict",
     413: "payload_too_large",
     415: "unsupported_format",
     422: "invalid_input",

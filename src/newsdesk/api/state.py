@@ -18,6 +18,7 @@ from newsdesk.store import ArticleStore, open_store
 
 if TYPE_CHECKING:
     from newsdesk.api.metrics import Metrics
+    from newsdesk.lifecycle.serving import Champions
     from newsdesk.pipeline.live import LiveEnricher
     from newsdesk.search import Searcher
 
@@ -31,6 +32,7 @@ class ServiceState:
     _store: ArticleStore | None = None
     _enricher: LiveEnricher | None = None
     _searcher: Searcher | None = None
+    _champions: Champions | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def store(self) -> ArticleStore:
@@ -61,9 +63,22 @@ class ServiceState:
                     self._searcher = Searcher(store, self.settings)
         return self._searcher
 
+    def champions(self) -> Champions:
+        """The registered models' champions this app serves (loaded on first use, following promotions)."""
+        if self._champions is None:
+            from newsdesk.lifecycle.serving import Champions
+
+            with self._lock:
+                if self._champions is None:
+                    self._champions = Champions(self.settings)
+        return self._champions
+
     def close(self) -> None:
         with self._lock:
             self._searcher = None
+            if self._champions is not None:
+                self._champions.close()
+                self._champions = None
             if self._store is not None:
                 self._store.close()
                 self._store = None

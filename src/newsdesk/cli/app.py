@@ -10,12 +10,14 @@ from typer.core import TyperGroup
 
 from newsdesk import __version__
 from newsdesk.cli.articles import articles_app
+from newsdesk.cli.audit import audit_app
 from newsdesk.cli.context import AppState
 from newsdesk.cli.demo import demo_command
 from newsdesk.cli.enrich import enrich_command, eval_command
 from newsdesk.cli.errors import exit_code
 from newsdesk.cli.ingest import ingest_command
 from newsdesk.cli.keys import keys_app
+from newsdesk.cli.models import models_app, train_command
 from newsdesk.cli.search import index_app, related_command, search_command
 from newsdesk.cli.serve import serve_command
 from newsdesk.errors import NewsdeskError
@@ -75,6 +77,9 @@ app.command("serve")(serve_command)
 app.command("search")(search_command)
 app.command("related")(related_command)
 app.add_typer(index_app, name="index")
+app.command("train")(train_command)
+app.add_typer(models_app, name="models")
+app.add_typer(audit_app, name="audit")
 
 
 def main(argv: list[str] | None = None) -> None:

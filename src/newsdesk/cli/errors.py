@@ -7,15 +7,19 @@
 | 2 | usage: bad option, unreadable input, unknown format, missing optional dependency |
 | 3 | ingest finished but rejected some records (or stored nothing under ``--strict``) |
 | 4 | the named thing (article, ...) does not exist |
+| 5 | refused: a gate failed, the caller lacks the role, or the audit log does not verify |
 """
 
 from __future__ import annotations
 
 from newsdesk.errors import (
+    AuditTampered,
+    GateFailed,
     InvalidInput,
     MissingDependency,
     NewsdeskError,
     NotFound,
+    PermissionDenied,
     UnknownFormat,
     UnreadableSource,
 )
@@ -27,9 +31,12 @@ EXIT_FAILURE = 1
 EXIT_USAGE = 2
 EXIT_REJECTED = 3
 EXIT_NOT_FOUND = 4
+EXIT_REFUSED = 5
 
 
 def exit_code(exc: NewsdeskError) -> int:
+    if isinstance(exc, GateFailed | PermissionDenied | AuditTampered):
+        return EXIT_REFUSED
     if isinstance(exc, NotFound):
         return EXIT_NOT_FOUND
     if isinstance(exc, InvalidInput | UnknownFormat | UnreadableSource | MissingDependency):

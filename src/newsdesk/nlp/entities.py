@@ -8,6 +8,10 @@ news article) so a huge document costs seconds, not minutes. OntoNotes labels ma
 
     PERSON -> person      ORG -> organisation      GPE, LOC, FAC -> place
 
+When the workspace's registry has a ``newsdesk-ner`` champion (``newsdesk train ner``, promoted through its
+gates), that model is used instead and the version names it (``1+newsdesk-ner@3``); its CoNLL labels map
+the same way (PER -> person, ORG, LOC; MISC is left out).
+
 Other labels (NORP such as "British", EVENT, PRODUCT, WORK_OF_ART, LAW, LANGUAGE, dates, numbers) are
 left out: the newsroom's entity pages are about who, which organisation and where. A string the model
 labels inconsistently within one article ("Cook" as PERSON twice and ORG once) takes its majority type.
@@ -68,6 +72,7 @@ __all__ = [
 
 LABEL_TYPES: dict[str, str] = {
     "PERSON": "person",
+    "PER": "person",  # CoNLL-2003 labels, of a fine-tuned newsdesk-ner champion
     "ORG": "organisation",
     "GPE": "place",
     "LOC": "place",
@@ -297,11 +302,25 @@ class EntitiesComponent(BaseComponent):
         self.max_chars = max_chars
 
     @property
+    def _champion(self) -> tuple[str, Any] | None:
+        from newsdesk.lifecycle.serving import champion_model
+
+        return champion_model(self.settings, "newsdesk-ner")
+
+    @property
     def nlp(self) -> Any:
+        """The registered ``newsdesk-ner`` champion's pipeline when there is one, else the spaCy model."""
+        served = self._champion
+        if served is not None:
+            return served[1].nlp
         return load_spacy(self.model_name, NER_ONLY_DISABLE)
 
     @property
     def version(self) -> str:
+        served = self._champion
+        if served is not None:
+            limit = "" if self.max_chars == MAX_CHARS else f"-max{self.max_chars}"
+            return f"{self.code_version}+{served[0]}{limit}"
         meta = self.nlp.meta
         model = f"{meta.get('lang', '')}_{meta.get('name', '')}-{meta.get('version', '')}"
         limit = "" if self.max_chars == MAX_CHARS else f"-max{self.max_chars}"

@@ -442,10 +442,13 @@ class SectionsComponent(BaseComponent):
         super().__init__(settings)
         self.model: SectionClassifier | None = None
         self.training_hash: str | None = None
+        self.champion: str | None = None  # "newsdesk-sections@N" when the registry's champion is used
         self.left_out: dict[str, int] = {}
 
     @property
     def version(self) -> str:
+        if self.champion is not None:
+            return f"{self.code_version}+{self.champion}"
         return (
             self.code_version if self.training_hash is None else f"{self.code_version}+{self.training_hash}"
         )
@@ -454,6 +457,16 @@ class SectionsComponent(BaseComponent):
         return SectionClassifier()
 
     def prepare(self, store: ArticleStore) -> None:
+        """Use the registered champion (``newsdesk-sections``) when there is one; otherwise learn the
+        archive's sections as described above."""
+        from newsdesk.lifecycle.serving import champion_model
+
+        served = champion_model(self.settings, "newsdesk-sections")
+        if served is not None:
+            self.champion, wrapper = served
+            self.model = wrapper.classifier
+            return
+        self.champion = None
         texts: list[str] = []
         labels: list[str] = []
         digest = hashlib.sha256()

@@ -1,0 +1,1 @@
+"""Model lifecycle: train, evaluate, gate, register (MLflow), promote, serve, audit."""

@@ -1,0 +1,180 @@
+"""Model cards: what a version is for, what it was trained on, how well it does overall and per slice,
+which gates it passed, and what it cannot do. Markdown for the repository, HTML for the console.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from newsdesk.lifecycle.evaluation import latest_report
+from newsdesk.lifecycle.registry import ModelRegistry, model_name
+from newsdesk.lifecycle.specs import spec_for
+
+if TYPE_CHECKING:
+    from newsdesk.settings import Settings
+
+__all__ = ["ModelCard", "model_card"]
+
+
+@dataclass
+class ModelCard:
+    name: str
+    version: str
+    aliases: list[str]
+    created: str
+    owner: str
+    intended_use: str
+    limitations: list[str]
+    training: dict[str, Any]
+    evaluation_data: dict[str, Any]
+    params: dict[str, str]
+    code: dict[str, str]
+    metrics: dict[str, float]
+    slices: dict[str, dict[str, Any]]
+    behaviour: list[dict[str, Any]]
+    gates: dict[str, Any] | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    def sections(self) -> list[tuple[str, list[str] | list[list[str]]]]:
+        """(heading, paragraphs or table rows) in card order: the one layout both renderings follow."""
+        t, e = self.training, self.evaluation_data
+        gate_rows: list[list[str]] = []
+        verdict_line = "Not evaluated against the gates yet (newsdesk models evaluate)."
+        gates: list[str] | list[list[str]] = [
+            "Not evaluated against the gates yet (newsdesk models evaluate)."
+        ]
+        if self.gates:
+            gate_rows = [["gate", "checked", "value", "threshold", "result"]] + [
+                [
+                    c["gate"],
+                    c["name"],
+                    f"{c['value']:.4f}",
+                    f"{c['threshold']:.4f}",
+                    "pass" if c["passed"] else "FAIL",
+                ]
+                for c in self.gates.get("checks", [])
+            ]
+            verdict = "PASSED" if self.gates.get("passed") else "FAILED"
+            champion = self.gates.get("champion") or "none"
+            verdict_line = f"{verdict} against champion {champion} ({self.gates.get('evaluated_at')})"
+            gates = gate_rows
+        return [
+            ("Intended use", [self.intended_use]),
+            ("Owner", [self.owner]),
+            (
+                "Training data",
+                [
+                    f"{t.get('records')} records from {t.get('path')}; sha256 {t.get('sha256')}",
+                    f"dates: {t.get('first') or 'n/a'} to {t.get('last') or 'n/a'}; sources: "
+                    f"{json.dumps(t.get('sources', {}))}",
+                    f"labels: {json.dumps(t.get('labels', {}))}",
+                ],
+            ),
+            (
+                "Evaluation data",
+                [f"{e.get('records')} records from {e.get('path')}; sha256 {e.get('sha256')}"],
+            ),
+            ("Metrics", [["metric", "value"]] + [[k, f"{v:.4f}"] for k, v in self.metrics.items()]),
+            (
+                "Metrics per slice",
+                [["slice", "support", "value"]]
+                + [[k, str(v["support"]), f"{v['value']:.4f}"] for k, v in self.slices.items()],
+            ),
+            (
+                "Behavioural tests",
+                [
+                    f"{b['name']}: {b['passed']}/{b['tested']} unchanged — {b['description']}"
+                    for b in self.behaviour
+                ],
+            ),
+            ("Gate verdict", [verdict_line]),
+            ("Gates", gates),
+            ("Known limitations", list(self.limitations)),
+            ("Parameters", [["parameter", "value"]] + [[k, v] for k, v in sorted(self.params.items())]),
+            ("Code", [f"{k}: {v}" for k, v in sorted(self.code.items())]),
+        ]
+
+    def to_markdown(self) -> str:
+        lines = [
+            f"# Model card: {self.name} version {self.version}",
+            "",
+            f"Aliases: {', '.join(self.aliases) or 'none'} · registered {self.created}",
+        ]
+        for heading, body in self.sections():
+            lines += ["", f"## {heading}", ""]
+            if body and isinstance(body[0], list):
+                rows = [r for r in body if isinstance(r, list)]
+                lines.append("| " + " | ".join(rows[0]) + " |")
+                lines.append("|" + "---|" * len(rows[0]))
+                lines += ["| " + " | ".join(str(c) for c in r) + " |" for r in rows[1:]]
+            else:
+                lines += [f"- {p}" for p in body]
+        return "\n".join(lines) + "\n"
+
+    def to_html(self) -> str:
+        esc = html.escape
+        parts = [
+            "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
+            f"<title>Model card: {esc(self.name)} v{esc(self.version)}</title>",
+            "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
+            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}"
+            "</style></head><body>",
+            f"<h1>Model card: {esc(self.name)} version {esc(self.version)}</h1>",
+            f"<p>Aliases: {esc(', '.join(self.aliases) or 'none')} · registered {esc(self.created)}</p>",
+        ]
+        for heading, body in self.sections():
+            parts.append(f"<h2>{esc(heading)}</h2>")
+            if body and isinstance(body[0], list):
+                rows = [r for r in body if isinstance(r, list)]
+                head = "".join(f"<th>{esc(str(c))}</th>" for c in rows[0])
+                cells = "".join(
+                    "<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in r) + "</tr>" for r in rows[1:]
+                )
+                parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
+            else:
+                parts.append("<ul>" + "".join(f"<li>{esc(str(p))}</li>" for p in body) + "</ul>")
+        parts.append("</body></html>")
+        return "\n".join(parts)
+
+
+def model_card(settings: Settings, name: str, version: str | int) -> ModelCard:
+    """The card of ``name`` version ``version`` from the registry, its training run and its gate report."""
+    name, version = model_name(name), str(version)
+    registry = ModelRegistry(settings)
+    info = registry.version(name, version)
+    spec = spec_for(name, settings)
+    params: dict[str, str] = {}
+    metrics: dict[str, float] = {}
+    tags: dict[str, str] = {}
+    fingerprints: dict[str, Any] = {}
+    evaluation: dict[str, Any] = {}
+    if info.run_id:
+        params, metrics, tags = registry.run_data(info.run_id)
+        fingerprints = registry.mlflow.artifacts.load_dict(f"runs:/{info.run_id}/data/fingerprints.json")
+        evaluation = registry.mlflow.artifacts.load_dict(
+            f"runs:/{info.run_id}/evaluation/dev_evaluation.json"
+        )
+    return ModelCard(
+        name=name,
+        version=version,
+        aliases=list(info.aliases),
+        created=info.created,
+        owner=settings.lifecycle.owner,
+        intended_use=spec.intended_use,
+        limitations=list(spec.limitations),
+        training=fingerprints.get("train", {}),
+        evaluation_data=fingerprints.get("eval", {}),
+        params={k: v for k, v in params.items() if not k.startswith(("train.", "dev."))},
+        code={
+            k: v for k, v in tags.items() if k.startswith("newsdesk.") and ("version" in k or "commit" in k)
+        },
+        metrics=evaluation.get("metrics", {k: v for k, v in metrics.items() if "." not in k}),
+        slices=evaluation.get("slices", {}),
+        behaviour=evaluation.get("behaviour", []),
+        gates=latest_report(settings, name, version),
+    )

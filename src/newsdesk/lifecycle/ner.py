@@ -1,0 +1,332 @@
+"""``newsdesk-ner``: an entity recogniser fine-tuned on CoNLL-2003, as a governed model.
+
+Training starts from the installed spaCy model's NER (``settings.nlp.spacy_model``, trained on OntoNotes):
+its ``ner`` pipe, with its own token-to-vector layer, is sourced into a blank English pipeline and trained
+on CoNLL-2003 ``eng.train`` (PER, ORG, LOC, MISC; IOB1 converted to spans) with ``eng.testa`` as the dev set
+that picks the best checkpoint. spaCy's training loop runs on the CPU (``spacy.training.loop.train``); its
+progress table goes to ``log``.
+
+Evaluation is exact-span precision, recall and F1 (conlleval's convention) on gold tokens, like
+``newsdesk eval ner``. Slices: per entity type and per sentence length (tokens: short < 10 <= medium < 25
+<= long). Behavioural tests: replacing a person's name (or a place's) with another name of the same kind
+must leave a same-typed entity at exactly the replaced tokens.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any, ClassVar
+
+from newsdesk.errors import InvalidInput, MissingDependency
+from newsdesk.evaluate.datasets import ConllSentence, load_conll
+from newsdesk.evaluate.harness import SHARED_DATA
+from newsdesk.evaluate.ner import TYPES, iob1_spans, score_spans
+from newsdesk.lifecycle.fingerprint import DataFingerprint, Record, fingerprint
+from newsdesk.lifecycle.spec import BehaviourResult, Evaluation, ModelSpec, SliceMetric, Trained, p95_ms
+
+if TYPE_CHECKING:
+    from newsdesk.store.base import ArticleStore
+
+__all__ = ["NerSpec", "conll_fingerprint", "train_spacy_ner"]
+
+CONLL = SHARED_DATA / "conll2003"
+BEHAVIOUR_SAMPLE = 200
+LATENCY_SAMPLE = 100
+SWAPS = {"PER": ["Maria", "Lopez"], "LOC": ["Nairobi"]}
+DEFAULTS: dict[str, Any] = {
+    "max_steps": 3000,
+    "eval_frequency": 500,
+    "patience": 1500,
+    "dropout": 0.2,
+    "learn_rate": 0.001,
+    "seed": 0,
+    "limit": 0,  # train on the first N sentences only (0: all)
+}
+
+_CONFIG = """
+[paths]
+train = null
+dev = null
+
+[system]
+seed = {seed}
+gpu_allocator = null
+
+[nlp]
+lang = "en"
+pipeline = ["ner"]
+batch_size = 256
+
+[components]
+
+[components.ner]
+source = "{base}"
+
+[corpora]
+
+[corpora.train]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.train}}
+
+[corpora.dev]
+@readers = "spacy.Corpus.v1"
+path = ${{paths.dev}}
+
+[training]
+dev_corpus = "corpora.dev"
+train_corpus = "corpora.train"
+seed = ${{system.seed}}
+gpu_allocator = ${{system.gpu_allocator}}
+dropout = {dropout}
+patience = {patience}
+max_epochs = 0
+max_steps = {max_steps}
+eval_frequency = {eval_frequency}
+
+[training.batcher]
+@batchers = "spacy.batch_by_words.v1"
+discard_oversize = false
+tolerance = 0.2
+
+[training.batcher.size]
+@schedules = "compounding.v1"
+start = 100
+stop = 1000
+compound = 1.001
+
+[training.optimizer]
+@optimizers = "Adam.v1"
+learn_rate = {learn_rate}
+
+[training.score_weights]
+ents_f = 1.0
+ents_p = 0.0
+ents_r = 0.0
+
+[initialize]
+"""
+
+
+def conll_fingerprint(sentences: Sequence[ConllSentence], path: Path) -> DataFingerprint:
+    return fingerprint(
+        (
+            Record(
+                " ".join(f"{w}/{t}" for w, t in zip(s.tokens, s.tags, strict=True)),
+                labels=tuple(t for _, _, t in iob1_spans(s.tags)),
+            )
+            for s in sentences
+        ),
+        path=str(path),
+    )
+
+
+def _docbin(sentences: Sequence[ConllSentence], path: Path) -> Path:
+    import spacy
+    from spacy.tokens import Doc, DocBin, Span
+
+    vocab = spacy.blank("en").vocab
+    docs = DocBin()
+    for sentence in sentences:
+        doc = Doc(vocab, words=sentence.tokens, spaces=[True] * len(sentence.tokens))
+        doc.ents = [Span(doc, a, b, label=t) for a, b, t in iob1_spans(sentence.tags)]
+        docs.add(doc)
+    docs.to_disk(path)
+    return path
+
+
+def train_spacy_ner(
+    train: Sequence[ConllSentence],
+    dev: Sequence[ConllSentence],
+    workdir: Path,
+    *,
+    base: str,
+    params: dict[str, Any],
+    log: IO[str] | None = None,
+) -> Path:
+    """Fine-tune ``base``'s NER on ``train`` (best checkpoint by F1 on ``dev``); return the model folder."""
+    try:
+        from spacy import util
+        from spacy.cli.init_config import fill_config
+        from spacy.training.initialize import init_nlp
+        from spacy.training.loop import train as spacy_train
+    except ImportError:
+        raise MissingDependency("spacy", "nlp", "training the entity model") from None
+    workdir.mkdir(parents=True, exist_ok=True)
+    train_path = _docbin(train, workdir / "train.spacy")
+    dev_path = _docbin(dev, workdir / "dev.spacy")
+    template = workdir / "base.cfg"
+    template.write_text(_CONFIG.format(base=base, **params), encoding="utf-8")
+    filled = workdir / "config.cfg"
+    fill_config(filled, template, silent=True)
+    config = util.load_config(
+        filled, overrides={"paths.train": str(train_path), "paths.dev": str(dev_path)}, interpolate=False
+    )
+    nlp = init_nlp(config, use_gpu=-1)
+    output = (workdir / "training").resolve()
+    output.mkdir(parents=True, exist_ok=True)
+    stream = log if log is not None else sys.stderr
+    spacy_train(nlp, output, use_gpu=-1, stdout=stream, stderr=stream)
+    return output / "model-best"
+
+
+def _length_bucket(tokens: int) -> str:
+    return "short" if tokens < 10 else "medium" if tokens < 25 else "long"
+
+
+def predicted_spans(nlp: Any, sentences: Sequence[ConllSentence]) -> list[tuple[int, int, int, str]]:
+    """The model's entities on the gold tokens, mapped to CoNLL types (OntoNotes labels of a stock model
+    mapped as in ``newsdesk eval ner``; others dropped)."""
+    from spacy.tokens import Doc
+
+    from newsdesk.evaluate.ner import SPACY_TO_CONLL
+
+    mapping = {**SPACY_TO_CONLL, **{t: t for t in TYPES}}
+    docs = (Doc(nlp.vocab, words=s.tokens, spaces=[True] * len(s.tokens)) for s in sentences)
+    spans = []
+    for index, doc in enumerate(nlp.pipe(docs, batch_size=256)):
+        for ent in doc.ents:
+            type_ = mapping.get(ent.label_)
+            if type_ is not None:
+                spans.append((index, ent.start, ent.end, type_))
+    return spans
+
+
+class NerSpec(ModelSpec):
+    kind: ClassVar[str] = "ner"
+    primary: ClassVar[str] = "f1"
+    intended_use: ClassVar[str] = (
+        "Find people, organisations, places and other named things (CoNLL-2003 types PER, ORG, LOC, "
+        "MISC) in English news text, for entity pages and search filters."
+    )
+    limitations: ClassVar[tuple[str, ...]] = (
+        "Trained on Reuters newswire from 1996-97 (CoNLL-2003): names that became news later, and "
+        "non-newswire registers (social media, transcripts), are recognised less reliably.",
+        "CoNLL's types are coarse: MISC mixes nationalities, events and products; dates and numbers are "
+        "not entities.",
+        "CoNLL-2003 is licensed for research use; a production model should be retrained on the "
+        "newsroom's own annotated articles (editors' corrections).",
+    )
+
+    def _sentences(self, path: Path | None, default: str, field: str) -> tuple[list[ConllSentence], Path]:
+        chosen = path if path is not None else CONLL / default
+        if not chosen.is_file():
+            raise InvalidInput(field, str(chosen), "a CoNLL-2003 file (token POS chunk NER per line)")
+        return load_conll(chosen), chosen
+
+    def train(
+        self,
+        workdir: Path,
+        *,
+        data: Path | None,
+        dev: Path | None,
+        store: ArticleStore | None,
+        params: dict[str, Any],
+    ) -> Trained:
+        unknown = set(params) - set(DEFAULTS)
+        if unknown:
+            raise InvalidInput("params", sorted(unknown), f"parameters of the NER model: {sorted(DEFAULTS)}")
+        full = {**DEFAULTS, **params}
+        started = time.perf_counter()
+        train_sents, train_path = self._sentences(data, "eng.train", "data")
+        dev_sents, dev_path = self._sentences(dev, "eng.testa", "dev")
+        if full["limit"]:
+            train_sents = train_sents[: int(full["limit"])]
+        model_dir = train_spacy_ner(
+            train_sents,
+            dev_sents,
+            workdir,
+            base=self.settings.nlp.spacy_model,
+            params={k: v for k, v in full.items() if k != "limit"},
+            log=self.log,
+        )
+        meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+        from newsdesk.lifecycle.pyfunc import NerModel, model_code
+
+        notes = [f"best dev checkpoint: ents_f {meta.get('performance', {}).get('ents_f')}"]
+        return Trained(
+            python_model=model_code(NerModel, workdir),
+            artifacts={"spacy_model": str(model_dir)},
+            params={**full, "base_model": self.settings.nlp.spacy_model},
+            train=conll_fingerprint(train_sents, train_path),
+            dev=conll_fingerprint(dev_sents, dev_path),
+            dev_artifact=None,  # CoNLL-2003 is research-only: referenced by path and hash, not copied
+            dev_examples=list(dev_sents),
+            notes=notes,
+            seconds=time.perf_counter() - started,
+        )
+
+    def load_eval(self, path: Path) -> list[ConllSentence]:
+        return load_conll(path)
+
+    def default_eval_path(self) -> Path | None:
+        path = CONLL / "eng.testa"
+        return path if path.is_file() else None
+
+    def evaluate(self, model: Any, examples: Sequence[ConllSentence]) -> Evaluation:
+        nlp = model.nlp
+        if not examples:
+            raise InvalidInput("data", 0, "at least one CoNLL sentence to evaluate on")
+        gold = [(i, a, b, t) for i, s in enumerate(examples) for a, b, t in iob1_spans(s.tags)]
+        pred = predicted_spans(nlp, examples)
+        scores = score_spans(gold, pred)
+        metrics = {
+            "f1": scores["micro"]["f1"] / 100,
+            "precision": scores["micro"]["precision"] / 100,
+            "recall": scores["micro"]["recall"] / 100,
+            **{f"f1_{t}": scores["per_type"][t]["f1"] / 100 for t in TYPES},
+        }
+        slices = {
+            f"type={t}": SliceMetric(scores["per_type"][t]["f1"] / 100, scores["per_type"][t]["support"])
+            for t in TYPES
+        }
+        for bucket in ("short", "medium", "long"):
+            keep = {i for i, s in enumerate(examples) if _length_bucket(len(s.tokens)) == bucket}
+            if not keep:
+                continue
+            part = score_spans([g for g in gold if g[0] in keep], [p for p in pred if p[0] in keep])
+            slices[f"length={bucket}"] = SliceMetric(part["micro"]["f1"] / 100, part["micro"]["support"])
+        behaviour = [self._swap(nlp, examples, gold, kind) for kind in SWAPS]
+        texts = [" ".join(s.tokens) for s in examples[:LATENCY_SAMPLE]]
+        latency = p95_ms(nlp, texts)
+        return Evaluation(metrics, slices, behaviour, latency, self.primary, len(examples))
+
+    @staticmethod
+    def _swap(
+        nlp: Any, examples: Sequence[ConllSentence], gold: list[tuple[int, int, int, str]], kind: str
+    ) -> BehaviourResult:
+        """Replace the first gold ``kind`` entity of a sentence with a stand-in name; the model must tag
+        the stand-in as ``kind`` with exactly its boundaries."""
+        new = SWAPS[kind]
+        first: dict[int, tuple[int, int]] = {}
+        for index, a, b, type_ in gold:
+            if type_ == kind and index not in first:
+                first[index] = (a, b)
+        chosen = sorted(first)[:BEHAVIOUR_SAMPLE]
+        swapped = []
+        for index in chosen:
+            a, b = first[index]
+            tokens = examples[index].tokens
+            swapped.append(
+                ConllSentence([*tokens[:a], *new, *tokens[b:]], ["O"] * (len(tokens) - (b - a) + len(new)))
+            )
+        predicted = predicted_spans(nlp, swapped)
+        found = {(i, a, b, t) for i, a, b, t in predicted}
+        result = BehaviourResult(
+            f"{kind.lower()}_name_swap",
+            f"Replacing a gold {kind} entity with '{' '.join(new)}' yields a {kind} entity at exactly "
+            "those tokens",
+            0,
+            0,
+        )
+        for j, index in enumerate(chosen):
+            a, _ = first[index]
+            result.tested += 1
+            if (j, a, a + len(new), kind) in found:
+                result.passed += 1
+            elif len(result.failures) < 5:
+                result.failures.append({"sentence": " ".join(swapped[j].tokens)[:200]})
+        return result
