@@ -391,3 +391,17 @@ def test_ner_trains_from_the_installed_model_and_is_gated(tmp_path: Path) -> Non
     served = Champions(settings).predict("ner", ["Angela Merkel met Emmanuel Macron in Paris on Monday ."])
     assert served.model == "newsdesk-ner@1"
     assert all({"text", "label", "start", "end"} <= set(e) for e in served.outputs[0])
+
+
+CONLL = Path(__file__).resolve().parents[3] / "shared" / "data" / "conll2003"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (CONLL / "eng.train").exists(), reason="needs ../shared/data/conll2003")
+def test_ner_fine_tuned_on_conll2003_reaches_the_target(tmp_path: Path) -> None:
+    """The issue's target: >= 0.88 exact-span micro-F1 on eng.testa (about 10 CPU-minutes on 2 cores;
+    measured 0.8951 against the stock model's 0.644)."""
+    settings = Settings(home=tmp_path / "home")
+    result = train_model(settings, "ner", actor="tester", data=CONLL / "eng.train", dev=CONLL / "eng.testa")
+    assert result.metrics["f1"] >= 0.88, result.metrics
+    assert result.metrics["f1_ORG"] > 0.7
