@@ -17,7 +17,15 @@ from typing import Literal
 from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["ApiSettings", "GateConfig", "IngestSettings", "LifecycleSettings", "Settings", "StoreSettings"]
+__all__ = [
+    "ApiSettings",
+    "GateConfig",
+    "IngestSettings",
+    "LifecycleSettings",
+    "MonitorSettings",
+    "Settings",
+    "StoreSettings",
+]
 
 
 class StoreSettings(BaseModel):
@@ -200,6 +208,26 @@ class LifecycleSettings(BaseModel):
     )
 
 
+class MonitorSettings(BaseModel):
+    """Prediction log, drift checks, live quality and alerts."""
+
+    log_predictions: bool = Field(default=True, description="Log model outputs of the API and the pipeline.")
+    sample_rate: float = Field(
+        default=1.0, ge=0, le=1, description="Share of predictions logged (sampled by input hash: stable)."
+    )
+    retention_days: int = Field(default=90, ge=1, description="Older logged predictions are deleted.")
+    max_rows: int = Field(default=1_000_000, ge=1_000, description="The log keeps at most this many rows.")
+    alpha: float = Field(
+        default=0.05, gt=0, lt=1, description="False-alarm budget of one drift check (all tests together)."
+    )
+    min_precision: float = Field(
+        default=0.8, ge=0, le=1, description="Alert when editors accept fewer of a version's shown outputs."
+    )
+    min_judged: int = Field(default=20, ge=1, description="Judgements needed before precision can alert.")
+    min_window: int = Field(default=30, ge=10, description="Articles needed in each window for drift tests.")
+    webhook_url: str | None = Field(default=None, description="Alerts are POSTed here as JSON.")
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure."""
 
@@ -216,6 +244,7 @@ class Settings(BaseSettings):
     api: ApiSettings = ApiSettings()
     search: SearchSettings = SearchSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
+    monitor: MonitorSettings = MonitorSettings()
     mlflow_uri: str | None = Field(
         default=None,
         description="A team's MLflow tracking and registry server (env NEWSDESK_MLFLOW_URI). Default: a "
@@ -233,6 +262,10 @@ class Settings(BaseSettings):
     @property
     def models_dir(self) -> Path:
         return self.home / "models"
+
+    @property
+    def monitor_dir(self) -> Path:
+        return self.home / "monitor"
 
     @property
     def audit_path(self) -> Path:

@@ -35,6 +35,7 @@ __all__ = ["ROUTERS", "create_app"]
 ROUTERS: list[str] = [
     "newsdesk.api.routers.health",
     "newsdesk.api.routers.search",  # before articles: /articles/{id}/related beats /articles/{id:path}
+    "newsdesk.api.routers.monitor",  # before articles too: /articles/{id}/feedback
     "newsdesk.api.routers.articles",
     "newsdesk.api.routers.enrich",
     "newsdesk.api.routers.taxonomy",
@@ -57,7 +58,7 @@ def create_app(settings: Settings | None = None, *, routers: list[str] | None = 
     ``routers`` replaces :data:`ROUTERS` (module names, each with a ``router`` attribute).
     """
     settings = settings if settings is not None else Settings()
-    metrics = Metrics()
+    metrics = Metrics(settings.monitor_dir)
     state = ServiceState(settings=settings, metrics=metrics)
 
     @asynccontextmanager

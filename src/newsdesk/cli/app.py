@@ -18,6 +18,7 @@ from newsdesk.cli.errors import exit_code
 from newsdesk.cli.ingest import ingest_command
 from newsdesk.cli.keys import keys_app
 from newsdesk.cli.models import models_app, train_command
+from newsdesk.cli.monitor import feedback_app, monitor_app
 from newsdesk.cli.search import index_app, related_command, search_command
 from newsdesk.cli.serve import serve_command
 from newsdesk.errors import NewsdeskError
@@ -80,6 +81,8 @@ app.add_typer(index_app, name="index")
 app.command("train")(train_command)
 app.add_typer(models_app, name="models")
 app.add_typer(audit_app, name="audit")
+app.add_typer(monitor_app, name="monitor")
+app.add_typer(feedback_app, name="feedback")
 
 
 def main(argv: list[str] | None = None) -> None:

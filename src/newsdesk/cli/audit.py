@@ -35,6 +35,8 @@ def list_entries(
     if ctx.invoked_subcommand is not None:
         return
     app = state(ctx)
+    if model in ("sections", "ner"):  # a model kind names its registered model
+        model = f"newsdesk-{model}"
     entries = audit_log(app.settings).entries(model=model, action=action)
     if as_json:
         app.out.print_json(json.dumps([e.to_dict() for e in entries]))

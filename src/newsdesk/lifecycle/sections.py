@@ -1,7 +1,9 @@
 """``newsdesk-sections``: the newsroom's section classifier as a governed model.
 
 Training data: labelled articles from a file or folder in any format newsdesk ingests (``--data``), or, by
-default, every stored article that has a section. Evaluation set: ``--dev`` when given, else a stratified
+default, every stored article that has a section, with editors' feedback applied (a correction replaces
+the stored section, a rejection without a correction leaves the article out; the latest feedback wins).
+Evaluation set: ``--dev`` when given, else a stratified
 20% of the data held out with a fixed seed; it is logged with the model (``evaluation/dev.jsonl``) so every
 later gate report scores candidate and champion on exactly the same articles.
 
@@ -61,12 +63,12 @@ class LabelledArticle:
         )
 
 
-def _labelled(article: Article) -> LabelledArticle:
+def _labelled(article: Article, label: str | None = None) -> LabelledArticle:
     return LabelledArticle(
         article.id,
         article.headline,
         article.body,
-        str(article.section),
+        str(label if label is not None else article.section),
         article.source,
         article.published_at.isoformat() if article.published_at else None,
     )
@@ -171,8 +173,15 @@ class SectionsSpec(ModelSpec):
             items = load_labelled(data, self.settings)
             origin = str(data)
         elif store is not None:
-            items = [_labelled(a) for a in store.iter_articles() if a.section]
-            origin = f"store:{self.settings.database_path}"
+            from newsdesk.monitor.feedback import effective_sections
+
+            corrected = effective_sections(store)  # editors' feedback overrides the stored section
+            items = []
+            for article in store.iter_articles():
+                label = corrected.get(article.id, article.section)
+                if label:
+                    items.append(_labelled(article, label))
+            origin = f"store:{self.settings.database_path} ({len(corrected)} articles with editors' feedback)"
         else:
             raise InvalidInput(
                 "data", None, "a path to labelled articles, or a store with sectioned articles"

@@ -115,7 +115,9 @@ class Champions:
         name = model_name(name)
         champion = self._get(name, CHAMPION, required=True)
         assert champion is not None
+        started = time.perf_counter()
         outputs = list(champion.model.predict(texts))
+        self._log(name, champion.version, texts, outputs, (time.perf_counter() - started) * 1000)
         shadow = None
         if self.settings.lifecycle.shadow:
             challenger = self._get(name, CHALLENGER, required=False)
@@ -123,6 +125,19 @@ class Champions:
                 shadow = f"{name}@{challenger.version}"
                 self._submit_shadow(name, champion.version, challenger, texts, outputs)
         return Prediction(f"{name}@{champion.version}", outputs, shadow)
+
+    def _log(self, name: str, version: str, texts: list[str], outputs: list[Any], total_ms: float) -> None:
+        from newsdesk.monitor.predictions import prediction_log
+
+        log = prediction_log(self.settings)
+        if log is None:
+            return
+        items = [
+            (None, text, out, out.get("confidence") if isinstance(out, dict) else None)
+            for text, out in zip(texts, outputs, strict=True)
+        ]
+        per_item = total_ms / max(1, len(texts))
+        log.log(source="api", model=name, version=version, items=items, latency_ms=per_item)
 
     # -- shadow ---------------------------------------------------------------------------------------
     def _submit_shadow(
@@ -141,13 +156,13 @@ class Champions:
             theirs = list(challenger.model.predict(texts))
         except Exception as exc:  # a broken challenger must never affect serving
             counts["failed"] += 1
-            self._log(name, {"error": repr(exc)[:500], "challenger": challenger.version})
+            self._shadow_log(name, {"error": repr(exc)[:500], "challenger": challenger.version})
             return
         for text, ours, other in zip(texts, outputs, theirs, strict=True):
             counts["compared"] += 1
             if disagrees(kind, ours, other):
                 counts["disagreed"] += 1
-                self._log(
+                self._shadow_log(
                     name,
                     {
                         "champion": f"{name}@{champion}",
@@ -158,7 +173,7 @@ class Champions:
                     },
                 )
 
-    def _log(self, name: str, entry: dict[str, Any]) -> None:
+    def _shadow_log(self, name: str, entry: dict[str, Any]) -> None:
         path = shadow_log_path(self.settings, name)
         path.parent.mkdir(parents=True, exist_ok=True)
         line = json.dumps(

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from newsdesk.articles.model import Article, Enrichment
 from newsdesk.errors import InvalidInput, MissingDependency, NotFitted
+from newsdesk.monitor.hooks import log_outputs
 from newsdesk.nlp import BaseComponent, component_names, get_component
 from newsdesk.pipeline import plan_components
 from newsdesk.settings import Settings
@@ -88,7 +89,9 @@ class LiveEnricher:
                     result.skipped.append(Skipped(name, slot.skipped or "not available"))
                     continue
                 try:
+                    t0 = time.perf_counter()
                     outputs = component.process([result.article])
+                    latency_ms = (time.perf_counter() - t0) * 1000
                 except _CANNOT_RUN as exc:
                     result.skipped.append(Skipped(name, str(exc)))
                     continue
@@ -106,6 +109,9 @@ class LiveEnricher:
             )
             result.article.enrichments[name] = enrichment  # later components may read it
             result.outputs.append(enrichment)
+            log_outputs(
+                self.settings, "api", name, component.version, [result.article], [output], latency_ms
+            )
         result.seconds = time.perf_counter() - started
         return result
 

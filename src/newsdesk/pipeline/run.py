@@ -23,6 +23,7 @@ from typing import Any
 
 from newsdesk.articles.model import Article, Enrichment
 from newsdesk.errors import InvalidInput, NewsdeskError, NotFitted
+from newsdesk.monitor.hooks import log_outputs
 from newsdesk.nlp import DEFAULT_COMPONENTS, BaseComponent, Output, component_class, get_component
 from newsdesk.settings import Settings
 from newsdesk.store.base import ArticleStore, EnrichmentWrite
@@ -138,8 +139,12 @@ def enrich(
         results = (
             _in_workers(component, store, batches, workers) if parallel else _here(component, store, batches)
         )
+        batch_started = time.perf_counter()
         for articles, outputs in results:
             run.processed += store.write_enrichments(_writes(component, articles, outputs))
+            per_item = (time.perf_counter() - batch_started) * 1000 / max(1, len(articles))
+            log_outputs(settings, "pipeline", name, component.version, articles, outputs, per_item)
+            batch_started = time.perf_counter()
             if progress:
                 progress(name, run.processed, len(stale))
         run.seconds = time.perf_counter() - t0

@@ -14,6 +14,7 @@ from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from newsdesk.articles.model import Article, Enrichment
 from newsdesk.auth import ApiKey
+from newsdesk.monitor.feedback import Feedback
 
 __all__ = ["ArticleFilter", "ArticleStore", "EncodedArticle", "EnrichmentWrite", "Revision", "UpsertOutcome"]
 
@@ -192,6 +193,24 @@ class ArticleStore(Protocol):
 
     def touch_api_key(self, key_id: str, when: datetime) -> None:
         """Record that the key was used at ``when``."""
+        ...
+
+    # -- editors' feedback (see newsdesk.monitor.feedback, which validates it) ---------------------------
+    def add_feedback(self, items: Sequence[Feedback]) -> list[Feedback]:
+        """Store feedback in one transaction; returns it with ids. :class:`~newsdesk.errors.NotFound`
+        (nothing stored) when an article does not exist."""
+        ...
+
+    def list_feedback(
+        self,
+        *,
+        article_id: str | None = None,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Feedback]:
+        """Feedback, oldest first, filtered."""
         ...
 
     def close(self) -> None: ...

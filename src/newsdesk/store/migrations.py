@@ -94,4 +94,20 @@ MIGRATIONS: list[str] = [
         last_used_at TEXT
     );
     """,
+    # 4: editors' feedback on shown tags, sections and entities (labels for training, live quality).
+    """
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('section', 'tag', 'entity')),
+        action TEXT NOT NULL CHECK (action IN ('accept', 'reject', 'correct')),
+        value TEXT NOT NULL,
+        correction TEXT,
+        model TEXT,
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX feedback_article ON feedback (article_id, kind, id);
+    CREATE INDEX feedback_created ON feedback (created_at);
+    """,
 ]

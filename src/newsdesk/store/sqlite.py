@@ -20,6 +20,7 @@ from typing import Any
 from newsdesk.articles.model import Article, Enrichment, Subject, utc_iso
 from newsdesk.auth import ApiKey, Role
 from newsdesk.errors import NotFound, StoreError
+from newsdesk.monitor.feedback import Feedback
 from newsdesk.store.base import ArticleFilter, EncodedArticle, EnrichmentWrite, Revision, UpsertOutcome
 from newsdesk.store.migrations import MIGRATIONS
 
@@ -462,6 +463,58 @@ class SQLiteStore:
                 "SELECT coalesce(section, ''), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC"
             ).fetchall()
         return {r[0]: r[1] for r in rows}
+
+    # -- editors' feedback ---------------------------------------------------------------------------------
+    def add_feedback(self, items: Sequence[Feedback]) -> list[Feedback]:
+        from dataclasses import replace
+
+        stored = []
+        with self.transaction():
+            for item in items:
+                found = self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (item.article_id,))
+                if found.fetchone() is None:
+                    raise NotFound(f"no article with id '{item.article_id}'")
+                cur = self._conn.execute(
+                    "INSERT INTO feedback (article_id, kind, action, value, correction, model, actor, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (item.article_id, item.kind, item.action, item.value, item.correction, item.model,
+                     item.actor, utc_iso(item.created_at)),
+                )
+                stored.append(replace(item, id=int(cur.lastrowid or 0)))
+        return stored
+
+    def list_feedback(
+        self,
+        *,
+        article_id: str | None = None,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Feedback]:
+        from newsdesk.monitor.feedback import parse_feedback_rows
+
+        where: list[str] = []
+        params: list[Any] = []
+        for column, value in (("article_id", article_id), ("kind", kind)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if since is not None:
+            where.append("created_at >= ?")
+            params.append(utc_iso(since))
+        if until is not None:
+            where.append("created_at < ?")
+            params.append(utc_iso(until))
+        sql = (
+            "SELECT id, article_id, kind, action, value, correction, model, actor, created_at FROM feedback"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY id"
+            + (f" LIMIT {int(limit)}" if limit else "")
+        )
+        with self._lock:
+            rows = self._conn.execute(sql, params).fetchall()
+        return parse_feedback_rows(rows)
 
     # -- API keys -----------------------------------------------------------------------------------------
     def add_api_key(self, key: ApiKey, key_hash: str) -> None:

@@ -1,0 +1,1 @@
+"""Monitoring: prediction log, editor feedback, drift, live quality, checks and reports."""

@@ -1,0 +1,337 @@
+"""``newsdesk monitor check``: drift and live-quality checks over a window of the archive, with alerts.
+
+Windows are periods of publication time. The current window is the last ``window`` (``7d``, ``24h``,
+``2w``) before ``until`` (default now); the reference is the given period, or by default the four windows'
+worth of time just before it. For each window, :func:`build_window` reads the articles, their stored
+vectors (the ``chunks`` embedding), the ``sections`` and ``iptc`` outputs (prediction drift), language,
+missing fields and near-duplicate flags, and :func:`~newsdesk.monitor.drift.detect_drift` tests them
+(family-wise error ``monitor.alpha`` over all tests).
+
+Live quality: per model version, the share of shown outputs editors accepted in the current window
+(:func:`~newsdesk.monitor.feedback.live_precision`); with at least ``monitor.min_judged`` judgements, a
+precision under ``monitor.min_precision`` alerts.
+
+Every alert says what to do, is logged (logger ``newsdesk.monitor`` and ``<home>/monitor/alerts.jsonl``)
+and, when ``monitor.webhook_url`` is set, POSTed there as JSON. The latest figures are kept in
+``<home>/monitor/gauges.json``, which the service exports as Prometheus gauges.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import urllib.request
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from newsdesk.errors import InvalidInput
+from newsdesk.monitor.feedback import live_precision
+
+if TYPE_CHECKING:
+    from newsdesk.monitor.drift import DriftReport, Window
+    from newsdesk.settings import Settings
+    from newsdesk.store.base import ArticleStore
+
+__all__ = ["Check", "CheckReport", "build_window", "parse_window", "run_checks"]
+
+logger = logging.getLogger("newsdesk.monitor")
+MODELS = ("sections", "iptc", "entities")
+_MISSING_FIELDS = ("byline", "url", "published_at", "section")
+
+
+def parse_window(text: str) -> timedelta:
+    """``7d``, ``24h``, ``2w``, ``90m`` -> a timedelta.
+
+    >>> parse_window("7d"), parse_window("36h")
+    (datetime.timedelta(days=7), datetime.timedelta(days=1, seconds=43200))
+    """
+    match = re.fullmatch(r"\s*(\d+)\s*([mhdw])\s*", text or "")
+    if not match or int(match.group(1)) == 0:
+        raise InvalidInput("window", text, "a positive duration such as 7d, 24h, 2w or 90m")
+    n, unit = int(match.group(1)), match.group(2)
+    return {
+        "m": timedelta(minutes=n),
+        "h": timedelta(hours=n),
+        "d": timedelta(days=n),
+        "w": timedelta(weeks=n),
+    }[unit]
+
+
+@dataclass
+class Check:
+    name: str
+    status: str  # ok | alert | skipped
+    value: float | None
+    threshold: float | None
+    message: str
+    action: str = ""
+
+
+@dataclass
+class CheckReport:
+    at: str
+    current: dict[str, Any]
+    reference: dict[str, Any]
+    checks: list[Check]
+    drift: dict[str, Any] | None = None
+    quality: list[dict[str, Any]] = field(default_factory=list)
+    sources: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def alerting(self) -> bool:
+        return any(c.status == "alert" for c in self.checks)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at,
+            "alerting": self.alerting,
+            "current": self.current,
+            "reference": self.reference,
+            "checks": [asdict(c) for c in self.checks],
+            "drift": self.drift,
+            "quality": self.quality,
+            "sources": self.sources,
+        }
+
+
+def build_window(
+    store: ArticleStore, settings: Settings, name: str, *, since: datetime, until: datetime
+) -> tuple[Window, list[str]]:
+    """The articles published in [since, until) as a drift :class:`Window`, and their sources."""
+    from newsdesk.monitor.drift import Window
+    from newsdesk.nlp.embed import shared_embedder
+    from newsdesk.store.base import ArticleFilter
+
+    articles = list(store.iter_articles(ArticleFilter(since=since, until=until)))
+    ids = [a.id for a in articles]
+    vectors = None
+    if ids:
+        model = shared_embedder(settings).vector_model(settings.nlp.embedding_strategy)
+        found, matrix = store.get_vectors(model, ids)
+        if len(found) == len(ids):
+            order = {article_id: i for i, article_id in enumerate(found)}
+            vectors = matrix[[order[i] for i in ids]]
+    labels = [_value(a, "sections", "section") for a in articles]
+    tags = [_tags(a) for a in articles]
+    window = Window(
+        name=name,
+        texts=[f"{a.headline}\n\n{a.body}" for a in articles],
+        embeddings=vectors,
+        languages=[a.language or _value(a, "language", "language") for a in articles],
+        missing={f: [getattr(a, f) in (None, "") for a in articles] for f in _MISSING_FIELDS},
+        duplicates=[bool(_value(a, "near_duplicates", None)) for a in articles],
+        labels=[str(x) for x in labels] if articles and all(x is not None for x in labels) else None,
+        tags=tags if articles and any(tags) else None,
+    )
+    return window, [a.source for a in articles]
+
+
+def _value(article: Any, component: str, key: str | None) -> Any:
+    enrichment = article.enrichments.get(component)
+    if enrichment is None:
+        return None
+    value = enrichment.value
+    if key is None:
+        return value
+    return value.get(key) if isinstance(value, dict) else value
+
+
+def _tags(article: Any) -> list[str]:
+    value = _value(article, "iptc", None)
+    if isinstance(value, dict):
+        value = value.get("tags", [])
+    if not isinstance(value, list):
+        return []
+    return sorted({str(t.get("qcode")) for t in value if isinstance(t, dict) and t.get("qcode")})
+
+
+def _source_shift(reference: list[str], current: list[str]) -> dict[str, Any]:
+    """Each source's share of the reference and current windows, largest change first."""
+    ref, cur = Counter(reference), Counter(current)
+    shares = {
+        s: (ref[s] / max(1, len(reference)), cur[s] / max(1, len(current))) for s in set(ref) | set(cur)
+    }
+    ordered = sorted(shares.items(), key=lambda kv: -abs(kv[1][1] - kv[1][0]))
+    return {s: {"reference": round(a, 4), "current": round(b, 4)} for s, (a, b) in ordered[:10]}
+
+
+def run_checks(
+    settings: Settings,
+    store: ArticleStore,
+    *,
+    model: str | None = None,
+    window: str = "7d",
+    until: datetime | None = None,
+    reference_since: datetime | None = None,
+    reference_until: datetime | None = None,
+    notify: bool = True,
+) -> CheckReport:
+    """Drift and live-quality checks (see the module docstring); alerts are sent when ``notify``."""
+    from newsdesk.monitor.drift import detect_drift
+
+    if model is not None and model not in MODELS:
+        raise InvalidInput("model", model, f"one of {', '.join(MODELS)}")
+    length = parse_window(window)
+    until = (until or datetime.now(UTC)).astimezone(UTC)
+    since = until - length
+    reference_until = reference_until or since
+    reference_since = reference_since or reference_until - 4 * length
+    if reference_since >= reference_until:
+        raise InvalidInput("reference_since", reference_since.isoformat(), "a time before reference_until")
+    current, current_sources = build_window(store, settings, "current", since=since, until=until)
+    reference, reference_sources = build_window(
+        store, settings, "reference", since=reference_since, until=reference_until
+    )
+    checks: list[Check] = []
+    drift_dict = None
+    minimum = settings.monitor.min_window
+    if len(current.texts) < minimum or len(reference.texts) < minimum:
+        checks.append(
+            Check(
+                "drift",
+                "skipped",
+                None,
+                None,
+                f"too few articles to test drift: {len(reference.texts)} in the reference window, "
+                f"{len(current.texts)} in the current one (at least {minimum} each)",
+            )
+        )
+    else:
+        if model == "sections":
+            current.tags = reference.tags = None
+        elif model == "iptc":
+            current.labels = reference.labels = None
+        drift = detect_drift(reference, current, alpha=settings.monitor.alpha, min_size=minimum)
+        drift_dict = drift.to_dict()
+        checks.extend(_drift_checks(drift, _source_shift(reference_sources, current_sources)))
+    quality = live_precision(store, since=since, until=until, period="all")
+    checks.extend(_quality_checks(settings, quality, model))
+    report = CheckReport(
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        current={"since": since.isoformat(), "until": until.isoformat(), "articles": len(current.texts)},
+        reference={
+            "since": reference_since.isoformat(),
+            "until": reference_until.isoformat(),
+            "articles": len(reference.texts),
+        },
+        checks=checks,
+        drift=drift_dict,
+        quality=quality,
+        sources=_source_shift(reference_sources, current_sources),
+    )
+    _write_gauges(settings, report)
+    if notify and report.alerting:
+        alert(settings, report)
+    return report
+
+
+def _drift_checks(drift: DriftReport, sources: dict[str, Any]) -> list[Check]:
+    moved = ", ".join(f"{s} {v['reference']:.0%}->{v['current']:.0%}" for s, v in list(sources.items())[:3])
+    actions = {
+        "input": f"investigate the sources whose share or copy changed (largest shifts: {moved}); check "
+        "ingest for broken feeds or a new source",
+        "embedding": "the archive's subject matter moved: review a sample; retrain models whose live quality "
+        "drops (newsdesk train sections)",
+        "prediction": "the models' outputs moved: check live quality and editors' corrections, then retrain "
+        "(newsdesk train sections) and gate the new version",
+    }
+    checks = []
+    for test in drift.tests:
+        checks.append(
+            Check(
+                f"drift:{test.name}",
+                "alert" if test.drifted else "ok",
+                test.p_value,
+                test.threshold,
+                f"{test.kind} drift in {test.name}: p={test.p_value:.2g} (threshold {test.threshold:.2g}), "
+                f"effect {test.effect:.3g}",
+                actions.get(test.kind, "") if test.drifted else "",
+            )
+        )
+    return checks
+
+
+def _quality_checks(settings: Settings, quality: list[dict[str, Any]], model: str | None) -> list[Check]:
+    from newsdesk.monitor.feedback import COMPONENT_OF
+
+    checks = []
+    for row in quality:
+        component = COMPONENT_OF.get(row["kind"], row["kind"])
+        if model is not None and component != model:
+            continue
+        name = f"quality:{row['model']}"
+        if row["judged"] < settings.monitor.min_judged:
+            checks.append(
+                Check(
+                    name,
+                    "skipped",
+                    row["precision"],
+                    settings.monitor.min_precision,
+                    f"{row['judged']} judgements of {row['model']} (need {settings.monitor.min_judged})",
+                )
+            )
+            continue
+        low = row["precision"] < settings.monitor.min_precision
+        checks.append(
+            Check(
+                name,
+                "alert" if low else "ok",
+                row["precision"],
+                settings.monitor.min_precision,
+                f"editors accepted {row['precision']:.0%} of {row['judged']} {row['kind']}s shown by "
+                f"{row['model']}",
+                f"retrain {component} with editors' corrections (newsdesk train sections) and compare "
+                "through the gates"
+                if low
+                else "",
+            )
+        )
+    return checks
+
+
+def _write_gauges(settings: Settings, report: CheckReport) -> None:
+    folder = settings.monitor_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    gauges = {
+        "at": report.at,
+        "drift": [
+            {"test": t["name"], "p_value": t["p_value"], "effect": t["effect"], "drifted": t["drifted"]}
+            for t in (report.drift or {}).get("tests", [])
+        ],
+        "quality": [
+            {"model": q["model"], "kind": q["kind"], "precision": q["precision"], "judged": q["judged"]}
+            for q in report.quality
+        ],
+    }
+    partial = folder / "gauges.json.partial"
+    partial.write_text(json.dumps(gauges), encoding="utf-8")
+    partial.replace(folder / "gauges.json")
+
+
+def alert(settings: Settings, report: CheckReport) -> None:
+    """Log the report's alerts and POST them to the webhook (a failed delivery is logged, not raised)."""
+    alerts = [asdict(c) for c in report.checks if c.status == "alert"]
+    payload = {"source": "newsdesk", "at": report.at, "current": report.current, "alerts": alerts}
+    for a in alerts:
+        logger.warning("newsdesk alert: %s — %s", a["message"], a["action"])
+    folder = settings.monitor_dir
+    folder.mkdir(parents=True, exist_ok=True)
+    with (folder / "alerts.jsonl").open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(payload, ensure_ascii=False) + "\n")
+    url = settings.monitor.webhook_url
+    if not url:
+        return
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(payload).encode("utf-8"),
+        headers={"Content-Type": "application/json", "User-Agent": "newsdesk-monitor"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            response.read()
+    except OSError as exc:
+        logger.error("newsdesk alert webhook %s failed: %s", url, exc)
