@@ -39,7 +39,6 @@ __all__ = ["Check", "CheckReport", "build_window", "parse_window", "run_checks"]
 
 logger = logging.getLogger("newsdesk.monitor")
 MODELS = ("sections", "iptc", "entities")
-_MISSING_FIELDS = ("byline", "url", "published_at", "section")
 
 
 def parse_window(text: str) -> timedelta:
@@ -116,13 +115,10 @@ def build_window(
             vectors = matrix[[order[i] for i in ids]]
     labels = [_value(a, "sections", "section") for a in articles]
     tags = [_tags(a) for a in articles]
-    window = Window(
-        name=name,
-        texts=[f"{a.headline}\n\n{a.body}" for a in articles],
+    window = Window.from_articles(
+        name,
+        articles,
         embeddings=vectors,
-        languages=[a.language or _value(a, "language", "language") for a in articles],
-        missing={f: [getattr(a, f) in (None, "") for a in articles] for f in _MISSING_FIELDS},
-        duplicates=[bool(_value(a, "near_duplicates", None)) for a in articles],
         labels=[str(x) for x in labels] if articles and all(x is not None for x in labels) else None,
         tags=tags if articles and any(tags) else None,
     )

@@ -132,12 +132,21 @@ class Window:
             name=name,
             texts=[f"{a.headline}\n\n{a.body}" for a in articles],
             embeddings=embeddings,
-            languages=[a.language for a in articles],
+            languages=[a.language or _detected_language(a) for a in articles],
             missing={f: [getattr(a, f) in (None, "") for a in articles] for f in fields},
             duplicates=dups,
             labels=labels,
             tags=tags,
         )
+
+
+def _detected_language(article: Article) -> str | None:
+    """The ``language`` component's output when the source gave no language."""
+    enrichment = article.enrichments.get("language")
+    value = enrichment.value if enrichment is not None else None
+    if isinstance(value, dict):
+        value = value.get("code")
+    return value if isinstance(value, str) else None
 
 
 @dataclass
