@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--splits", type=int, default=50, help="random no-drift splits per window size")
     parser.add_argument("--draws", type=int, default=50, help="random draws per shift and window size")
     parser.add_argument("--sizes", default="50,100,200", help="window sizes, comma-separated")
-    parser.add_argument("--alpha", type=float, default=0.05)
+    parser.add_argument("--alpha", type=float, default=0.04)
     parser.add_argument("--permutations", type=int, default=500)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")

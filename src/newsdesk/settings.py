@@ -218,7 +218,7 @@ class MonitorSettings(BaseModel):
     retention_days: int = Field(default=90, ge=1, description="Older logged predictions are deleted.")
     max_rows: int = Field(default=1_000_000, ge=1_000, description="The log keeps at most this many rows.")
     alpha: float = Field(
-        default=0.05, gt=0, lt=1, description="False-alarm budget of one drift check (all tests together)."
+        default=0.04, gt=0, lt=1, description="False-alarm budget of one drift check (all tests together)."
     )
     min_precision: float = Field(
         default=0.8, ge=0, le=1, description="Alert when editors accept fewer of a version's shown outputs."
