@@ -35,9 +35,8 @@ def list_entries(
     if ctx.invoked_subcommand is not None:
         return
     app = state(ctx)
-    if model in ("sections", "ner"):  # a model kind names its registered model
-        model = f"newsdesk-{model}"
-    entries = audit_log(app.settings).entries(model=model, action=action)
+    names = {model, f"newsdesk-{model}"} if model in ("sections", "ner") else {model}  # a kind or its name
+    entries = [e for e in audit_log(app.settings).entries(action=action) if model is None or e.model in names]
     if as_json:
         app.out.print_json(json.dumps([e.to_dict() for e in entries]))
         return
