@@ -309,6 +309,7 @@ def test_shadow_mode_logs_disagreements_without_changing_responses(workspace: di
 def test_model_card_markdown_and_html(workspace: dict[str, object]) -> None:
     settings = workspace["settings"]
     assert isinstance(settings, Settings)
+    evaluate_version(settings, "sections", 3, actor="tester")  # the card shows the latest gate report
     card = model_card(settings, "sections", 3)
     md = card.to_markdown()
     for heading in (

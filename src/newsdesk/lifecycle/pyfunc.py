@@ -44,6 +44,10 @@ def texts_of(model_input: Any) -> list[str]:
 class SectionsModel(PythonModel):
     """A fitted :class:`~newsdesk.nlp.sections.SectionClassifier` (artifact ``classifier``)."""
 
+    # The input is a DataFrame or a list of texts (see texts_of), not one of MLflow's type-hint schemas:
+    # tell MLflow not to wrap predict() in its type-hint validation (and not to warn about it).
+    _skip_type_hint_validation = True
+
     top_k = 3
 
     def load_context(self, context: Any) -> None:
@@ -74,6 +78,8 @@ class SectionsModel(PythonModel):
 
 class NerModel(PythonModel):
     """A spaCy pipeline folder (artifact ``spacy_model``); only its NER runs."""
+
+    _skip_type_hint_validation = True  # as SectionsModel
 
     def load_context(self, context: Any) -> None:
         import spacy

@@ -12,7 +12,6 @@ from __future__ import annotations
 import subprocess
 import tempfile
 import time
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -115,16 +114,14 @@ def train_model(
             )
             from newsdesk import __version__
 
-            with warnings.catch_warnings():
-                # pyfunc input is a DataFrame or a list of texts: no type-hint signature to infer
-                warnings.filterwarnings("ignore", message=".*[Tt]ype hint", category=UserWarning)
-                info = mlflow.pyfunc.log_model(
-                    name="model",
-                    python_model=str(trained.python_model),
-                    artifacts=trained.artifacts,
-                    pip_requirements=[f"newsdesk=={__version__}"],
-                    registered_model_name=name,
-                )
+            # no signature: the input is a DataFrame with a "text" column or a plain list of texts
+            info = mlflow.pyfunc.log_model(
+                name="model",
+                python_model=str(trained.python_model),
+                artifacts=trained.artifacts,
+                pip_requirements=[f"newsdesk=={__version__}"],
+                registered_model_name=name,
+            )
             if trained.dev_artifact is not None:
                 mlflow.log_artifact(str(trained.dev_artifact), "evaluation")
             model = mlflow.pyfunc.load_model(info.model_uri).unwrap_python_model()
