@@ -65,6 +65,7 @@ def _table(entries: list[AuditEntry]) -> Table:
     columns = ("seq", "at (UTC)", "actor", "action", "model", "version", "reason", "report")
     table = Table(*columns, title=f"{len(entries)} audit entries")
     for e in entries:
-        cells = [e.at[:19].replace("T", " "), e.actor, e.action, e.model, e.version, e.reason]
+        reason = e.reason if e.reason is None or len(e.reason) <= 90 else e.reason[:89] + "…"  # --json: all
+        cells = [e.at[:19].replace("T", " "), e.actor, e.action, e.model, e.version, reason]
         table.add_row(str(e.seq), *(escape(c or "") for c in cells), (e.report_hash or "")[:12])
     return table
