@@ -15,6 +15,7 @@ review, and counted.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -70,6 +71,7 @@ class Champions:
         self._loaded: dict[tuple[str, str], _Loaded] = {}
         self._shadow_pool: ThreadPoolExecutor | None = None
         self.shadow_counts: dict[str, dict[str, int]] = {}
+        self._pid = os.getpid()
 
     @property
     def registry(self) -> ModelRegistry:
@@ -82,6 +84,11 @@ class Champions:
         now = time.monotonic()
         with self._lock:
             current = self._loaded.get(key)
+            if os.getpid() != self._pid:
+                # a forked pipeline worker: keep what the parent had, never touch its registry connection
+                if current is None and required:
+                    raise NotFound(f"{name} has no {alias} loaded in this worker process")
+                return current
             if current is not None and now - current.checked < self.settings.lifecycle.reload_seconds:
                 return current
             version = self.registry.alias(name, alias)
