@@ -118,7 +118,9 @@ def write_labelled(items: Sequence[LabelledArticle], path: Path) -> Path:
 
 
 def length_bucket(words: int) -> str:
-    """>>> [length_bucket(n) for n in (10, 300, 900)]
+    """The length bucket of an article of ``words`` words (a slice of the gate report).
+
+    >>> [length_bucket(n) for n in (10, 300, 900)]
     ['short', 'medium', 'long']
     """
     return "short" if words < 250 else "medium" if words < 500 else "long"
