@@ -1,8 +1,11 @@
 """Ingest: read sources, validate every record, store accepted articles in batches, report the rest.
 
-Each batch is one transaction, so a run killed half-way leaves whole batches stored and a second run finishes
-the job (stored articles come back ``unchanged``). With ``strict`` the whole run is one transaction that is
-rolled back if any record is rejected.
+Batches are stored in order, each whole in one transaction: the first batch on its own, then transactions of
+several batches (each twice the rows of the one before, up to about a second of writing, and ended early
+when the writer would otherwise wait for the reader). A run killed half-way leaves whole batches stored,
+losing at most the last transaction's, and a second run finishes the job (stored articles come back
+``unchanged``). With ``strict`` the whole run is one transaction that is rolled back if any record is
+rejected.
 
 >>> from newsdesk.settings import Settings
 >>> from newsdesk.store import open_store
@@ -24,10 +27,9 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty, Full
-from typing import Any, Union
+from typing import Any
 
 from newsdesk.articles.model import Article
 from newsdesk.errors import NewsdeskError, UnreadableSource
@@ -45,13 +47,6 @@ Encode = Callable[[Article], EncodedArticle]
 
 class StrictAbort(Exception):
     """Raised inside the strict transaction to roll it back."""
-
-
-@dataclass(slots=True)
-class _Pending:
-    article: EncodedArticle
-    source: str
-    location: str
 
 
 def ingest(
@@ -81,20 +76,20 @@ def ingest(
     dedupe = settings.ingest.dedupe == "exact"
     mode = settings.ingest.parallel
     parallel = mode == "process" or (
-        mode == "auto" and _input_bytes(plan) >= settings.ingest.parallel_min_bytes
+        mode == "auto"
+        and _input_bytes(plan, settings.ingest.parallel_min_bytes) >= settings.ingest.parallel_min_bytes
     )
-    chunks = (
-        _in_process(plan, options, settings, store.encode)
-        if parallel
-        else _chunks(_checked(plan, options, settings, store.encode), settings.ingest.batch_size)
-    )
+    chunks: Iterator[_Chunk]
+    ready: Callable[[], bool]
+    if parallel:
+        chunks, ready = _in_process(plan, options, settings, store.encode)
+    else:  # the next chunk is parsed on request: there is nothing to wait for but that
+        chunks = _chunks(_checked(plan, options, settings, store.encode), settings.ingest.batch_size)
+        ready = _always
     context = store.transaction() if strict else nullcontext()
     try:
         with context:
-            for name, chunk in chunks:
-                _write(chunk, store, report, dedupe)
-                if progress:
-                    progress(name, report.read)
+            _store(chunks, ready, store, report, dedupe, progress)
             if strict and report.rejected:
                 raise StrictAbort
     except StrictAbort:
@@ -104,31 +99,93 @@ def ingest(
     return report
 
 
-def _input_bytes(plan: list[tuple[Path, str]]) -> int:
+def _input_bytes(plan: list[tuple[Path, str]], enough: int) -> int:
+    """Bytes of input, counted until ``enough`` is reached (a folder of thousands of files is not walked
+    to the end to learn that it is big)."""
     total = 0
     for path, _ in plan:
         files = path.rglob("*") if path.is_dir() else [path]
-        total += sum(f.stat().st_size for f in files if f.is_file())
+        for f in files:
+            if f.is_file():
+                total += f.stat().st_size
+                if total >= enough:
+                    return total
     return total
 
 
-_FIRST_CHUNK = 200
-_Item = Union["_Pending", Duplicate, list[FieldError]]
+_FIRST_CHUNK = 50
+_GROUP_SECONDS = 1.0  # a transaction takes more batches only while it has been open less than this
+_Pending = tuple[EncodedArticle, str]  # an article to store, and where it was read
+_Item = _Pending | Duplicate | list[FieldError]
 _Chunk = tuple[str, list[_Item]]
 
 
-def _write(chunk: list[_Item], store: ArticleStore, report: IngestReport, dedupe: bool) -> None:
+def _always() -> bool:
+    return True
+
+
+def _store(
+    chunks: Iterator[_Chunk],
+    ready: Callable[[], bool],
+    store: ArticleStore,
+    report: IngestReport,
+    dedupe: bool,
+    progress: Progress | None,
+) -> None:
+    """Write every chunk, in order, each whole in one transaction with the chunks next to it.
+
+    The first chunk is committed on its own; each later transaction takes chunks until it holds twice the
+    rows of the one before, has been open ``_GROUP_SECONDS``, or the next chunk is not ``ready`` (the writer
+    would wait for the reader: commit now, while that costs nothing). Fewer commits: each one writes out
+    the pages of every index it touched, and FTS5 flushes its pending terms into a new segment that later
+    merges rewrite.
+
+    A failure while waiting for the next chunk (a reader error, an interrupt) commits the chunks already
+    written before it propagates, as when every chunk was its own transaction; one while writing rolls the
+    whole transaction back, so no chunk is ever stored in part.
+    """
+    limit = 0
+    failure: BaseException | None = None
+    it = iter(chunks)
+    for name, chunk in it:  # the first chunk of a transaction arrives before the lock is taken
+        rows = 0
+        with store.transaction():
+            opened = time.monotonic()
+            while True:
+                _write(name, chunk, store, report, dedupe)
+                if progress:
+                    progress(name, report.read)
+                rows += len(chunk)
+                if rows >= limit or time.monotonic() - opened >= _GROUP_SECONDS or not ready():
+                    break
+                try:
+                    name, chunk = next(it)
+                except StopIteration:
+                    break
+                except BaseException as exc:  # raised again below, once the written chunks are kept
+                    failure = exc
+                    break
+        if failure is not None:
+            raise failure
+        limit = 2 * rows
+
+
+def _write(
+    name: str, chunk: list[_Item], store: ArticleStore, report: IngestReport, dedupe: bool
+) -> None:
+    report.read += len(chunk)
     batch: list[_Pending] = []
     for item in chunk:
-        report.read += 1
-        if isinstance(item, _Pending):
+        if type(item) is tuple:
             batch.append(item)
         elif isinstance(item, Duplicate):
             report.duplicates.append(item)
         else:
+            assert isinstance(item, list)
             report.rejected += 1
             report.errors.extend(item)
-    _flush(batch, store, report, dedupe)
+    if batch:
+        _flush(name, batch, store, report, dedupe)
 
 
 def _checked(
@@ -167,7 +224,7 @@ def _check(
     first = seen.get(article.id)
     if first is None:
         seen[article.id] = (article.content_hash, record.location)
-        return _Pending(encode(article), name, record.location)
+        return (encode(article), record.location)
     if first[0] == article.content_hash:
         return Duplicate(name, record.location, article.id, article.id)
     message = f"duplicate id '{article.id}' in this source (first at {first[1]}) with different content"
@@ -196,14 +253,27 @@ def _chunks(items: Iterator[tuple[str, _Item]], size: int) -> Iterator[_Chunk]:
 
 def _in_process(
     plan: list[tuple[Path, str]], options: ReaderOptions, settings: Settings, encode: Encode
-) -> Iterator[_Chunk]:
+) -> tuple[Iterator[_Chunk], Callable[[], bool]]:
     """Parse and validate in one child process while this process writes.
 
     Python work and SQLite work then run on two cores instead of taking turns on one (a thread would
-    fight this one for the GIL on every row). Errors raised in the child are raised again here.
+    fight this one for the GIL on every row). Errors raised in the child are raised again here. Returns
+    the chunks (the child starts with the first request for one) and a function that says whether the
+    next message from the child has arrived, so taking it would not wait.
     """
     ctx = multiprocessing.get_context("fork")
     queue: Any = ctx.Queue(maxsize=8)
+    return _from_child(ctx, queue, plan, options, settings, encode), lambda: not queue.empty()
+
+
+def _from_child(
+    ctx: Any,
+    queue: Any,
+    plan: list[tuple[Path, str]],
+    options: ReaderOptions,
+    settings: Settings,
+    encode: Encode,
+) -> Iterator[_Chunk]:
     child = ctx.Process(
         target=_produce,
         args=(queue, plan, options, settings, encode, os.getpid()),
@@ -278,22 +348,24 @@ def _exit_when_orphaned(parent: int) -> None:
     os._exit(0)
 
 
-def _flush(batch: list[_Pending], store: ArticleStore, report: IngestReport, dedupe: bool) -> None:
-    if not batch:
-        return
-    outcomes = store.upsert_encoded([p.article for p in batch], dedupe=dedupe)
-    for pending, outcome in zip(batch, outcomes, strict=True):
-        if outcome.status == "inserted":
-            report.inserted += 1
-        elif outcome.status == "updated":
-            report.updated += 1
-        elif outcome.status == "unchanged":
-            report.unchanged += 1
+def _flush(
+    name: str, batch: list[_Pending], store: ArticleStore, report: IngestReport, dedupe: bool
+) -> None:
+    outcomes = store.upsert_encoded([article for article, _ in batch], dedupe=dedupe)
+    inserted = updated = unchanged = 0
+    for (_, location), outcome in zip(batch, outcomes, strict=True):
+        status = outcome.status
+        if status == "inserted":
+            inserted += 1
+        elif status == "updated":
+            updated += 1
+        elif status == "unchanged":
+            unchanged += 1
         else:
-            report.duplicates.append(
-                Duplicate(pending.source, pending.location, outcome.id, outcome.duplicate_of or "")
-            )
-    batch.clear()
+            report.duplicates.append(Duplicate(name, location, outcome.id, outcome.duplicate_of or ""))
+    report.inserted += inserted
+    report.updated += updated
+    report.unchanged += unchanged
 
 
 def _show(value: object, limit: int = 120) -> str | None:

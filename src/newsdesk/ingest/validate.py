@@ -36,7 +36,7 @@ CANONICAL_FIELDS = (
     "subjects",
     "extra",
 )
-_REQUIRED_OR_DEFAULTED = frozenset({"headline", "source"})
+_CANONICAL = frozenset(CANONICAL_FIELDS)
 _ALIASES = {"id": "source_id", "title": "headline"}
 _SOURCE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -55,6 +55,9 @@ _MONTHS = {
     )
 }
 _EARLIEST = datetime(1800, 1, 1, tzinfo=UTC)
+_YEAR_AHEAD = timedelta(days=366)
+_INF = float("inf")
+_LANGUAGES: dict[str, str] = {}  # language tags seen, as given -> normalised
 
 
 class RecordInvalid(Exception):
@@ -68,10 +71,116 @@ class RecordInvalid(Exception):
 def to_article(fields: Mapping[str, Any], *, settings: IngestSettings, default_source: str) -> Article:
     """Validate ``fields`` and build the article; raise :class:`RecordInvalid` listing every problem."""
     problems: list[tuple[str | None, Any, str]] = []
-    data: dict[str, Any] = {}
-    extra: dict[str, Any] = (
-        dict(fields.get("extra") or {}) if isinstance(fields.get("extra"), Mapping) else {}
+    raw_extra = fields.get("extra")
+    extra: dict[str, Any] = dict(raw_extra or {}) if isinstance(raw_extra, Mapping) else {}
+    data: Mapping[str, Any]
+    if type(fields) is dict and _CANONICAL.issuperset(fields):
+        # What readers give: canonical names only. No alias, so no field can be given twice and nothing
+        # goes to extra; the record is read as it is instead of being copied key by key.
+        data = fields
+        if raw_extra is not None and not isinstance(raw_extra, Mapping):
+            problems.append(("extra", raw_extra, "must be an object"))
+    else:
+        data = _canonical(fields, extra, problems)
+
+    # Each field in turn (the order problems are reported in); absent optional fields are skipped.
+    get = data.get
+    lim = settings
+    headline = body = source_id = source = url = byline = section = language = published = None
+    keywords: list[str] | None = None
+    subjects: list[Subject] | None = None
+    try:
+        headline = _text("headline", get("headline"), lim.max_headline_chars, True)
+    except InvalidInput as exc:
+        _add(problems, exc)
+    if (value := get("body")) is not None:
+        try:
+            body = _text("body", value, lim.max_body_chars, False)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    if (value := get("source_id")) is not None:
+        try:
+            source_id = _identifier("source_id", value)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    try:
+        source = _source("source", get("source"), default_source)
+    except InvalidInput as exc:
+        _add(problems, exc)
+    if (value := get("url")) is not None:
+        try:
+            url = _url("url", value)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    if (value := get("byline")) is not None:
+        try:
+            byline = _text("byline", value, lim.max_field_chars, False)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    if (value := get("section")) is not None:
+        try:
+            section = _text("section", value, 200, False)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    if (value := get("language")) is not None:
+        try:
+            language = _language("language", value)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    if (value := get("published_at")) is not None:
+        try:
+            published = _datetime("published_at", value, lim.default_timezone)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    if (value := get("keywords")) is not None:
+        try:
+            keywords = _string_list("keywords", value, lim.max_list_items)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    if (value := get("subjects")) is not None:
+        try:
+            subjects = _subjects("subjects", value, lim.max_list_items)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    if extra and not _flat_json_safe(extra, lim.max_body_chars):
+        try:
+            _json_safe(extra, lim.max_body_chars)
+        except InvalidInput as exc:
+            _add(problems, exc)
+    if problems:
+        raise RecordInvalid(problems)
+    article = Article._trusted(
+        {
+            "id": "",
+            "source": source,
+            "source_id": source_id,
+            "headline": headline,
+            "body": body or "",
+            "url": url,
+            "byline": byline or None,
+            "published_at": published,
+            "section": section or None,
+            "language": language,
+            "keywords": keywords or [],
+            "subjects": subjects or [],
+            "extra": extra,
+            "content_hash": "",
+            "fingerprint": "",
+            "revision": 1,
+            "ingested_at": None,
+            "updated_at": None,
+            "enrichments": {},
+        }
     )
+    article._fill_hashes()
+    return article
+
+
+def _canonical(
+    fields: Mapping[str, Any], extra: dict[str, Any], problems: list[tuple[str | None, Any, str]]
+) -> dict[str, Any]:
+    """Fields under their canonical names (aliases resolved); unknown fields go to ``extra``."""
+    data: dict[str, Any] = {}
     for key, value in fields.items():
         name = _ALIASES.get(key, key)
         if name == "extra":
@@ -85,64 +194,19 @@ def to_article(fields: Mapping[str, Any], *, settings: IngestSettings, default_s
             problems.append((key, value, f"given twice (as '{name}' and an alias of it)"))
             continue
         data[name] = value
+    return data
 
-    def check(name: str, fn: Any, *args: Any) -> Any:
-        value = data.get(name)
-        if value is None and name not in _REQUIRED_OR_DEFAULTED:
-            return None
-        try:
-            return fn(name, value, *args)
-        except InvalidInput as exc:
-            problems.append((exc.field, exc.value, f"expected {exc.allowed}"))
-            return None
 
-    lim = settings
-    headline = check("headline", _text, lim.max_headline_chars, True)
-    body = check("body", _text, lim.max_body_chars, False) or ""
-    source_id = check("source_id", _identifier)
-    source = check("source", _source, default_source)
-    url = check("url", _url)
-    byline = check("byline", _text, lim.max_field_chars, False)
-    section = check("section", _text, 200, False)
-    language = check("language", _language)
-    published = check("published_at", _datetime, lim.default_timezone)
-    keywords = check("keywords", _string_list, lim.max_list_items)
-    subjects = check("subjects", _subjects, lim.max_list_items)
-    try:
-        _json_safe(extra, lim.max_body_chars)
-    except InvalidInput as exc:
-        problems.append((exc.field, exc.value, f"expected {exc.allowed}"))
-    if problems:
-        raise RecordInvalid(problems)
-    article = Article._trusted(
-        dict(
-        id="",
-        source=source,
-        source_id=source_id,
-        headline=headline,
-        body=body,
-        url=url,
-        byline=byline or None,
-        published_at=published,
-        section=section or None,
-        language=language,
-        keywords=keywords or [],
-        subjects=subjects or [],
-        extra=extra,
-        content_hash="",
-        fingerprint="",
-        revision=1,
-        ingested_at=None,
-        updated_at=None,
-        enrichments={},
-        )
-    )
-    article._fill_hashes()
-    return article
+def _add(problems: list[tuple[str | None, Any, str]], exc: InvalidInput) -> None:
+    problems.append((exc.field, exc.value, f"expected {exc.allowed}"))
 
 
 def _text(name: str, value: Any, limit: int, required: bool) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if type(value) is str:  # "not value.strip()" without copying the text (same notion of whitespace)
+        blank = not value or value.isspace()
+    else:
+        blank = value is None or (isinstance(value, str) and not value.strip())
+    if blank:
         if required:
             raise InvalidInput(name, value, "a non-empty string")
         return None
@@ -203,12 +267,17 @@ def _url(name: str, value: Any) -> str | None:
 
 
 def _language(name: str, value: Any) -> str | None:
+    if type(value) is str and (known := _LANGUAGES.get(value)) is not None:
+        return known
     if value is None or value == "":
         return None
     if not isinstance(value, str) or not _LANGUAGE.match(value.strip()):
         raise InvalidInput(name, value, "a BCP 47 language tag such as 'en' or 'en-GB'")
     primary, *rest = value.strip().split("-")
-    return "-".join([primary.lower(), *rest])
+    tag = "-".join([primary.lower(), *rest])
+    if type(value) is str and len(_LANGUAGES) < 1000:  # a feed uses a handful of tags: remember them
+        _LANGUAGES[value] = tag
+    return tag
 
 
 def _datetime(name: str, value: Any, default_tz: str) -> datetime | None:
@@ -231,7 +300,7 @@ def _datetime(name: str, value: Any, default_tz: str) -> datetime | None:
             parsed = parsed.replace(tzinfo=ZoneInfo(default_tz))
         except ZoneInfoNotFoundError:
             raise InvalidInput("ingest.default_timezone", default_tz, "an IANA time zone") from None
-    latest = datetime.now(UTC) + timedelta(days=366)
+    latest = datetime.now(UTC) + _YEAR_AHEAD
     try:
         in_range = _EARLIEST <= parsed <= latest
     except (OverflowError, ValueError):
@@ -285,8 +354,9 @@ def _string_list(name: str, value: Any, limit: int) -> list[str]:
     for i, item in enumerate(items):
         if not isinstance(item, str) or len(item) > 200 or _CONTROL.search(item):
             raise InvalidInput(f"{name}[{i}]", item, "a string of at most 200 characters")
-        if item.strip() and item.strip() not in out:
-            out.append(item.strip())
+        item = item.strip()
+        if item and item not in out:
+            out.append(item)
     if len(out) > limit:
         raise InvalidInput(name, f"<{len(out)} items>", f"at most {limit} items")
     return out
@@ -329,6 +399,27 @@ def _subjects(name: str, value: Any, limit: int) -> list[Subject]:
     if len(out) > limit:
         raise InvalidInput(name, f"<{len(out)} items>", f"at most {limit} items")
     return out
+
+
+def _flat_json_safe(extra: dict[Any, Any], limit: int) -> bool:
+    """True when ``extra`` is a flat object of plain JSON scalars that :func:`_json_safe` accepts.
+
+    The common case, checked without building a path per value; anything else (nesting, subclasses, a
+    value it would reject) returns False, and :func:`_json_safe` then finds and names the problem.
+    """
+    for key, value in extra.items():
+        if type(key) is not str or (not key.isascii() and _SURROGATE.search(key)):
+            return False
+        kind = type(value)
+        if kind is str:
+            if len(value) > limit or (not value.isascii() and _SURROGATE.search(value)):
+                return False
+        elif kind is float:
+            if value != value or value in (_INF, -_INF):
+                return False
+        elif not (value is None or kind is bool or kind is int):
+            return False
+    return True
 
 
 def _json_safe(value: Any, limit: int, path: str = "extra", depth: int = 0) -> None:

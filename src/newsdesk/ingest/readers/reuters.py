@@ -23,6 +23,9 @@ _HEADERS = re.compile(r"<(TITLE|DATELINE|AUTHOR)>.*?</\1>", re.S)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _REUTERS_DATE = re.compile(r"\d{1,2}-[A-Za-z]{3}-\d{4} \d{1,2}:\d{2}:\d{2}(?:\.\d+)?")
 _D = re.compile(r"<D>(.*?)</D>", re.S)
+_TAG_MARKS = tuple((tag, f"<{tag}>", f"</{tag}>") for tag in _TAGS)
+_TEXT = re.compile(r"<TEXT[^>]*>(.*?)</TEXT>", re.S)
+_TAG = re.compile(r"<[^>]+>")
 
 
 @readers.register("reuters")
@@ -63,40 +66,66 @@ def _date(value: str | None) -> str | None:
 
 
 def _fields(inner: str, attrs: dict[str, str], source: str) -> dict[str, Any]:
+    # Each tag's first <TAG>, up to the first </TAG> after it.
     found: dict[str, str] = {}
-    for tag in _TAGS:
-        opening = inner.find(f"<{tag}>")
+    for tag, opening_tag, closing_tag in _TAG_MARKS:
+        opening = inner.find(opening_tag)
         if opening != -1:
-            closing = inner.find(f"</{tag}>", opening)
+            closing = inner.find(closing_tag, opening)
             if closing != -1:
-                found[tag] = inner[opening + len(tag) + 2 : closing]
+                found[tag] = inner[opening + len(opening_tag) : closing]
 
-    def clean(value: str | None) -> str | None:
-        if value is None:
-            return None
-        if "&" in value:
-            value = unescape(value)
-        return _CONTROL.sub("", value).strip()
-
-    body = clean(found.get("BODY"))
+    body = _clean(found.get("BODY"))
     if body is None:
         # Briefs and unprocessed stories keep their text in <TEXT> without a <BODY>.
-        text = re.search(r"<TEXT[^>]*>(.*?)</TEXT>", inner, re.S)
+        text = _TEXT.search(inner)
         inner_text = _HEADERS.sub(" ", text.group(1)) if text else ""
-        body = clean(re.sub(r"<[^>]+>", " ", inner_text)) or ""
+        body = _clean(_TAG.sub(" ", inner_text)) or ""
+    topics = found.get("TOPICS")
+    places = found.get("PLACES")
     return {
         "source": source,
         "source_id": attrs.get("NEWID"),
-        "headline": clean(found.get("TITLE")),
+        "headline": _clean(found.get("TITLE")),
         "body": body,
-        "byline": clean(found.get("AUTHOR")),
-        "published_at": _date(clean(found.get("DATE"))),
-        "subjects": [f"reuters-topic:{t}" for t in _D.findall(found.get("TOPICS", ""))],
-        "keywords": _D.findall(found.get("PLACES", "")),
+        "byline": _clean(found.get("AUTHOR")),
+        "published_at": _date(_clean(found.get("DATE"))),
+        "subjects": [f"reuters-topic:{t}" for t in _D.findall(topics)] if topics else [],
+        "keywords": _D.findall(places) if places else [],
         "language": "en",
         "extra": {
             "lewissplit": attrs.get("LEWISSPLIT"),
             "topics_flag": attrs.get("TOPICS"),
-            "dateline": clean(found.get("DATELINE")),
+            "dateline": _clean(found.get("DATELINE")),
         },
     }
+
+
+def _clean(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if "&" in value:
+        value = _unescape(value)
+    return _CONTROL.sub("", value).strip()
+
+
+def _unescape(value: str) -> str:
+    """``html.unescape(value)``, without its per-entity callbacks for what these files hold.
+
+    Nearly every story ends with ``&#3;`` (end of text: unescape drops it, an invalid code point) and many
+    hold ``&lt;``. When every ``&`` starts ``&#3;``, ``&lt;``, ``&gt;`` or ``&amp;``, replacing them one kind
+    after the other gives what unescape gives (``&amp;`` last, so that ``&amp;lt;`` stays ``&lt;``);
+    anything else goes to unescape.
+    """
+    etx, lt, gt, amp = value.count("&#3;"), value.count("&lt;"), value.count("&gt;"), value.count("&amp;")
+    if value.count("&") != etx + lt + gt + amp:
+        return unescape(value)
+    if etx:
+        value = value.replace("&#3;", "")
+    if lt:
+        value = value.replace("&lt;", "<")
+    if gt:
+        value = value.replace("&gt;", ">")
+    if amp:
+        value = value.replace("&amp;", "&")
+    return value
