@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from newsdesk.api import create_app
+from newsdesk.articles.model import Article
 from newsdesk.auth import create_key
 from newsdesk.cli.app import app as cli
 from newsdesk.errors import InvalidInput, NotFound
@@ -135,10 +136,9 @@ def test_feedback_api_validates_and_measures_live_precision(
         store.close()
 
 
-def _dated(store_settings: Settings, pick: dict[str, datetime]) -> None:
-    """Re-ingest the archive's articles of the given sections with a publication date (same ids, so their
-    stored vectors stay theirs)."""
-    store = open_store(store_settings)
+def _redate(settings: Settings, dates: list[tuple[Article, datetime]]) -> None:
+    """Re-ingest articles with a publication date (same ids, so their stored vectors stay theirs)."""
+    store = open_store(settings)
     try:
         records = [
             {
@@ -147,15 +147,28 @@ def _dated(store_settings: Settings, pick: dict[str, datetime]) -> None:
                 "headline": a.headline,
                 "body": a.body,
                 "section": a.section,
-                "published_at": (pick[a.section] + timedelta(hours=i)).isoformat(),
+                "published_at": when.isoformat(),
             }
-            for i, a in enumerate(store.iter_articles())
-            if a.section in pick
+            for a, when in dates
         ]
-        report = ingest_records(records, store, settings=store_settings, source="bbc")
+        report = ingest_records(records, store, settings=settings, source="bbc")
         assert report.rejected == 0
     finally:
         store.close()
+
+
+def _articles(settings: Settings) -> list[Article]:
+    store = open_store(settings)
+    try:
+        return list(store.iter_articles())
+    finally:
+        store.close()
+
+
+def _dated(settings: Settings, pick: dict[str, datetime]) -> None:
+    """The articles of the sections in ``pick`` re-dated to that section's date (an hour apart)."""
+    chosen = [a for a in _articles(settings) if a.section in pick]
+    _redate(settings, [(a, pick[str(a.section)] + timedelta(hours=i)) for i, a in enumerate(chosen)])
 
 
 class _Receiver(BaseHTTPRequestHandler):
@@ -240,26 +253,13 @@ def test_check_does_not_alarm_on_a_random_split(
     newsroom: tuple[Settings, TestClient, dict[str, str]],
 ) -> None:
     settings, _, _ = newsroom
-    store = open_store(settings)
-    articles = list(store.iter_articles())
-    store.close()
+    articles = _articles(settings)
     rng = random.Random(7)
     rng.shuffle(articles)
     jan, feb = datetime(2026, 1, 3, tzinfo=UTC), datetime(2026, 2, 3, tzinfo=UTC)
+    _redate(settings, [(a, (jan if i % 2 else feb) + timedelta(hours=i)) for i, a in enumerate(articles)])
     store = open_store(settings)
     try:
-        records = [
-            {
-                "id": a.source_id,
-                "source": a.source,
-                "headline": a.headline,
-                "body": a.body,
-                "section": a.section,
-                "published_at": ((jan if i % 2 else feb) + timedelta(hours=i)).isoformat(),
-            }
-            for i, a in enumerate(articles)
-        ]
-        ingest_records(records, store, settings=settings, source="bbc")
         report = run_checks(
             settings,
             store,

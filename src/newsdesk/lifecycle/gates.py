@@ -25,7 +25,7 @@ from typing import Any
 from newsdesk.lifecycle.spec import Evaluation
 from newsdesk.settings import GateConfig
 
-__all__ = ["GateCheck", "GateReport", "check_gates"]
+__all__ = ["GateCheck", "GateReport", "check_gates", "summarise"]
 
 
 @dataclass(frozen=True)
@@ -84,11 +84,7 @@ class GateReport:
 
     def summary(self) -> str:
         """One readable sentence: passed, or every failed gate."""
-        ref = f"{self.model}@{self.version}"
-        if self.passed:
-            return f"{ref} passed all {len(self.checks)} gates"
-        reasons = "; ".join(c.message for c in self.failures)
-        return f"{ref} failed {len(self.failures)} of {len(self.checks)} gates: {reasons}"
+        return summarise(f"{self.model}@{self.version}", [c.message for c in self.failures], len(self.checks))
 
     def to_markdown(self) -> str:
         ref = f"{self.model}@{self.version}"
@@ -132,6 +128,17 @@ class GateReport:
         lines += ["", f"Latency p95: {self.candidate.get('latency_p95_ms')} ms per prediction", ""]
         lines += [f"- {n}" for n in self.notes]
         return "\n".join(lines).rstrip() + "\n"
+
+
+def summarise(ref: str, failures: list[str], total: int) -> str:
+    """One readable sentence for a gate verdict.
+
+    >>> summarise("m@2", ["f1 0.7 is below the minimum 0.8"], 4)
+    'm@2 failed 1 of 4 gates: f1 0.7 is below the minimum 0.8'
+    """
+    if not failures:
+        return f"{ref} passed all {total} gates"
+    return f"{ref} failed {len(failures)} of {total} gates: " + "; ".join(failures)
 
 
 def check_gates(candidate: Evaluation, config: GateConfig, champion: Evaluation | None) -> list[GateCheck]:

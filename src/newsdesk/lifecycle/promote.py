@@ -8,13 +8,15 @@ gates for an admin with a reason, and the audit trail says so. A refusal is audi
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.auth import Role
 from newsdesk.errors import GateFailed, InvalidInput, NotFound, PermissionDenied
 from newsdesk.lifecycle.audit import audit_log
-from newsdesk.lifecycle.evaluation import evaluate_version, latest_report, report_dir
+from newsdesk.lifecycle.evaluation import evaluate_version, report_dir
+from newsdesk.lifecycle.gates import summarise
 from newsdesk.lifecycle.registry import CHALLENGER, CHAMPION, ModelRegistry, model_name
 
 if TYPE_CHECKING:
@@ -52,16 +54,13 @@ def _fresh_report(
     """(passed, summary, sha256) of a gate report of ``version`` against the current ``champion``."""
     import hashlib
 
-    stored = latest_report(settings, name, version) if data is None else None
-    if stored is not None and stored.get("champion") == champion:
-        text = (report_dir(settings, name, version) / "gates.json").read_text(encoding="utf-8")
-        failed = [c["message"] for c in stored.get("checks", []) if not c["passed"]]
-        ref = f"{name}@{version}"
-        summary = (
-            f"{ref} passed all {len(stored.get('checks', []))} gates"
-            if not failed
-            else f"{ref} failed {len(failed)} of {len(stored['checks'])} gates: " + "; ".join(failed)
-        )
+    path = report_dir(settings, name, version) / "gates.json"
+    text = path.read_text(encoding="utf-8") if data is None and path.exists() else None
+    stored = json.loads(text) if text is not None else {}
+    if text is not None and stored.get("champion") == champion:
+        checks = stored.get("checks", [])
+        failed = [c["message"] for c in checks if not c["passed"]]
+        summary = summarise(f"{name}@{version}", failed, len(checks))
         return bool(stored.get("passed")), summary, hashlib.sha256(text.encode("utf-8")).hexdigest()
     report = evaluate_version(settings, name, version, actor=actor, data=data)
     return report.passed, report.summary(), report.sha256
