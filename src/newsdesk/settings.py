@@ -114,6 +114,11 @@ class SearchSettings(BaseModel):
         default=100, ge=10, le=5000, description="Candidates taken from each retriever before fusion."
     )
     rrf_k: int = Field(default=60, ge=1, le=1000, description="Reciprocal rank fusion constant.")
+    text_index: bool = Field(
+        default=True,
+        description="Rank full text from an in-memory mirror of the store's FTS5 index (same BM25 scores, "
+        "a fraction of the time; ~8 bytes per article-term in memory). False: ask FTS5 on every query.",
+    )
     snippet_chars: int = Field(default=240, ge=40, le=2000)
     query_cache: int = Field(default=2048, ge=0, le=1_000_000, description="Query vectors kept in memory.")
 

@@ -41,7 +41,7 @@ def demo_command(
         enrich_command(ctx, only=only, since=None, workers=None, batch_size=None, list_=False, as_json=False)
         from newsdesk.search import Searcher
 
-        stats = Searcher(app.store, app.settings).index.rebuild(app.store)
+        stats, _ = Searcher(app.store, app.settings).rebuild()
         app.out.print(f"vector index: {stats.live} articles ({stats.kind}) in {stats.path}")
     app.out.print(
         "next: newsdesk articles show bbc:tech/001 | newsdesk search 'mobile phone sales' | "

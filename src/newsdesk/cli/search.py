@@ -15,7 +15,9 @@ from newsdesk.search import Searcher, SearchQuery, related
 
 __all__ = ["index_app", "related_command", "search_command"]
 
-index_app = typer.Typer(help="The vector index behind search and related articles.", no_args_is_help=True)
+index_app = typer.Typer(
+    help="The vector index and full-text mirror behind search and related articles.", no_args_is_help=True
+)
 
 _MARK = re.compile(r"</?mark>")
 
@@ -110,11 +112,13 @@ def related_command(
 
 @index_app.command("rebuild")
 def rebuild_command(ctx: typer.Context) -> None:
-    """Rebuild the vector index from every stored article vector."""
+    """Rebuild the vector index (every stored article vector) and the full-text mirror."""
     app = state(ctx)
     searcher = Searcher(app.store, app.settings)
-    stats = searcher.index.rebuild(app.store)
+    stats, text = searcher.rebuild()
     app.out.print(f"indexed {stats.live} vectors ({stats.model}, {stats.kind}) in {stats.path}")
+    if text is not None:
+        app.out.print(f"indexed the text of {text.live} articles ({text.terms} terms) in {text.path}")
 
 
 @index_app.command("status")
@@ -133,6 +137,14 @@ def status_command(ctx: typer.Context, as_json: Annotated[bool, typer.Option("--
         "path": stats.path,
         "synced": {"added": added, "removed": removed},
     }
+    if searcher.text_index is not None:
+        text = searcher.text_index.stats()
+        info["text"] = {
+            "articles": text.live,
+            "terms": text.terms,
+            "postings": text.postings,
+            "path": text.path,
+        }
     if as_json:
         print(json.dumps(info))
     else:

@@ -3,8 +3,9 @@
 A query runs through two retrievers, each returning up to ``search.depth`` candidates under the same
 filters:
 
-- **text**: the store's BM25 full-text search over the query's content words (any of them; headline
-  weighted double);
+- **text**: BM25 full-text search over the query's content words (any of them; headline weighted double),
+  from the :class:`~newsdesk.search.lexical.TextIndex` (an in-memory mirror of the store's FTS5 index with
+  the same scores and order) or, with ``search.text_index`` off, from the store itself;
 - **vector**: the query's embedding (same model as the articles' vectors; kept in a small in-memory cache)
   against the :class:`~newsdesk.search.index.VectorIndex`.
 
@@ -32,7 +33,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from newsdesk.errors import InvalidInput
-from newsdesk.search.index import VectorIndex
+from newsdesk.search.index import IndexStats, VectorIndex
+from newsdesk.search.lexical import TextIndex, TextIndexStats, fts_words
 from newsdesk.search.text import highlight, query_terms
 from newsdesk.store.base import ArticleFilter
 
@@ -43,7 +45,16 @@ if TYPE_CHECKING:
     from newsdesk.settings import Settings
     from newsdesk.store.base import ArticleStore
 
-__all__ = ["MAX_QUERY_CHARS", "SearchHit", "SearchPage", "SearchQuery", "Searcher", "Why", "open_index"]
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "SearchHit",
+    "SearchPage",
+    "SearchQuery",
+    "Searcher",
+    "Why",
+    "open_index",
+    "open_text_index",
+]
 
 Mode = Literal["hybrid", "text", "vector"]
 MODES: tuple[Mode, ...] = ("hybrid", "text", "vector")
@@ -167,6 +178,13 @@ def open_index(settings: Settings, model: str) -> VectorIndex:
     return index
 
 
+def open_text_index(settings: Settings) -> TextIndex:
+    """The workspace's full-text mirror (loaded from disk when saved; not yet synced)."""
+    index = TextIndex(settings.index_dir / "_text")
+    index.load()
+    return index
+
+
 class Searcher:
     """Hybrid search over one store. Thread-safe; keep one per process (the API does)."""
 
@@ -183,6 +201,7 @@ class Searcher:
         self._embedder = embedder
         self.model = self.embedder.vector_model(settings.nlp.embedding_strategy)
         self.index = index if index is not None else open_index(settings, self.model)
+        self.text_index = open_text_index(settings) if settings.search.text_index else None
         self._queries: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
 
@@ -195,8 +214,29 @@ class Searcher:
         return self._embedder
 
     def sync(self) -> tuple[int, int]:
-        """Bring the vector index up to date with the store (cheap when nothing changed)."""
+        """Bring the indexes up to date with the store (cheap when nothing changed); returns the vector
+        index's (added, removed)."""
+        if self.text_index is not None:
+            self.text_index.sync(self.store)
         return self.index.sync(self.store)
+
+    def rebuild(self) -> tuple[IndexStats, TextIndexStats | None]:
+        """Rebuild the vector index and the full-text mirror from the store."""
+        text = self.text_index.rebuild(self.store) if self.text_index is not None else None
+        return self.index.rebuild(self.store), text
+
+    def _text_hits(
+        self, terms: list[str], depth: int, among: set[str] | None, filt: ArticleFilter | None
+    ) -> list[tuple[str, float]]:
+        if self.text_index is not None:
+            hits = self.text_index.search(fts_words(" ".join(terms)), depth, among=among)
+            if hits is not None:
+                return hits
+        fetch = depth if among is None else max(depth * 5, 1000)
+        hits = self.store.search_text(" ".join(terms), limit=fetch, filt=filt)
+        if among is not None:
+            hits = [h for h in hits if h[0] in among]
+        return hits[:depth]
 
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
@@ -226,11 +266,7 @@ class Searcher:
         retrievers: list[str] = []
         if query.mode in ("hybrid", "text"):
             retrievers.append("text")
-            fetch = depth if among is None else max(depth * 5, 1000)
-            text_hits = self.store.search_text(" ".join(terms), limit=fetch, filt=filt)
-            if among is not None:
-                text_hits = [h for h in text_hits if h[0] in among]
-            text_hits = text_hits[:depth]
+            text_hits = self._text_hits(terms, depth, among, filt)
         if query.mode in ("hybrid", "vector") and len(self.index) and (among is None or among):
             retrievers.append("vector")
             vector_hits = self.index.search(self.embed_query(query.text), depth, among=among)

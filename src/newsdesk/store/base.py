@@ -121,7 +121,7 @@ class ArticleStore(Protocol):
         self, query: str, *, limit: int = 10, filt: ArticleFilter | None = None
     ) -> list[tuple[str, float]]:
         """Full-text search (any of the query's words; BM25, headline weighted double): (id, score) pairs,
-        best first, optionally only among articles matching ``filt``."""
+        best first (equal scores in order-key order), optionally only among articles matching ``filt``."""
         ...
 
     def ids(self, filt: ArticleFilter | None = None) -> list[str]:
@@ -136,6 +136,15 @@ class ArticleStore(Protocol):
     def change_token(self) -> str:
         """A cheap value that differs whenever anything in the store changed since it was last returned
         (by this handle or any other writer)."""
+        ...
+
+    def text_stamps(self) -> dict[str, tuple[int, str]]:
+        """Article id -> (order key, content stamp): what a text index compares to stay in sync. The order
+        key ranks articles with equal full-text scores exactly as :meth:`search_text` does."""
+        ...
+
+    def texts(self, ids: Sequence[str]) -> list[tuple[str, int, str, str]]:
+        """(id, order key, headline, body) of those of ``ids`` that exist, in order-key order."""
         ...
 
     def vector_stamps(self, model: str) -> dict[str, str]:

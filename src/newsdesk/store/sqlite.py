@@ -415,15 +415,15 @@ class SQLiteStore:
             sql = (
                 "SELECT a.id, bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts "
                 f"JOIN articles a ON a.rowid = articles_fts.rowid{where} AND articles_fts MATCH ? "
-                "ORDER BY score LIMIT ?"
+                "ORDER BY score, a.rowid LIMIT ?"
             )
         else:
             # rank inside the full-text index first, then join only the top rows (joining every match
             # before sorting costs 2-3x on a large archive)
             sql = (
                 "SELECT a.id, f.score FROM (SELECT rowid, bm25(articles_fts, 2.0, 1.0) AS score "
-                "FROM articles_fts WHERE articles_fts MATCH ? ORDER BY score LIMIT ?) AS f "
-                "JOIN articles a ON a.rowid = f.rowid ORDER BY f.score"
+                "FROM articles_fts WHERE articles_fts MATCH ? ORDER BY score, rowid LIMIT ?) AS f "
+                "JOIN articles a ON a.rowid = f.rowid ORDER BY f.score, f.rowid"
             )
         with self._lock:
             rows = self._conn.execute(sql, (*params, match, limit)).fetchall()
@@ -449,6 +449,26 @@ class SQLiteStore:
             version = self._conn.execute("PRAGMA data_version").fetchone()[0]
             own = self._conn.execute("SELECT total_changes()").fetchone()[0]
         return f"{version}:{own}"
+
+    def text_stamps(self) -> dict[str, tuple[int, str]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT id, rowid, content_hash FROM articles").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def texts(self, ids: Sequence[str]) -> list[tuple[str, int, str, str]]:
+        out: list[tuple[str, int, str, str]] = []
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            with self._lock:
+                out.extend(
+                    self._conn.execute(
+                        "SELECT id, rowid, headline, body FROM articles "
+                        f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                        chunk,
+                    ).fetchall()
+                )
+        out.sort(key=lambda r: r[1])
+        return out
 
     def vector_stamps(self, model: str) -> dict[str, str]:
         with self._lock:
