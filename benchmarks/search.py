@@ -311,7 +311,12 @@ async def _open_loop(
 
 
 def load_test(
-    workdir: Path, queries: list[str], rate: float, duration: float, connections: int = 32
+    workdir: Path,
+    queries: list[str],
+    rate: float,
+    duration: float,
+    connections: int = 32,
+    workers: int = 2,
 ) -> dict[str, Any]:
     """Open-loop load on ``GET /search`` of a real ``newsdesk serve`` process."""
     import httpx
@@ -328,7 +333,18 @@ def load_test(
     )
     api_key = json.loads(key.stdout)["key"]
     server = subprocess.Popen(
-        [sys.executable, "-m", "newsdesk.cli.app", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "newsdesk.cli.app",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--workers",
+            str(workers),
+        ],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
@@ -361,6 +377,7 @@ def load_test(
         server.terminate()
         server.wait(timeout=30)
     return {
+        "server_workers": workers,
         "connections": connections,
         "rate_per_s": rate,
         "duration_s": duration,
@@ -389,6 +406,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate", type=float, default=200.0)
     parser.add_argument("--duration", type=float, default=15.0)
     parser.add_argument("--no-load-test", action="store_true")
+    parser.add_argument("--workers", type=int, default=2, help="Server processes in the load test.")
     parser.add_argument(
         "--load-home",
         type=Path,
@@ -413,7 +431,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(result["search"]), file=sys.stderr)  # kept even if the load test fails
     if not args.no_load_test:
         home = args.load_home or args.workdir
-        result["load_test"] = load_test(home, queries, args.rate, args.duration) | {"workspace": str(home)}
+        result["load_test"] = load_test(
+            home, queries, args.rate, args.duration, workers=args.workers
+        ) | {"workspace": str(home)}
     if args.json:
         print(json.dumps(result, indent=2))
     else:

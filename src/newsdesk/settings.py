@@ -128,6 +128,17 @@ class ApiSettings(BaseModel):
 
     host: str = Field(default="127.0.0.1", description="Interface to listen on; 0.0.0.0 exposes the service.")
     port: int = Field(default=8000, ge=1, le=65_535)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="Server processes (each loads its own indexes and models); one per CPU core serves most.",
+    )
+    preload: bool = Field(
+        default=True,
+        description="Load the search indexes (and, when there are vectors, the query embedding model) while "
+        "the service starts, so the first searches do not wait for them.",
+    )
     auth_enabled: bool = Field(
         default=True,
         description="Require an API key (X-API-Key or Authorization: Bearer) on every product route. "

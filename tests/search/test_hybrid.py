@@ -202,3 +202,14 @@ def test_near_duplicates_fold_under_the_best_copy(archive: Archive) -> None:
     first = searcher.search(SearchQuery(q, limit=3))
     second = searcher.search(SearchQuery(q, limit=3, offset=3))
     assert not {h.id for h in first.results} & {h.id for h in second.results}
+
+
+def test_hit_to_dict_carries_every_field(archive: Archive) -> None:
+    """to_dict is written out by hand (asdict was slow): it must equal asdict on every field."""
+    from dataclasses import asdict
+
+    store, settings = archive
+    hit = Searcher(store, settings).search(SearchQuery("invisible ink Kyrgyz elections")).results[0]
+    expected = asdict(hit)
+    expected["published_at"] = hit.published_at.isoformat() if hit.published_at else None
+    assert hit.to_dict() == expected

@@ -18,10 +18,12 @@ in the order they are mounted, so adding a product is one module and one line he
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from newsdesk import __version__
 from newsdesk.api import errors
@@ -63,6 +65,11 @@ def create_app(settings: Settings | None = None, *, routers: list[str] | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if settings.api.preload:
+            try:
+                await run_in_threadpool(state.preload)
+            except Exception as exc:  # a broken store must not stop the service: /readyz says why
+                logging.getLogger(__name__).warning("preload skipped: %s: %s", type(exc).__name__, exc)
         yield
         state.close()
 

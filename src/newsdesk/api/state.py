@@ -63,6 +63,16 @@ class ServiceState:
                     self._searcher = Searcher(store, self.settings)
         return self._searcher
 
+    def preload(self) -> None:
+        """Load what the first searches would otherwise wait for: both search indexes, synced with the
+        store, and the query embedding model when the archive has vectors."""
+        if not self.store().count():
+            return
+        searcher = self.searcher()
+        searcher.sync()
+        if len(searcher.index):
+            searcher.embedder.model  # noqa: B018 - loading it is the point
+
     def champions(self) -> Champions:
         """The registered models' champions this app serves (loaded on first use, following promotions)."""
         if self._champions is None:

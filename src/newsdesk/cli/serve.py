@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Annotated
 
 import typer
@@ -20,6 +21,12 @@ def serve_command(
     port: Annotated[
         int | None, typer.Option("--port", min=1, max=65535, help="Port (default settings.api.port, 8000).")
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers", min=1, max=64, help="Server processes (default settings.api.workers, 1)."
+        ),
+    ] = None,
 ) -> None:
     """Run the REST service (API docs at /docs; keys from `newsdesk keys create`)."""
     settings = state(ctx).settings
@@ -29,9 +36,14 @@ def serve_command(
         from newsdesk.api import create_app
     except ImportError as exc:
         raise MissingDependency(exc.name or "uvicorn", "api", "newsdesk serve") from None
+    host, port = host or settings.api.host, port or settings.api.port
+    workers = workers or settings.api.workers
+    if workers == 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        return
+    # Several processes: uvicorn starts each from an import string, and each builds its app from the
+    # environment, so the workspace chosen here (--home) travels as NEWSDESK_HOME.
+    os.environ["NEWSDESK_HOME"] = str(settings.home)
     uvicorn.run(
-        create_app(settings),
-        host=host or settings.api.host,
-        port=port or settings.api.port,
-        log_level="info",
+        "newsdesk.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
     )

@@ -28,7 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -130,9 +130,25 @@ class SearchHit:
     duplicates: list[str] = field(default_factory=list)  # copies of this story folded under it
 
     def to_dict(self) -> dict[str, Any]:
-        out = asdict(self)
-        out["published_at"] = self.published_at.isoformat() if self.published_at else None
-        return out
+        # written out: dataclasses.asdict deep-copies every field and cost more than the search itself
+        why = self.why
+        return {
+            "id": self.id,
+            "headline": self.headline,
+            "score": self.score,
+            "snippet": self.snippet,
+            "section": self.section,
+            "source": self.source,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "why": {
+                "matched_terms": list(why.matched_terms),
+                "text_rank": why.text_rank,
+                "text_score": why.text_score,
+                "semantic_rank": why.semantic_rank,
+                "semantic_score": why.semantic_score,
+            },
+            "duplicates": list(self.duplicates),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,8 +295,11 @@ class Searcher:
         text_rank = {a: (i + 1, sc) for i, (a, sc) in enumerate(text_hits)}
         vector_rank = {a: (i + 1, sc) for i, (a, sc) in enumerate(vector_hits)}
         hits = []
+        articles = {a.id: a for a in self.store.get_many([article_id for article_id, _ in page])}
         for article_id, score in page:
-            article = self.store.get(article_id, with_enrichments=False)
+            article = articles.get(article_id)
+            if article is None:  # deleted since the indexes last synced
+                continue
             shown, matched = highlight(article.headline, article.body, terms, width=s.snippet_chars)
             tr, vr = text_rank.get(article_id), vector_rank.get(article_id)
             hits.append(

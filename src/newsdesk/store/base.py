@@ -99,6 +99,10 @@ class ArticleStore(Protocol):
         """The article, or :class:`~newsdesk.errors.NotFound`."""
         ...
 
+    def get_many(self, ids: Sequence[str]) -> list[Article]:
+        """The articles of ``ids`` that exist (without enrichments), in the order of ``ids``."""
+        ...
+
     def list_articles(
         self, filt: ArticleFilter | None = None, *, limit: int = 20, offset: int = 0
     ) -> list[Article]:

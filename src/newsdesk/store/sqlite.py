@@ -359,6 +359,17 @@ class SQLiteStore:
                 }
         return article
 
+    def get_many(self, ids: Sequence[str]) -> list[Article]:
+        found: dict[str, Article] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            with self._lock:
+                rows = self._conn.execute(
+                    f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
+                ).fetchall()
+            found.update((a.id, a) for a in map(_article, rows))
+        return [found[a] for a in ids if a in found]
+
     def list_articles(
         self, filt: ArticleFilter | None = None, *, limit: int = 20, offset: int = 0
     ) -> list[Article]:

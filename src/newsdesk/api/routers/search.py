@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel, Field
 
 from newsdesk.api.errors import responses
@@ -83,7 +84,7 @@ def search(
     collapse: Annotated[bool, Query(description="Fold near-duplicate copies under the best one.")] = True,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 10,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
-) -> dict[str, Any]:
+) -> Response:
     """Hybrid search: full text and meaning, fused; filters; highlighted snippets; why each result."""
     page = state.searcher().search(
         SearchQuery(
@@ -100,7 +101,9 @@ def search(
             collapse=collapse,
         )
     )
-    return page.to_dict()
+    # the page is built by the library from typed dataclasses: sent as is, not re-validated against
+    # SearchOut (which documents it), sparing the busiest route a second pass over every hit
+    return Response(json.dumps(page.to_dict(), ensure_ascii=False), media_type="application/json")
 
 
 @router.get("/articles/{article_id:path}/related", response_model=RelatedList, responses=responses(404))
