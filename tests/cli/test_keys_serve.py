@@ -73,3 +73,66 @@ def test_serve_runs_uvicorn_on_the_app(tmp_path: Path, monkeypatch: pytest.Monke
     assert isinstance(first["app"], FastAPI) and (first["host"], first["port"]) == ("127.0.0.1", 8000)
     assert (second["host"], second["port"]) == ("0.0.0.0", 9001)
     assert first["app"].state.newsdesk.settings.home == tmp_path
+
+
+def test_serve_with_two_workers_answers_searches(archive_copy: Path) -> None:
+    """A real `newsdesk serve --workers 2` process tree: both workers build their app from the workspace
+    given by --home (passed on as NEWSDESK_HOME), preload the indexes, and answer the same search alike."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    secret = run(archive_copy, "keys", "create", "--role", "reader").stdout.strip().splitlines()[-1]
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if k != "NEWSDESK_HOME"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "newsdesk.cli.app",
+            "--home",
+            str(archive_copy),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the service did not become ready"
+            time.sleep(0.5)
+        tops = set()
+        # fresh connections: the kernel hands them to either worker
+        for _ in range(12):
+            response = httpx.get(
+                f"{base}/search", params={"q": "invisible ink elections"}, headers={"X-API-Key": secret}
+            )
+            assert response.status_code == 200, response.text
+            tops.add(response.json()["results"][0]["id"])
+        assert tops == {"bbc:tech/001"}
+        assert httpx.get(f"{base}/search", params={"q": "x"}).status_code == 401
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=60)
