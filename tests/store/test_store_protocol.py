@@ -177,3 +177,38 @@ def test_newer_schema_is_refused(settings: Settings) -> None:
     conn.close()
     with pytest.raises(StoreError, match="newer than this newsdesk"):
         open_store(settings)
+
+
+def test_change_token_moves_with_articles_and_vectors_only(store: ArticleStore, settings: Settings) -> None:
+    """The search indexes re-check the store when the token moves: it must move for every article or
+    vector change, by this handle or another, and stay put for writes that cannot matter to them."""
+    import numpy as np
+
+    from newsdesk.auth import create_key, record_use, verify_key
+    from newsdesk.store.base import EnrichmentWrite
+
+    start = store.change_token()
+    store.upsert([make(1), make(2)])
+    after_insert = store.change_token()
+    assert after_insert != start
+    store.upsert([make(1)])  # unchanged: nothing written
+    assert store.change_token() == after_insert
+    _, secret = create_key(store, "reader")
+    found = verify_key(store, secret)
+    assert found is not None
+    record_use(store, found)  # API key bookkeeping
+    enrichment = Enrichment(component="language", version="1", value="en", created_at=datetime.now(UTC))
+    store.put_enrichments(make(1).id, [enrichment])
+    assert store.change_token() == after_insert
+    store.write_enrichments([EnrichmentWrite(make(1).id, [], {"m": np.ones(4, np.float32) / 2})])
+    after_vector = store.change_token()
+    assert after_vector != after_insert
+    other = open_store(settings)  # another writer
+    try:
+        other.upsert([make(1, body="Changed body of article 1.")])
+        assert store.change_token() != after_vector
+        moved = store.change_token()
+        other.delete(make(2).id)
+        assert store.change_token() != moved
+    finally:
+        other.close()

@@ -138,8 +138,8 @@ class ArticleStore(Protocol):
         ...
 
     def change_token(self) -> str:
-        """A cheap value that differs whenever anything in the store changed since it was last returned
-        (by this handle or any other writer)."""
+        """A cheap value that differs whenever articles or vectors changed since it was last returned (by
+        this handle or any other writer); other writes (API keys, feedback, enrichments) leave it."""
         ...
 
     def text_stamps(self) -> dict[str, tuple[int, str]]:

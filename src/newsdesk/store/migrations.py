@@ -110,4 +110,10 @@ MIGRATIONS: list[str] = [
     CREATE INDEX feedback_article ON feedback (article_id, kind, id);
     CREATE INDEX feedback_created ON feedback (created_at);
     """,
+    # 5: a counter of committed changes to articles and vectors: the search indexes' change token, so that
+    # writes that cannot matter to them (API key use, feedback, enrichments) do not make them re-check.
+    """
+    CREATE TABLE content_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
+    INSERT INTO content_epoch (id, n) VALUES (1, 0);
+    """,
 ]

@@ -47,6 +47,7 @@ _COLUMNS = (
     "updated_at",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM articles"
+_BUMP = "UPDATE content_epoch SET n = n + 1"
 _INSERT = f"INSERT INTO articles ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
 _UPDATE = (
     "UPDATE articles SET "
@@ -171,6 +172,8 @@ class SQLiteStore:
                 self._conn.executemany(_INSERT, inserts)
             if updates:
                 self._conn.executemany(_UPDATE, updates)
+            if inserts or updates:
+                self._conn.execute(_BUMP)
         return outcomes
 
     def _save_revision(self, article_id: str, now: str) -> None:
@@ -213,6 +216,7 @@ class SQLiteStore:
             if cur.rowcount == 0:
                 raise NotFound(f"no article with id '{article_id}'")
             self._conn.execute("DELETE FROM article_revisions WHERE article_id = ?", (article_id,))
+            self._conn.execute(_BUMP)
 
     def put_enrichments(self, article_id: str, enrichments: Sequence[Enrichment]) -> None:
         with self.transaction():
@@ -245,6 +249,7 @@ class SQLiteStore:
                     "VALUES (?, ?, ?, ?, ?)",
                     vectors,
                 )
+                self._conn.execute(_BUMP)
         return len(present)
 
     def _present(self, ids: Sequence[str]) -> list[str]:
@@ -455,11 +460,9 @@ class SQLiteStore:
         return {r[0] for r in rows}
 
     def change_token(self) -> str:
-        # data_version moves when another connection commits; total_changes() counts this one's writes
+        # every transaction that writes articles or vectors bumps the epoch (one statement per transaction)
         with self._lock:
-            version = self._conn.execute("PRAGMA data_version").fetchone()[0]
-            own = self._conn.execute("SELECT total_changes()").fetchone()[0]
-        return f"{version}:{own}"
+            return str(self._conn.execute("SELECT n FROM content_epoch").fetchone()[0])
 
     def text_stamps(self) -> dict[str, tuple[int, str]]:
         with self._lock:
