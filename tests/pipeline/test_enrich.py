@@ -11,10 +11,13 @@ import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from newsdesk.errors import InvalidInput
 from newsdesk.ingest import ingest
+from newsdesk.nlp import get_component
+from newsdesk.nlp.embed import EmbeddingComponent, shared_embedder
 from newsdesk.nlp.language import ReadingTimeComponent
 from newsdesk.pipeline import enrich, plan_components
 from newsdesk.settings import Settings
@@ -91,6 +94,27 @@ def test_workers_give_the_same_outputs(archive: ArticleStore, settings: Settings
         theirs = other.get(article.id).enrichments
         assert {k: v.value for k, v in mine.items()} == {k: v.value for k, v in theirs.items()}
     other.close()
+
+
+def test_torch_components_in_workers_match_this_process(
+    archive: ArticleStore, settings: Settings, tmp_path: Path
+) -> None:
+    # embedding and iptc run in forked single-thread workers (and the concept vectors in a forked pool)
+    report = enrich(archive, settings, only=["embedding", "iptc"], workers=2, batch_size=3)
+    total = archive.count()
+    assert [(c.name, c.processed) for c in report.components] == [("embedding", total), ("iptc", total)]
+    ids, vectors = archive.get_vectors(EmbeddingComponent(settings).vector_model)
+    articles = [archive.get(i) for i in ids]
+    # the workers' vectors are the model's, computed here without any cache
+    plain = Settings(home=tmp_path / "plain")
+    plain.nlp.embedding_cache = False
+    expected = shared_embedder(plain).embed_articles(articles, settings.nlp.embedding_strategy)
+    np.testing.assert_allclose(vectors, expected, atol=1e-5)
+    # the workers' tags are this process's (their sentence vectors went to the shared cache)
+    tagger = get_component("iptc", settings)
+    tagger.prepare(archive)
+    for article, output in zip(articles, tagger.process(articles), strict=True):
+        assert article.enrichments["iptc"].value == output.value
 
 
 def test_unknown_component_is_refused_before_any_work(archive: ArticleStore, settings: Settings) -> None:

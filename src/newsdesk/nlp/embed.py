@@ -14,9 +14,13 @@ issue 3 for the measurement that chose the default):
 from __future__ import annotations
 
 import hashlib
+import os
 import sqlite3
+import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -29,47 +33,71 @@ if TYPE_CHECKING:
 
     from newsdesk.articles.model import Article
     from newsdesk.settings import Settings
+    from newsdesk.store.base import ArticleStore
 
-__all__ = ["Embedder", "EmbeddingCache", "EmbeddingComponent", "article_texts"]
+__all__ = [
+    "Embedder",
+    "EmbeddingCache",
+    "EmbeddingComponent",
+    "article_texts",
+    "parallel_encoding",
+    "shared_embedder",
+    "single_thread",
+]
 
 _LEAD_WORDS = 180  # about 240 word pieces: MiniLM's 256-token window minus special tokens
 _CHUNK_WORDS = 180
 
 
 class EmbeddingCache:
-    """A key -> vector table in one SQLite file (safe to share between processes)."""
+    """A key -> vector table in one SQLite file (safe to share between processes).
+
+    A process forked from the one that opened the cache (a pipeline worker) opens its own connection on
+    first use: an SQLite connection must not cross a fork.
+    """
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, timeout=60, isolation_level=None, check_same_thread=False)
+        self.path = path
+        self._open()
+
+    def _open(self) -> None:
+        self._pid = os.getpid()
+        self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
         self._conn.execute("PRAGMA journal_mode = WAL")
         self._conn.execute("PRAGMA synchronous = NORMAL")
         self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
         self._lock = threading.Lock()
 
+    def _connection(self) -> sqlite3.Connection:
+        if self._pid != os.getpid():  # forked: the parent's connection (and lock) stay the parent's
+            self._open()
+        return self._conn
+
     def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
+        conn = self._connection()
         with self._lock:
             for start in range(0, len(keys), 500):
                 part = list(keys[start : start + 500])
                 marks = ", ".join("?" * len(part))
-                found.update(
-                    self._conn.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part)
-                )
+                found.update(conn.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part))
         return found
 
     def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
+        conn = self._connection()
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
+            conn.execute("BEGIN IMMEDIATE")
             try:
-                self._conn.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", items)
+                conn.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", items)
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            conn.execute("COMMIT")
 
     def close(self) -> None:
-        self._conn.close()
+        if self._pid == os.getpid():
+            self._conn.close()
 
 
 class Embedder:
@@ -101,6 +129,12 @@ class Embedder:
         return self._model
 
     @property
+    def on_cpu(self) -> bool:
+        """Whether the model runs on the CPU: only then may forked processes share it (a CUDA context does
+        not survive a fork; on a GPU one process batches for all)."""
+        return str(getattr(self.model, "device", "cpu")).startswith("cpu")
+
+    @property
     def dim(self) -> int:
         model = self.model
         getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
@@ -128,13 +162,7 @@ class Embedder:
         if missing:
             # longest first: batches of similar length waste less padding
             order = sorted(range(len(missing)), key=lambda i: -len(missing[i]))
-            vectors = self.model.encode(
-                [missing[i] for i in order],
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            ).astype(np.float32)
+            vectors = self._run_model([missing[i] for i in order])
             for row, i in enumerate(order):
                 fresh[self._key(missing[i])] = vectors[row].tobytes()
             self.encoded += len(missing)
@@ -142,6 +170,42 @@ class Embedder:
                 self.cache.put_many(list(fresh.items()))
         blobs = [cached.get(k) or fresh[k] for k in keys]
         return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(texts), -1).copy()
+
+    def _run_model(self, texts: list[str]) -> np.ndarray:
+        """The model's unit vectors for ``texts`` (sorted longest first), in forked processes when the
+        caller opened :func:`parallel_encoding` and there are enough texts to share."""
+        import numpy as np
+
+        workers = _PARALLEL.workers if _PARALLEL.pid == os.getpid() else 1
+        if workers < 2 or len(texts) < _PARALLEL_MIN_TEXTS or not self.on_cpu:
+            return self._model_encode(texts)
+        import multiprocessing
+
+        global _FORKED
+        self.model  # noqa: B018 - loaded here, inherited by the forked processes
+        shards = [texts[w::workers] for w in range(workers)]  # every shard gets long and short texts
+        _FORKED = self
+        try:
+            with multiprocessing.get_context("fork").Pool(workers, initializer=single_thread) as pool:
+                parts = pool.map(_encode_in_fork, shards)
+        finally:
+            _FORKED = None
+        out = np.empty((len(texts), parts[0].shape[1]), dtype=np.float32)
+        for w, part in enumerate(parts):
+            out[w::workers] = part
+        return out
+
+    def _model_encode(self, texts: Sequence[str]) -> np.ndarray:
+        import numpy as np
+
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
 
     def embed_articles(self, articles: Sequence[Article], strategy: str = "lead") -> np.ndarray:
         """One unit vector per article, by ``strategy`` ('lead' or 'chunks')."""
@@ -193,6 +257,46 @@ def article_texts(headline: str, body: str, strategy: str) -> list[str]:
     raise InvalidInput("nlp.embedding_strategy", strategy, "'lead' or 'chunks'")
 
 
+@dataclass
+class _Parallel:
+    workers: int = 1
+    pid: int = 0  # the process that asked: forked workers of its own never fork again
+
+
+_PARALLEL = _Parallel()
+_PARALLEL_MIN_TEXTS = 256  # fewer texts than this are not worth forking for
+
+
+@contextmanager
+def parallel_encoding(workers: int) -> Iterator[None]:
+    """Within this block, embedders of this process run the model over large sets of texts (at least
+    256 not in the cache) in ``workers`` forked processes, one torch thread each. The batch pipeline uses
+    it while components prepare (the IPTC concept vectors, self-training); outputs are the same vectors
+    (within float rounding).
+    """
+    previous = (_PARALLEL.workers, _PARALLEL.pid)
+    _PARALLEL.workers, _PARALLEL.pid = workers, os.getpid()
+    try:
+        yield
+    finally:
+        _PARALLEL.workers, _PARALLEL.pid = previous
+
+
+_FORKED: Embedder | None = None  # the embedder whose model forked processes run
+
+
+def _encode_in_fork(texts: list[str]) -> np.ndarray:
+    assert _FORKED is not None
+    return _FORKED._model_encode(texts)
+
+
+def single_thread() -> None:
+    """Torch (when this process has loaded it) on one thread: for forked workers sharing the cores."""
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+
+
 _EMBEDDERS: dict[tuple[str, str, str], Embedder] = {}
 
 
@@ -215,6 +319,8 @@ class EmbeddingComponent(BaseComponent):
     """An article vector (stored in the vector table) by the configured model and strategy."""
 
     name: ClassVar[str] = "embedding"
+    # torch in forked workers: the pipeline gives each worker one thread (see newsdesk.pipeline.run)
+    parallel_safe: ClassVar[bool] = True
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("embedding", "vectors")
     code_version: ClassVar[str] = "1"
@@ -231,6 +337,10 @@ class EmbeddingComponent(BaseComponent):
     @property
     def version(self) -> str:
         return f"{self.code_version}+{self.vector_model}"
+
+    def prepare(self, store: ArticleStore) -> None:
+        """Load the model now, so forked pipeline workers share it instead of each loading its own."""
+        self.embedder.model  # noqa: B018 - loads on first access
 
     def process(self, articles: Sequence[Article]) -> list[Output]:
         vectors = self.embedder.embed_articles(articles, self.strategy)

@@ -277,6 +277,8 @@ class IptcTagger(BaseComponent):
     """
 
     name: ClassVar[str] = "iptc"
+    # torch in forked workers: the pipeline gives each worker one thread (see newsdesk.pipeline.run)
+    parallel_safe: ClassVar[bool] = True
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("iptc",)
     code_version: ClassVar[str] = "1"
@@ -347,7 +349,10 @@ class IptcTagger(BaseComponent):
 
         A saved adaptation is reused until it is deleted, so outputs (and :attr:`version`) stay stable as
         the archive grows; delete ``<home>/models/iptc/adaptation.npz`` to re-adapt.
+
+        The concept vectors are computed here too, so forked pipeline workers inherit them.
         """
+        self.index  # noqa: B018 - built on first access
         path = self.adaptation_path
         if path.exists():
             saved = Adaptation.load(path)

@@ -7,9 +7,12 @@ batches. Each batch's outputs are written in one transaction, so the committed b
 a run killed half-way loses at most one batch per component, and running it again does only what is left.
 A new component version, or a changed article, re-enriches exactly what it must.
 
-With ``workers > 1``, components marked ``parallel_safe`` (pure Python and spaCy ones) process batches in
-forked worker processes while this process writes; torch-based components already use every core through
-their own threads and always run here.
+With ``workers > 1``, components marked ``parallel_safe`` process batches in forked worker processes while
+this process reads and writes. The workers inherit the prepared component (models loaded, fitted state), and
+each runs torch on one thread: ``workers`` single-threaded processes keep the cores busy without the
+per-operation synchronisation of a multi-threaded model call, which costs most on short inputs (sentences)
+and on a shared machine. While a component prepares, large embedding runs (the IPTC concept vectors) are
+shared among ``workers`` forked processes the same way (:func:`newsdesk.nlp.embed.parallel_encoding`).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from newsdesk.articles.model import Article, Enrichment
 from newsdesk.errors import InvalidInput, NewsdeskError, NotFitted
 from newsdesk.monitor.hooks import log_outputs
 from newsdesk.nlp import DEFAULT_COMPONENTS, BaseComponent, Output, component_class, get_component
+from newsdesk.nlp.embed import parallel_encoding, single_thread
 from newsdesk.settings import Settings
 from newsdesk.store.base import ArticleStore, EnrichmentWrite
 
@@ -124,7 +128,8 @@ def enrich(
         report.components.append(run)
         t0 = time.perf_counter()
         try:
-            component.prepare(store)
+            with parallel_encoding(workers):  # large model runs while preparing use the workers too
+                component.prepare(store)
         except (NotFitted, InvalidInput) as exc:
             run.skipped = str(exc)
             run.seconds = time.perf_counter() - t0
@@ -135,7 +140,12 @@ def enrich(
         if progress:
             progress(name, 0, len(stale))
         batches = [stale[i : i + batch_size] for i in range(0, len(stale), batch_size)]
-        parallel = workers > 1 and getattr(component, "parallel_safe", False) and len(batches) > 1
+        parallel = (
+            workers > 1
+            and getattr(component, "parallel_safe", False)
+            and len(batches) > 1
+            and _forks_safely(component)
+        )
         results = (
             _in_workers(component, store, batches, workers) if parallel else _here(component, store, batches)
         )
@@ -186,13 +196,20 @@ def _work(articles: list[Article]) -> list[Output]:
     return _WORKER.process(articles)
 
 
+def _forks_safely(component: BaseComponent) -> bool:
+    """False for a component whose model runs on a GPU: a CUDA context does not survive a fork, and on a
+    GPU one process batching for all is the fast path anyway."""
+    embedder = getattr(component, "embedder", None)
+    return embedder is None or bool(getattr(embedder, "on_cpu", True))
+
+
 def _in_workers(
     component: BaseComponent, store: ArticleStore, batches: list[list[str]], workers: int
 ) -> Iterator[tuple[list[Article], list[Output]]]:
     global _WORKER
     _WORKER = component  # inherited, prepared, by the forked workers
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers) as pool:
+    with ctx.Pool(workers, initializer=single_thread) as pool:
         loaded = (_load(store, ids) for ids in batches)
         pending: list[tuple[list[Article], Any]] = []
         for articles in loaded:
