@@ -100,6 +100,7 @@ def test_unfitted_use_raises_not_fitted() -> None:
 def test_parameters_follow_the_estimator_contract() -> None:
     clf = SectionClassifier(C=0.5, cv=3)
     assert clf.get_params()["C"] == 0.5 and clf.get_params()["views"] == ("words", "chars")
+    assert clf.get_params()["nb"] is True
     copy = clone(clf)
     assert copy.get_params() == clf.get_params() and not hasattr(copy, "classes_")
     texts = ["a b c", "d e f", "a b", "d e"]
@@ -108,6 +109,7 @@ def test_parameters_follow_the_estimator_contract() -> None:
         {"views": ()},
         {"cv": 1},
         {"C": 0},
+        {"nb": "yes"},
         {"views": ("embeddings",)},  # needs embedding_settings
     ):
         with pytest.raises(InvalidInput):
@@ -118,6 +120,45 @@ def test_parameters_follow_the_estimator_contract() -> None:
         SectionClassifier().fit(texts, ["x", "x", "x", "y"])  # 'y' has one text
     with pytest.raises(InvalidInput, match="one label"):
         SectionClassifier().fit(texts, ["x", "y"])
+
+
+@pytest.mark.parametrize("views", [("words",), ("words", "chars")])
+def test_plain_svm_and_nb_svm_word_views(
+    views: tuple[str, ...], split: tuple[list[BbcItem], list[BbcItem]]
+) -> None:
+    """``nb=False`` keeps the plain LinearSVC word view; both kinds learn the sample, explain with positive
+    contributions and give distributions, alone or averaged with the character view."""
+    train, test = split
+    texts, labels = [i.text for i in train], [i.section for i in train]
+    truth = np.array([i.section for i in test])
+    for nb in (True, False):
+        clf = SectionClassifier(views=views, nb=nb, cv=3).fit(texts, labels)
+        proba = clf.predict_proba([i.text for i in test])
+        assert np.allclose(proba.sum(axis=1), 1.0)
+        assert float(np.mean(clf.predict([i.text for i in test]) == truth)) >= 0.8
+        [terms] = clf.explain(["The striker scored a late goal in the cup final."], ["sport"])
+        assert terms and all(w > 0 for _, w in terms)
+
+
+def test_nb_svm_scores_a_label_missing_from_training_as_unlikely() -> None:
+    from newsdesk.nlp.sections import _NBSVM
+
+    features = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 0.2], [0.1, 1.0]])
+    indicator = np.array([[1, 0, 0], [0, 1, 0], [1, 0, 0], [0, 1, 0]])
+    model = _NBSVM().fit(features, indicator)
+    scores = model.decision_function(np.array([[1.0, 0.0], [0.0, 1.0]]))
+    assert scores.shape == (2, 3) and scores[0, 0] > scores[0, 1] and scores[1, 1] > scores[1, 0]
+    assert np.all(scores[:, 2] == -10.0)
+    assert model.coef_[0, 0] > 0 > model.coef_[0, 1]  # feature 0 marks label 0, feature 1 the other
+
+
+def test_platt_scaling_never_inverts_the_scores() -> None:
+    from newsdesk.nlp.sections import _fit_platt
+
+    scores = np.array([[2.0], [1.0], [-1.0], [-2.0]])
+    assert _fit_platt(scores, np.array([[1.0], [1.0], [0.0], [0.0]]))[0, 0] > 0
+    # out-of-fold scores that rank the wrong way (a handful of texts): the raw score's sigmoid instead
+    assert _fit_platt(scores, np.array([[0.0], [0.0], [1.0], [1.0]])).tolist() == [[1.0, 0.0]]
 
 
 def test_odd_texts(fitted: SectionClassifier) -> None:

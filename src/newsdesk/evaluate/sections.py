@@ -9,11 +9,21 @@ run, is TF-IDF of word 1-2-grams + LinearSVC with scikit-learn's defaults. ``det
 baseline, the per-fold accuracies and the most common confusions.
 
 Nothing is tuned on the outer folds inside a run: the classifier uses its default parameters, and its
-calibration uses inner folds of each training part only. Those defaults (word + character views, C=1) were
-picked from an exploratory comparison on these same folds, and its spread was a few errors either way,
-so small differences to the baseline are within selection noise. Measured on the full set (5 folds,
-seed 0): the classifier 0.9793 accuracy (44 errors, ECE 0.012, Brier 0.033) against the baseline's 0.9779
-(47 errors); adding the ``embeddings`` view gave 0.9807 (41 errors); the 0.985 target was not reached.
+calibration uses inner folds of each training part only. The default (NB-SVM word view + character view)
+was chosen on these folds (seed 0) and checked on the same protocol with seeds 1 and 2, where it also makes
+fewer errors than the former default and is better calibrated. Errors for seeds 0 / 1 / 2:
+
+- default, NB-SVM words + LinearSVC chars: 42 / 35 / 37 (accuracy 0.9803 / 0.9835 / 0.9826, macro-F1
+  0.9797 / 0.9833 / 0.9822, ECE 0.008 / 0.011 / 0.012, Brier 0.030 / 0.028 / 0.027);
+- former default, LinearSVC words + chars: 44 / 37 / 42 (ECE 0.012 / 0.014 / 0.013);
+- former default + the ``embeddings`` view: 41 / 36 / 39;
+- NB-SVM words alone: 35 / 37 / 37 (weaker on small archives, see :mod:`newsdesk.nlp.sections`);
+- baseline, TF-IDF 1-2-grams + LinearSVC: 47 / 45 / 45.
+
+The 0.985 target (at most 31 errors) is not reached. Of the 42 errors with seed 0, about 32 are stories
+on two topics (a football club's takeover, a games maker's sale, MPs on the BBC's licence fee) whose BBC
+section is one defensible choice of two; the set also holds near-duplicates that are not byte-identical
+(``business/254`` and ``business/447``, both misread as tech).
 """
 
 from __future__ import annotations
@@ -150,7 +160,8 @@ def calibration_error(proba: np.ndarray, labels: np.ndarray, classes: np.ndarray
 
 def _describe(model: Any) -> str:
     params = model.get_params()
+    words = "NB-SVM words" if params.get("nb") else "LinearSVC words"
     return (
-        f"SectionClassifier(views={'+'.join(params['views'])}, C={params['C']}, inner_cv={params['cv']}, "
-        "Platt-calibrated, averaged)"
+        f"SectionClassifier(views={'+'.join(params['views'])}, {words}, C={params['C']}, "
+        f"inner_cv={params['cv']}, Platt-calibrated, averaged)"
     )
