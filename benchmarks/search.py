@@ -43,6 +43,7 @@ import random
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -355,17 +356,30 @@ def load_test(
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        text=True,
     )
+    # every worker logs "Application startup complete." once its lifespan (preloading the indexes and the
+    # query model) is done; traffic before all have would measure a half-started service
+    started = threading.Semaphore(0)
+    log: list[str] = []
+
+    def follow() -> None:
+        assert server.stderr is not None
+        for line in server.stderr:
+            log.append(line)
+            if "Application startup complete" in line:
+                started.release()
+
+    threading.Thread(target=follow, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.time() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline or server.poll() is not None:
+        deadline = time.time() + 300
+        for _ in range(workers):
+            while not started.acquire(timeout=0.5):
+                if time.time() > deadline or server.poll() is not None:
+                    raise RuntimeError("the server did not start: " + "".join(log[-20:]))
+        while httpx.get(f"{base}/readyz", timeout=10).status_code != 200:
+            if time.time() > deadline:
                 raise RuntimeError("the server did not become ready")
             time.sleep(0.5)
         headers = {"X-API-Key": api_key}

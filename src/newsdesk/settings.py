@@ -134,6 +134,11 @@ class ApiSettings(BaseModel):
         le=64,
         description="Server processes (each loads its own indexes and models); one per CPU core serves most.",
     )
+    access_log: bool = Field(
+        default=True,
+        description="Log a line per request (uvicorn's access log). The /metrics counters and latency "
+        "histograms record every request either way; busy services often turn the lines off.",
+    )
     preload: bool = Field(
         default=True,
         description="Load the search indexes (and, when there are vectors, the query embedding model) while "

@@ -127,7 +127,10 @@ def test_serve_with_two_workers_answers_searches(archive_copy: Path) -> None:
         # fresh connections: the kernel hands them to either worker
         for _ in range(12):
             response = httpx.get(
-                f"{base}/search", params={"q": "invisible ink elections"}, headers={"X-API-Key": secret}
+                f"{base}/search",
+                params={"q": "invisible ink elections"},
+                headers={"X-API-Key": secret},
+                timeout=60,  # a worker's first query may embed it (model warm-up): correctness, not speed
             )
             assert response.status_code == 200, response.text
             tops.add(response.json()["results"][0]["id"])

@@ -100,14 +100,20 @@ def service_state(request: Request) -> ServiceState:
     return state
 
 
-def _settings(request: Request) -> Settings:
+# async on purpose: FastAPI runs a plain function dependency in its thread pool, a thread hop per request
+# for what is an attribute lookup
+async def _state(request: Request) -> ServiceState:
+    return service_state(request)
+
+
+async def _settings(request: Request) -> Settings:
     return service_state(request).settings
 
 
-def _store(request: Request) -> ArticleStore:
+def _store(request: Request) -> ArticleStore:  # may open the store (migrations): in the thread pool
     return service_state(request).store()
 
 
-StateDep = Annotated[ServiceState, Depends(service_state)]
+StateDep = Annotated[ServiceState, Depends(_state)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[ArticleStore, Depends(_store)]

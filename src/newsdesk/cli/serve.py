@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -38,12 +38,13 @@ def serve_command(
         raise MissingDependency(exc.name or "uvicorn", "api", "newsdesk serve") from None
     host, port = host or settings.api.host, port or settings.api.port
     workers = workers or settings.api.workers
+    options: dict[str, Any] = {"log_level": "info", "access_log": settings.api.access_log}
     if workers == 1:
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+        uvicorn.run(create_app(settings), host=host, port=port, **options)
         return
     # Several processes: uvicorn starts each from an import string, and each builds its app from the
     # environment, so the workspace chosen here (--home) travels as NEWSDESK_HOME.
     os.environ["NEWSDESK_HOME"] = str(settings.home)
     uvicorn.run(
-        "newsdesk.api.app:create_app", factory=True, host=host, port=port, workers=workers, log_level="info"
+        "newsdesk.api.app:create_app", factory=True, host=host, port=port, workers=workers, **options
     )

@@ -142,13 +142,13 @@ class VectorIndex:
             self.folder.mkdir(parents=True, exist_ok=True)
             graph_file, meta_file = self._files
             if self.kind == "hnsw" and self._graph is not None:
-                tmp = graph_file.with_suffix(".faiss.tmp")
+                tmp = graph_file.with_suffix(f".faiss.{os.getpid()}.tmp")  # per process: workers save too
                 _faiss().write_index(self._graph, str(tmp))
                 os.replace(tmp, graph_file)
             elif self.kind == "exact":
                 import numpy as np
 
-                tmp_npy = self.folder / "exact.tmp.npy"
+                tmp_npy = self.folder / f"exact.{os.getpid()}.tmp.npy"
                 np.save(tmp_npy, self._rows())
                 os.replace(tmp_npy, self.folder / "exact.npy")
             live = set(self.labels.values())
@@ -160,7 +160,7 @@ class VectorIndex:
                 "tombstones": [i for i in range(len(self.ids)) if i not in live],
                 "stamps": self.stamps,
             }
-            tmp_meta = meta_file.with_suffix(".json.tmp")
+            tmp_meta = meta_file.with_suffix(f".json.{os.getpid()}.tmp")
             tmp_meta.write_text(json.dumps(meta), "utf-8")
             os.replace(tmp_meta, meta_file)
 

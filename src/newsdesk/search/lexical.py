@@ -348,7 +348,7 @@ class TextIndex:
             self.folder.mkdir(parents=True, exist_ok=True)
             meta = {"format": FORMAT, "tokenize": FTS_TOKENIZE, "ids": self.ids, "stamps": self.stamps}
             vocab = sorted(self.vocab, key=self.vocab.__getitem__)
-            tmp = self.folder / "bm25.tmp.npz"
+            tmp = self.folder / f"bm25.{os.getpid()}.tmp.npz"  # per process: service workers save too
             with tmp.open("wb") as fh:
                 np.savez(
                     fh,
