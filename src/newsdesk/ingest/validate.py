@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -84,62 +84,15 @@ def to_article(fields: Mapping[str, Any], *, settings: IngestSettings, default_s
         data = _canonical(fields, extra, problems)
 
     # Each field in turn (the order problems are reported in); absent optional fields are skipped.
-    get = data.get
     lim = settings
-    headline = body = source_id = source = url = byline = section = language = published = None
-    keywords: list[str] | None = None
-    subjects: list[Subject] | None = None
-    try:
-        headline = _text("headline", get("headline"), lim.max_headline_chars, True)
-    except InvalidInput as exc:
-        _add(problems, exc)
-    if (value := get("body")) is not None:
+    checked: dict[str, Any] = {}
+    get = data.get
+    for name, check, args, always in _checks(lim, default_source):
+        value = get(name)
+        if value is None and not always:
+            continue
         try:
-            body = _text("body", value, lim.max_body_chars, False)
-        except InvalidInput as exc:
-            _add(problems, exc)
-    if (value := get("source_id")) is not None:
-        try:
-            source_id = _identifier("source_id", value)
-        except InvalidInput as exc:
-            _add(problems, exc)
-    try:
-        source = _source("source", get("source"), default_source)
-    except InvalidInput as exc:
-        _add(problems, exc)
-    if (value := get("url")) is not None:
-        try:
-            url = _url("url", value)
-        except InvalidInput as exc:
-            _add(problems, exc)
-    if (value := get("byline")) is not None:
-        try:
-            byline = _text("byline", value, lim.max_field_chars, False)
-        except InvalidInput as exc:
-            _add(problems, exc)
-    if (value := get("section")) is not None:
-        try:
-            section = _text("section", value, 200, False)
-        except InvalidInput as exc:
-            _add(problems, exc)
-    if (value := get("language")) is not None:
-        try:
-            language = _language("language", value)
-        except InvalidInput as exc:
-            _add(problems, exc)
-    if (value := get("published_at")) is not None:
-        try:
-            published = _datetime("published_at", value, lim.default_timezone)
-        except InvalidInput as exc:
-            _add(problems, exc)
-    if (value := get("keywords")) is not None:
-        try:
-            keywords = _string_list("keywords", value, lim.max_list_items)
-        except InvalidInput as exc:
-            _add(problems, exc)
-    if (value := get("subjects")) is not None:
-        try:
-            subjects = _subjects("subjects", value, lim.max_list_items)
+            checked[name] = check(name, value, *args)
         except InvalidInput as exc:
             _add(problems, exc)
     if extra and not _flat_json_safe(extra, lim.max_body_chars):
@@ -149,20 +102,21 @@ def to_article(fields: Mapping[str, Any], *, settings: IngestSettings, default_s
             _add(problems, exc)
     if problems:
         raise RecordInvalid(problems)
+    got = checked.get
     article = Article._trusted(
         {
             "id": "",
-            "source": source,
-            "source_id": source_id,
-            "headline": headline,
-            "body": body or "",
-            "url": url,
-            "byline": byline or None,
-            "published_at": published,
-            "section": section or None,
-            "language": language,
-            "keywords": keywords or [],
-            "subjects": subjects or [],
+            "source": got("source"),
+            "source_id": got("source_id"),
+            "headline": got("headline"),
+            "body": got("body") or "",
+            "url": got("url"),
+            "byline": got("byline") or None,
+            "published_at": got("published_at"),
+            "section": got("section") or None,
+            "language": got("language"),
+            "keywords": got("keywords") or [],
+            "subjects": got("subjects") or [],
             "extra": extra,
             "content_hash": "",
             "fingerprint": "",
@@ -174,6 +128,25 @@ def to_article(fields: Mapping[str, Any], *, settings: IngestSettings, default_s
     )
     article._fill_hashes()
     return article
+
+
+def _checks(
+    lim: IngestSettings, default_source: str
+) -> tuple[tuple[str, Callable[..., Any], tuple[Any, ...], bool], ...]:
+    """(field, check, its extra arguments, checked even when absent), in the order problems are reported."""
+    return (
+        ("headline", _text, (lim.max_headline_chars, True), True),
+        ("body", _text, (lim.max_body_chars, False), False),
+        ("source_id", _identifier, (), False),
+        ("source", _source, (default_source,), True),
+        ("url", _url, (), False),
+        ("byline", _text, (lim.max_field_chars, False), False),
+        ("section", _text, (200, False), False),
+        ("language", _language, (), False),
+        ("published_at", _datetime, (lim.default_timezone,), False),
+        ("keywords", _string_list, (lim.max_list_items,), False),
+        ("subjects", _subjects, (lim.max_list_items,), False),
+    )
 
 
 def _canonical(
@@ -259,7 +232,10 @@ def _url(name: str, value: Any) -> str | None:
     except ValueError:  # e.g. "http://[bad" (an unclosed IPv6 host)
         parts = urlsplit("")
     if (
-        parts.scheme not in ("http", "https") or not parts.netloc or len(text) > 2048 or " " in text
+        parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or len(text) > 2048
+        or " " in text
         or _CONTROL.search(text)
     ):
         raise InvalidInput(name, value, "an absolute http(s) URL of at most 2048 characters")
