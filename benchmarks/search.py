@@ -318,6 +318,19 @@ async def _open_loop(
     return latencies, total, errors
 
 
+def _process_cpu(pid: int) -> dict[int, float]:
+    """CPU seconds (user + system) of ``pid`` and its children, by process (Linux /proc; {} elsewhere)."""
+    out: dict[int, float] = {}
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        for p in [pid, *map(int, children)]:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            out[p] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return {}
+    return out
+
+
 def load_test(
     workdir: Path,
     queries: list[str],
@@ -391,9 +404,14 @@ def load_test(
         path_of = [
             "/search?" + urlencode({"q": q, "limit": 10}) for q in queries
         ]  # the same requests as the warm-up, cycled
+        workers_cpu = _process_cpu(server.pid)
+        client_cpu = time.process_time()
         latencies, sent, errors = asyncio.run(
             _open_loop("127.0.0.1", port, api_key, path_of, rate, duration, connections)
         )
+        client_cpu = time.process_time() - client_cpu
+        after = _process_cpu(server.pid)
+        workers_cpu = {pid: round(after[pid] - workers_cpu.get(pid, 0.0), 2) for pid in after}
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -408,6 +426,11 @@ def load_test(
         "p50_ms": round(float(np.percentile(latencies, 50)), 2),
         "p99_ms": round(float(np.percentile(latencies, 99)), 2),
         "max_ms": round(float(np.max(latencies)), 2),
+        # the load generator shares the cores with the server: its own CPU per request, for the reader
+        "client_cpu_ms_per_request": round(client_cpu * 1000 / max(sent, 1), 3),
+        # CPU seconds each server process spent during the run: an uneven split means the connections
+        # landed unevenly on the workers
+        "server_cpu_s": sorted(workers_cpu.values(), reverse=True),
     }
 
 

@@ -123,9 +123,13 @@ def test_serve_with_two_workers_answers_searches(archive_copy: Path) -> None:
             assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
             assert time.monotonic() < deadline, "the service did not become ready"
             time.sleep(0.5)
+        workers = _children(proc.pid)
+        assert len(workers) >= 2, workers
+        before = {pid: _cpu_ticks(pid) for pid in workers}
         tops = set()
-        # fresh connections: the kernel hands them to either worker
-        for _ in range(12):
+        # fresh connections: each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads
+        # connections over them by the client's port, so both workers get a share
+        for _ in range(24):
             response = httpx.get(
                 f"{base}/search",
                 params={"q": "invisible ink elections"},
@@ -135,7 +139,53 @@ def test_serve_with_two_workers_answers_searches(archive_copy: Path) -> None:
             assert response.status_code == 200, response.text
             tops.add(response.json()["results"][0]["id"])
         assert tops == {"bbc:tech/001"}
+        busy = sorted(_cpu_ticks(pid) - before[pid] for pid in workers)
+        assert busy[-2] >= 2, f"one worker did (nearly) all the work: CPU ticks {busy}"
         assert httpx.get(f"{base}/search", params={"q": "x"}).status_code == 401
+        # a worker that dies is replaced, and the service keeps answering meanwhile
+        os.kill(workers[0], signal.SIGKILL)
+        deadline = time.monotonic() + 120
+        while workers[0] in _children(proc.pid) or len(_children(proc.pid)) < len(workers):
+            assert time.monotonic() < deadline, "the dead worker was not replaced"
+            time.sleep(0.5)
+        for _ in range(6):
+            assert httpx.get(f"{base}/healthz", timeout=60).status_code == 200
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
+
+
+def _children(pid: int) -> list[int]:
+    """The service worker processes under ``pid`` (not multiprocessing's resource tracker)."""
+    from pathlib import Path
+
+    out = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                out.append(int(child))
+        except OSError:  # exited meanwhile
+            continue
+    return out
+
+
+def _cpu_ticks(pid: int) -> int:
+    from pathlib import Path
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+
+
+def test_workers_refuse_a_taken_port() -> None:
+    """The supervisor checks the address once, before starting any worker, and says why it cannot serve."""
+    import socket
+
+    from newsdesk.api.workers import reuseport_supported, serve_workers
+
+    if not reuseport_supported():
+        pytest.skip("no SO_REUSEPORT on this platform")
+    with socket.socket() as taken:  # an ordinary listener (no SO_REUSEPORT): nobody else may bind
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert serve_workers("127.0.0.1", port, 2, {"log_level": "warning"}) == 1

@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None, *, routers: list[str] | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        import anyio.to_thread
+
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.api.threads
         if settings.api.preload:
             try:
                 await run_in_threadpool(state.preload)

@@ -42,9 +42,16 @@ def serve_command(
     if workers == 1:
         uvicorn.run(create_app(settings), host=host, port=port, **options)
         return
-    # Several processes: uvicorn starts each from an import string, and each builds its app from the
-    # environment, so the workspace chosen here (--home) travels as NEWSDESK_HOME.
+    # Several processes: each builds its app from the environment, so the workspace chosen here (--home)
+    # travels as NEWSDESK_HOME.
     os.environ["NEWSDESK_HOME"] = str(settings.home)
+    from newsdesk.api.workers import reuseport_supported, serve_workers
+
+    if reuseport_supported():  # one socket per worker: connections spread evenly (see api.workers)
+        code = serve_workers(host, port, workers, options)
+        if code:
+            raise typer.Exit(code)
+        return
     uvicorn.run(
         "newsdesk.api.app:create_app", factory=True, host=host, port=port, workers=workers, **options
     )
