@@ -139,13 +139,16 @@ def enrich(
         run.stale = len(stale)
         if progress:
             progress(name, 0, len(stale))
-        batches = [stale[i : i + batch_size] for i in range(0, len(stale), batch_size)]
         parallel = (
             workers > 1
             and getattr(component, "parallel_safe", False)
-            and len(batches) > 1
+            and len(stale) > 1
             and _forks_safely(component)
         )
+        size = batch_size
+        if parallel:  # at least 4 batches per worker, so no worker is left alone with the last big one
+            size = max(1, min(batch_size, -(-len(stale) // (workers * 4))))
+        batches = [stale[i : i + size] for i in range(0, len(stale), size)]
         results = (
             _in_workers(component, store, batches, workers) if parallel else _here(component, store, batches)
         )
