@@ -32,3 +32,39 @@ def test_stem_families() -> None:
     for family in (["rate", "rates", "rated", "rating"], ["story", "stories"], ["bank", "banks", "banking"]):
         assert len({stem(w) for w in family}) == 1, family
     assert stem("bank") != stem("band")
+
+
+def _reference_hits(terms: list[str], text: str) -> list[tuple[int, int, str]]:
+    """The plain definition of a hit: text from a word boundary, starting with a query term's stem, to the
+    end of its word, whose own stem is that stem (one word-boundary regex over the whole text). The fast
+    scan in newsdesk.search.text must agree with it exactly."""
+    import re
+
+    wanted = {stem(t) for t in terms if t}
+    lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    alternatives = "|".join(re.escape(w) for w in sorted(wanted, key=len, reverse=True))
+    found = re.finditer(rf"\b(?:{alternatives})\w*(?:['\u2019]\w+)*", lowered)
+    return [(m.start(), m.end(), stem(m.group())) for m in found if stem(m.group()) in wanted]
+
+
+def test_hits_agree_with_the_plain_definition_on_real_and_awkward_text() -> None:
+    from pathlib import Path
+
+    from newsdesk.search.text import _hits
+
+    data = Path(__file__).parents[1] / "data"
+    bodies = [p.read_text(encoding="utf-8", errors="replace") for p in sorted(data.glob("bbc/**/*.txt"))]
+    bodies += (data / "ag-news-sample.csv").read_text(encoding="utf-8").splitlines()
+    assert len(bodies) >= 30
+    awkward = [
+        "xbank'bank and bank's banks, sbank BANKING_bank _bank bank_ Bänk bank",
+        "rates-rated;rate.Rates\u2019 arate rate'rate'rate",
+        "İstanbul bank ﬁnance banks",
+    ]
+    queries = [["bank", "rates"], ["finance", "istanbul"], ["election", "labour", "minister"], ["said"]]
+    checked = 0
+    for text in bodies + awkward:
+        for terms in queries:
+            assert _hits(terms, text) == _reference_hits(terms, text), (terms, text[:80])
+            checked += len(_reference_hits(terms, text))
+    assert checked > 50  # the texts really contain hits

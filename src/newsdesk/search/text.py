@@ -85,9 +85,12 @@ def query_terms(query: str, *, keep_stopwords: bool = False) -> list[str]:
 
 @lru_cache(maxsize=4096)
 def _finder(stems: frozenset[str]) -> re.Pattern[str]:
-    """A regex finding words that start with one of ``stems`` (candidates; :func:`stem` confirms them)."""
+    """A regex finding text that starts with one of ``stems``, to the end of its word (candidates: the
+    caller keeps those at a word start, and :func:`stem` confirms them). No leading ``\\b``: a pattern
+    opening with a literal alternation lets the regex engine skip ahead to its first characters, which
+    makes the scan about a third faster."""
     alternatives = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
-    return re.compile(rf"\b(?:{alternatives})\w*(?:['\u2019]\w+)*")
+    return re.compile(rf"(?:{alternatives})\w*(?:['\u2019]\w+)*")
 
 
 def _hits(terms: Sequence[str], text: str) -> list[tuple[int, int, str]]:
@@ -99,10 +102,16 @@ def _hits(terms: Sequence[str], text: str) -> list[tuple[int, int, str]]:
     if len(lowered) != len(text):  # a few characters change length when lowered: keep offsets exact
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
     out = []
-    for m in _finder(wanted).finditer(lowered):
+    finder, pos = _finder(wanted), 0
+    while (m := finder.search(lowered, pos)) is not None:
+        start = m.start()
+        if start and (lowered[start - 1].isalnum() or lowered[start - 1] == "_"):
+            pos = start + 1  # inside a word: look again just after, never past a word start it spans
+            continue
         s = stem(m.group())
         if s in wanted:
-            out.append((m.start(), m.end(), s))
+            out.append((start, m.end(), s))
+        pos = max(m.end(), start + 1)
     return out
 
 
