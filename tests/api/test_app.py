@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -84,3 +85,14 @@ def test_concurrent_requests(client: TestClient, keys: object) -> None:
         statuses = list(pool.map(read, range(24)))
     assert inserted == [5] * 12 and set(statuses) == {200}
     assert client.get("/articles", headers=editor).json()["total"] == 5 + 60
+
+
+def test_request_threads_follow_the_setting(tmp_path: Path) -> None:
+    """api.threads caps the thread pool that blocking routes run in, per process."""
+    import anyio.to_thread
+
+    for threads in (1, 7):
+        settings = Settings(home=tmp_path, api={"threads": threads, "preload": False})
+        with TestClient(create_app(settings)) as client:
+            limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+            assert limiter.total_tokens == threads
