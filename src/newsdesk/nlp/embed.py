@@ -8,7 +8,12 @@ Long articles are handled by a strategy (see ``benchmarks/embedding_strategy.py`
 issue 3 for the measurement that chose the default):
 
 - ``lead``: headline + the opening paragraphs, up to the model's window (MiniLM: 256 word pieces);
-- ``chunks``: the whole text in window-sized chunks of paragraphs, vectors averaged and renormalised.
+- ``chunks``: the whole text in window-sized chunks of paragraphs, vectors averaged and renormalised;
+- ``sentences``: the headline's and body's sentences (:func:`newsdesk.nlp.text.sentence_units`, the first
+  :data:`MAX_SENTENCE_UNITS`), vectors averaged and renormalised. The IPTC tagger needs the same sentence
+  vectors for its evidence, so with this strategy a pipeline runs the model over each article's text once
+  instead of twice. On the de-duplicated BBC set (summary-as-query retrieval, MRR@10 / section accuracy):
+  0.9664 / 0.9732 against 0.9688 / 0.9732 for ``chunks`` and 0.9527 / 0.9676 for ``lead``.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from newsdesk.nlp.base import BaseComponent, Output, components
 from newsdesk.nlp.models import load_sentence_model
-from newsdesk.nlp.text import paragraphs
+from newsdesk.nlp.text import paragraphs, sentence_units
 
 if TYPE_CHECKING:
     import numpy as np
@@ -36,6 +41,8 @@ if TYPE_CHECKING:
     from newsdesk.store.base import ArticleStore
 
 __all__ = [
+    "MAX_SENTENCE_UNITS",
+    "STRATEGIES",
     "Embedder",
     "EmbeddingCache",
     "EmbeddingComponent",
@@ -45,6 +52,8 @@ __all__ = [
     "single_thread",
 ]
 
+STRATEGIES = ("lead", "chunks", "sentences")
+MAX_SENTENCE_UNITS = 256  # the ``sentences`` strategy averages at most this many (bounded cost)
 _LEAD_WORDS = 180  # about 240 word pieces: MiniLM's 256-token window minus special tokens
 _CHUNK_WORDS = 180
 
@@ -208,13 +217,16 @@ class Embedder:
         return np.asarray(vectors, dtype=np.float32)
 
     def embed_articles(self, articles: Sequence[Article], strategy: str = "lead") -> np.ndarray:
-        """One unit vector per article, by ``strategy`` ('lead' or 'chunks')."""
+        """One unit vector per article, by ``strategy`` ('lead', 'chunks' or 'sentences')."""
+        pieces = [article_texts(a.headline, a.body, strategy) for a in articles]
+        return self.pooled(pieces, self.encode([p for group in pieces for p in group]))
+
+    def pooled(self, pieces: Sequence[Sequence[str]], vectors: np.ndarray) -> np.ndarray:
+        """Per group of ``pieces``, the renormalised mean of its rows of ``vectors`` (the pieces' vectors,
+        flattened in order)."""
         import numpy as np
 
-        pieces = [article_texts(a.headline, a.body, strategy) for a in articles]
-        flat = [p for group in pieces for p in group]
-        vectors = self.encode(flat)
-        out = np.zeros((len(articles), vectors.shape[1] if len(flat) else self.dim), dtype=np.float32)
+        out = np.zeros((len(pieces), vectors.shape[1] if len(vectors) else self.dim), dtype=np.float32)
         row = 0
         for i, group in enumerate(pieces):
             mean = vectors[row : row + len(group)].mean(axis=0)
@@ -252,9 +264,11 @@ def article_texts(headline: str, body: str, strategy: str) -> list[str]:
         if current or not chunks:
             chunks.append(" ".join(current))
         return chunks
+    if strategy == "sentences":
+        return sentence_units(headline, body, MAX_SENTENCE_UNITS) or [" ".join(headline.split())]
     from newsdesk.errors import InvalidInput
 
-    raise InvalidInput("nlp.embedding_strategy", strategy, "'lead' or 'chunks'")
+    raise InvalidInput("nlp.embedding_strategy", strategy, "'lead', 'chunks' or 'sentences'")
 
 
 @dataclass

@@ -84,9 +84,9 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from newsdesk.errors import InvalidInput, UnreadableSource
 from newsdesk.nlp.base import BaseComponent, Output, components
-from newsdesk.nlp.embed import Embedder, shared_embedder
+from newsdesk.nlp.embed import Embedder, article_texts, shared_embedder
 from newsdesk.nlp.taxonomy import Concept, Taxonomy
-from newsdesk.nlp.text import split_sentences, words
+from newsdesk.nlp.text import sentence_units, words
 
 if TYPE_CHECKING:
     import numpy as np
@@ -423,29 +423,52 @@ class IptcTagger(BaseComponent):
         return _sharpen((1 - mix) * adapted + mix * zero_shot, self.params.adapted_sharpness)
 
     def process(self, articles: Sequence[Article]) -> list[Output]:
-        import numpy as np
 
         if not articles:
             return []
         texts = [_text(a) for a in articles]
         has_words = [bool(words(t)) for t in texts]
-        vectors = self.embedder.embed_articles(articles, self.settings.nlp.embedding_strategy)
+        sentences = [_sentences(a) for a in articles]
+        vectors, evidence_vectors = self._vectors(articles, sentences)
         probabilities = self._distribution(vectors, texts)
         masses = probabilities @ self.index.subtree.T
-        sentences = [_sentences(a) for a in articles]
-        flat = [s for group in sentences for s in group]
-        sentence_vectors = self.embedder.encode(flat) if flat else np.zeros((0, vectors.shape[1]), np.float32)
         outputs: list[Output] = []
-        row = 0
         for i, article_sentences in enumerate(sentences):
-            own = sentence_vectors[row : row + len(article_sentences)]
-            row += len(article_sentences)
+            own = evidence_vectors[i]
             if not has_words[i]:
                 outputs.append(Output([], None))
                 continue
             tags = [self._tag(node, masses[i], article_sentences, own) for node in self._decode(masses[i])]
             outputs.append(Output(tags, max(t["confidence"] for t in tags)))
         return outputs
+
+    def _vectors(
+        self, articles: Sequence[Article], sentences: list[list[str]]
+    ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The articles' vectors (the embedding strategy's) and each article's evidence sentence vectors.
+
+        With the ``sentences`` strategy the evidence sentences are the first of the sentences averaged
+        into the article vector, so the model runs over them once, cache or no cache."""
+        import numpy as np
+
+        embedder, strategy = self.embedder, self.settings.nlp.embedding_strategy
+        if strategy == "sentences":
+            pieces = [article_texts(a.headline, a.body, strategy) for a in articles]
+            flat = embedder.encode([p for group in pieces for p in group])
+            vectors = embedder.pooled(pieces, flat)
+            starts = np.cumsum([0] + [len(group) for group in pieces])
+            # sentence_units' first _MAX_SENTENCES are _sentences(a); an article without any has none
+            return vectors, [flat[starts[i] : starts[i] + len(s)] for i, s in enumerate(sentences)]
+        vectors = embedder.embed_articles(articles, strategy)
+        flat_sentences = [s for group in sentences for s in group]
+        encoded = (
+            embedder.encode(flat_sentences) if flat_sentences else np.zeros((0, vectors.shape[1]), np.float32)
+        )
+        out, row = [], 0
+        for group in sentences:
+            out.append(encoded[row : row + len(group)])
+            row += len(group)
+        return vectors, out
 
     def _decode(self, mass: np.ndarray) -> list[int]:
         index, threshold = self.index, self.min_confidence
@@ -700,9 +723,7 @@ def _text(article: Article) -> str:
 
 def _sentences(article: Article) -> list[str]:
     """Candidate evidence: the headline and the body's sentences, verbatim, first ones only."""
-    out = [s for s in split_sentences(article.headline) if words(s)]
-    out += [s for s in split_sentences(article.body[:_MAX_TEXT_CHARS]) if words(s)]
-    return out[:_MAX_SENTENCES]
+    return sentence_units(article.headline, article.body, _MAX_SENTENCES)
 
 
 def _unit(value: Any) -> float:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["paragraphs", "split_sentences", "words"]
+__all__ = ["paragraphs", "sentence_units", "split_sentences", "words"]
 
 _ABBREVIATION_TEXT = (
     "mr mrs ms dr prof st mt jr sr inc ltd co corp no vs etc gen col lt sgt capt gov sen rep rev fig al "
@@ -65,3 +65,18 @@ def paragraphs(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """Word tokens (letters, digits, inner apostrophes)."""
     return _WORD.findall(text)
+
+
+MAX_UNIT_CHARS = 50_000  # sentence units are read from at most this much of a body
+
+
+def sentence_units(headline: str, body: str, limit: int) -> list[str]:
+    """The headline's and then the body's sentences that contain a word, verbatim, the first ``limit``.
+
+    One list serves two components: the ``sentences`` embedding strategy averages their vectors into the
+    article's vector, and the IPTC tagger picks its evidence from the first of them, so a pipeline (or
+    one component) encodes each sentence once.
+    """
+    out = [s for s in split_sentences(headline) if words(s)]
+    out += [s for s in split_sentences(body[:MAX_UNIT_CHARS]) if words(s)]
+    return out[:limit]
