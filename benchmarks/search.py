@@ -32,8 +32,8 @@ schedule whether or not earlier ones finished), cycling through the queries; it 
 and errors, the load generator's own CPU per request and each server process's CPU seconds (an uneven
 split shows connections landing unevenly on the workers). Target: p99 <= 50 ms with 0 errors.
 
-    python benchmarks/search.py [--articles N] [--queries N] [--rate R] [--duration S] [--workers N] [--threads N]
-                                [--load-only] [--json]
+    python benchmarks/search.py [--articles N] [--queries N] [--rate R] [--duration S] [--workers N]
+                                [--threads N] [--load-only] [--json]
 """
 
 from __future__ import annotations

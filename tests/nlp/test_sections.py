@@ -110,6 +110,8 @@ def test_parameters_follow_the_estimator_contract() -> None:
         {"cv": 1},
         {"C": 0},
         {"nb": "yes"},
+        {"pooling": "median"},
+        {"view_weights": "learned"},
         {"views": ("embeddings",)},  # needs embedding_settings
     ):
         with pytest.raises(InvalidInput):
@@ -138,6 +140,61 @@ def test_plain_svm_and_nb_svm_word_views(
         assert float(np.mean(clf.predict([i.text for i in test]) == truth)) >= 0.8
         [terms] = clf.explain(["The striker scored a late goal in the cup final."], ["sport"])
         assert terms and all(w > 0 for _, w in terms)
+
+
+def test_view_weights_and_pooling(
+    fitted: SectionClassifier, split: tuple[list[BbcItem], list[BbcItem]]
+) -> None:
+    """By default the views' weights are chosen on the inner out-of-fold probabilities (a 0.1 grid) and the
+    views are pooled geometrically; ``pooling='arithmetic', view_weights='equal'`` is the plain mean."""
+    from newsdesk.nlp.sections import _apply_platt
+
+    train, test = split
+    texts = [i.text for i in test]
+    assert fitted.get_params()["pooling"] == "geometric" and fitted.get_params()["view_weights"] == "cv"
+    weights = fitted.weights_
+    assert weights.shape == (2,) and math.isclose(float(weights.sum()), 1.0)
+    assert np.allclose(weights * 10, np.round(weights * 10)) and np.all(weights >= 0)
+
+    def per_view(clf: SectionClassifier) -> list[np.ndarray]:
+        return [
+            _apply_platt(clf.calibration_[v], clf._decision(clf.models_[v], clf._features(v, texts)))
+            for v in clf.views
+        ]
+
+    pooled = np.exp(sum(w * np.log(p) for w, p in zip(weights, per_view(fitted), strict=True)))
+    assert np.allclose(fitted.predict_proba(texts), pooled / pooled.sum(axis=1, keepdims=True))
+
+    plain = SectionClassifier(pooling="arithmetic", view_weights="equal", cv=3).fit(
+        [i.text for i in train], [i.section for i in train]
+    )
+    assert plain.weights_.tolist() == [0.5, 0.5]
+    mean = sum(per_view(plain)) / 2
+    assert np.allclose(plain.predict_proba(texts), mean / mean.sum(axis=1, keepdims=True))
+    del plain.weights_  # a classifier saved before weights existed: the plain mean
+    assert np.allclose(plain.predict_proba(texts), mean / mean.sum(axis=1, keepdims=True))
+
+    # unpickling a classifier saved before pooling and view_weights existed: it says how it pools
+    import pickle
+
+    state = fitted.__getstate__()
+    for name in ("pooling", "view_weights", "weights_"):
+        state.pop(name)
+    old = SectionClassifier.__new__(SectionClassifier)
+    old.__setstate__(state)
+    restored = pickle.loads(pickle.dumps(old))
+    params = restored.get_params()
+    assert (params["pooling"], params["view_weights"]) == ("arithmetic", "equal")
+    means = sum(per_view(fitted)) / 2
+    assert np.allclose(restored.predict_proba(texts), means / means.sum(axis=1, keepdims=True))
+
+
+def test_simplex_grid() -> None:
+    from newsdesk.nlp.sections import _simplex
+
+    grid = list(_simplex(3, steps=10))
+    assert len(grid) == 66 and all(math.isclose(float(w.sum()), 1.0) for w in grid)
+    assert all(np.all(w >= 0) for w in grid) and [float(w[0]) for w in _simplex(1, steps=10)] == [1.0]
 
 
 def test_nb_svm_scores_a_label_missing_from_training_as_unlikely() -> None:
@@ -191,6 +248,7 @@ def test_multilabel_mode_on_reuters_sample() -> None:
     test = [d for d in docs if d.split == "test"]
     clf = SectionClassifier(views=("words",), cv=3).fit([d.text for d in train], [d.topics for d in train])
     assert clf.multilabel_ and "earn" in clf.classes_ and clf.thresholds_ is not None
+    assert clf.weights_.tolist() == [1.0]  # multi-label views are always averaged alike
     assert clf.thresholds_.shape == (len(clf.classes_),) and np.all(
         (clf.thresholds_ > 0) & (clf.thresholds_ < 1)
     )

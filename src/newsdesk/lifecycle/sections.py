@@ -194,7 +194,7 @@ class SectionsSpec(ModelSpec):
         else:
             train_items, dev_items = _split(items)
             dev_origin = f"{origin} (stratified {DEV_SHARE:.0%} held out, seed {SEED})"
-        allowed = {"C", "views", "cv", "min_df", "max_chars", "nb"}
+        allowed = {"C", "views", "cv", "min_df", "max_chars", "nb", "pooling", "view_weights"}
         unknown = set(params) - allowed
         if unknown:
             raise InvalidInput(
