@@ -71,9 +71,9 @@ class NlpSettings(BaseModel):
         default="chunks",
         description="'lead': headline + first paragraphs up to the model's window; 'chunks': mean of "
         "window-sized chunks of the whole text (the default: better for search and tagging on the BBC set, "
-        "see `newsdesk eval embedding-strategy`); 'sentences': mean of the sentences' vectors (nearly as "
-        "good for search; the IPTC tagger reuses the sentence vectors for its evidence, so enrichment runs "
-        "the model over each text once; zero-shot IPTC on AG News drops from 0.860 to 0.844).",
+        "see `newsdesk eval embedding-strategy`); 'sentences': a text that fits one window whole, a longer "
+        "one as the mean of its sentences' vectors (nearly as good for search; the IPTC tagger reuses the "
+        "sentence vectors for its evidence, so enrichment runs the model over each long text once).",
     )
     embedding_batch_size: int = Field(default=32, ge=1, le=4096)
     embedding_cache: bool = Field(

@@ -273,29 +273,41 @@ def test_prepare_adapts_once_then_reuses(
 
 
 def test_sentences_strategy_encodes_each_sentence_once_and_tags_alike(tmp_path: Path) -> None:
-    """With the ``sentences`` embedding strategy the tagger takes its evidence vectors from the same model
-    run as the article vectors: without any cache, each sentence goes through the model once, and the
-    outputs equal those computed the long way (article vectors, then evidence sentences encoded apart)."""
+    """With the ``sentences`` embedding strategy the tagger takes a long article's evidence vectors from the
+    model run that gives its article vector: without any cache, every distinct text goes through the model
+    once, and the outputs equal those computed the long way (article vectors, then evidence sentences
+    encoded apart). Texts that fit one window are embedded whole, as ``chunks`` embeds them."""
     from newsdesk.nlp.embed import Embedder, article_texts
     from newsdesk.nlp.iptc import _sentences
 
     settings = Settings(home=tmp_path, nlp={"embedding_strategy": "sentences", "embedding_cache": False})
     tagger = IptcTagger(settings)
-    articles = _articles()[:4]  # the huge one would only slow this down
+    long_story = Article.create(
+        source="t",
+        source_id="long",
+        headline="Parliament passes the budget after a long night",
+        body="\n\n".join(
+            f"Members debated clause {i} of the finance bill until late. The minister answered questions "
+            f"on spending and taxes for the {i}th time."
+            for i in range(1, 15)
+        ),
+    )
+    articles = [*_articles()[:4], long_story]  # four short texts, one long
+    units = [article_texts(a.headline, a.body, "sentences") for a in articles]
+    assert units[:4] == [article_texts(a.headline, a.body, "chunks") for a in articles[:4]]
+    assert units[4][: len(_sentences(long_story))] == _sentences(long_story) and len(units[4]) > 20
+
     tagger.index  # noqa: B018 - concept vectors first, so the count below is the articles' alone
     before = tagger.embedder.encoded
     outputs = tagger.process(articles)
-    units = [article_texts(a.headline, a.body, "sentences") for a in articles]
-    assert tagger.embedder.encoded - before == len({u for group in units for u in group})
-    # the same units start with the evidence candidates
-    for article, group in zip(articles, units, strict=True):
-        assert group[: len(_sentences(article))] == _sentences(article)
+    distinct = {u for group in units for u in group} | {s for a in articles[:4] for s in _sentences(a)}
+    assert tagger.embedder.encoded - before == len(distinct)
 
     # the long way, with a separate embedder (so nothing is shared by a cache either)
     other = Embedder(settings.nlp.embedding_model, cache=None)
-    vectors = other.embed_articles(articles, "sentences")
-    shared = tagger.embedder.embed_articles(articles, "sentences")
-    np.testing.assert_allclose(vectors, shared, atol=1e-5)
+    expected_vectors = other.embed_articles(articles, "sentences")
+    found_vectors = tagger.embedder.embed_articles(articles, "sentences")
+    np.testing.assert_allclose(expected_vectors, found_vectors, atol=1e-5)
     for article, output in zip(articles, outputs, strict=True):
         for tag in output.value:
             sentences = _sentences(article)
@@ -303,4 +315,4 @@ def test_sentences_strategy_encodes_each_sentence_once_and_tags_alike(tmp_path: 
             best = float(scores.max())
             expected = [s for s, v in zip(sentences, scores, strict=True) if v >= best - 0.05]
             assert set(tag["evidence"]) <= set(expected) and tag["evidence"]
-    assert [o.value for o in outputs] != [] and outputs[2].value == []  # "..." has no words
+    assert outputs[2].value == [] and all(outputs[i].value for i in (0, 1, 4))  # "..." has no words

@@ -447,8 +447,9 @@ class IptcTagger(BaseComponent):
     ) -> tuple[np.ndarray, list[np.ndarray]]:
         """The articles' vectors (the embedding strategy's) and each article's evidence sentence vectors.
 
-        With the ``sentences`` strategy the evidence sentences are the first of the sentences averaged
-        into the article vector, so the model runs over them once, cache or no cache."""
+        With the ``sentences`` strategy a long article's vector averages its sentences, the first of
+        which are the evidence sentences, so the model runs over them once, cache or no cache. (A text
+        that fits one window is embedded whole; its sentences are encoded apart.)"""
         import numpy as np
 
         embedder, strategy = self.embedder, self.settings.nlp.embedding_strategy
@@ -457,18 +458,31 @@ class IptcTagger(BaseComponent):
             flat = embedder.encode([p for group in pieces for p in group])
             vectors = embedder.pooled(pieces, flat)
             starts = np.cumsum([0] + [len(group) for group in pieces])
-            # sentence_units' first _MAX_SENTENCES are _sentences(a); an article without any has none
-            return vectors, [flat[starts[i] : starts[i] + len(s)] for i, s in enumerate(sentences)]
+            # sentence_units' first _MAX_SENTENCES are _sentences(a): the evidence rows are there already
+            shared = [pieces[i][: len(s)] == s for i, s in enumerate(sentences)]
+            apart = self._vectors_apart([s for s, ok in zip(sentences, shared, strict=True) if not ok], flat)
+            evidence = []
+            for i, s in enumerate(sentences):
+                evidence.append(flat[starts[i] : starts[i] + len(s)] if shared[i] else apart.pop(0))
+            return vectors, evidence
         vectors = embedder.embed_articles(articles, strategy)
+        return vectors, self._vectors_apart(sentences, vectors)
+
+    def _vectors_apart(self, sentences: list[list[str]], like: np.ndarray) -> list[np.ndarray]:
+        """Each group of sentences' vectors, from one model call (``like``: an array of the right width)."""
+        import numpy as np
+
         flat_sentences = [s for group in sentences for s in group]
         encoded = (
-            embedder.encode(flat_sentences) if flat_sentences else np.zeros((0, vectors.shape[1]), np.float32)
+            self.embedder.encode(flat_sentences)
+            if flat_sentences
+            else np.zeros((0, like.shape[1]), np.float32)
         )
         out, row = [], 0
         for group in sentences:
             out.append(encoded[row : row + len(group)])
             row += len(group)
-        return vectors, out
+        return out
 
     def _decode(self, mass: np.ndarray) -> list[int]:
         index, threshold = self.index, self.min_confidence
