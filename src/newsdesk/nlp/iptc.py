@@ -423,7 +423,6 @@ class IptcTagger(BaseComponent):
         return _sharpen((1 - mix) * adapted + mix * zero_shot, self.params.adapted_sharpness)
 
     def process(self, articles: Sequence[Article]) -> list[Output]:
-
         if not articles:
             return []
         texts = [_text(a) for a in articles]
@@ -460,10 +459,12 @@ class IptcTagger(BaseComponent):
             starts = np.cumsum([0] + [len(group) for group in pieces])
             # sentence_units' first _MAX_SENTENCES are _sentences(a): the evidence rows are there already
             shared = [pieces[i][: len(s)] == s for i, s in enumerate(sentences)]
-            apart = self._vectors_apart([s for s, ok in zip(sentences, shared, strict=True) if not ok], flat)
-            evidence = []
-            for i, s in enumerate(sentences):
-                evidence.append(flat[starts[i] : starts[i] + len(s)] if shared[i] else apart.pop(0))
+            unshared = [s for s, ok in zip(sentences, shared, strict=True) if not ok]
+            apart = iter(self._vectors_apart(unshared, flat))
+            evidence = [
+                flat[starts[i] : starts[i] + len(s)] if ok else next(apart)
+                for i, (s, ok) in enumerate(zip(sentences, shared, strict=True))
+            ]
             return vectors, evidence
         vectors = embedder.embed_articles(articles, strategy)
         return vectors, self._vectors_apart(sentences, vectors)
