@@ -59,9 +59,11 @@ def _dump(store: Any, names: list[str], path: Path) -> None:
 
     import numpy as np
 
+    from newsdesk.nlp.embed import STRATEGIES
+
     values = {name: dict(store.enrichment_values(name)) for name in names}
     vectors = {}
-    for model in ("all-MiniLM-L6-v2:chunks", "all-MiniLM-L6-v2:lead"):
+    for model in (f"all-MiniLM-L6-v2:{strategy}" for strategy in STRATEGIES):
         ids, matrix = store.get_vectors(model, None)
         vectors[model] = {i: np.asarray(v) for i, v in zip(ids, matrix, strict=True)}
     path.write_bytes(pickle.dumps({"values": values, "vectors": vectors}))
