@@ -43,6 +43,7 @@ __all__ = [
     "list_keys",
     "record_use",
     "revoke_key",
+    "use_is_stale",
     "verify_key",
 ]
 
@@ -129,10 +130,16 @@ def verify_key(store: ArticleStore, secret: str | None) -> ApiKey | None:
     return key
 
 
+def use_is_stale(key: ApiKey, now: datetime | None = None) -> bool:
+    """Whether the key's ``last_used_at`` is old enough for :func:`record_use` to write it again."""
+    now = now if now is not None else datetime.now(UTC)
+    return key.last_used_at is None or now - key.last_used_at >= _TOUCH_EVERY
+
+
 def record_use(store: ArticleStore, key: ApiKey) -> None:
     """Set the key's ``last_used_at``, at most once a minute (sparing the store a write per request)."""
     now = datetime.now(UTC)
-    if key.last_used_at is None or now - key.last_used_at >= _TOUCH_EVERY:
+    if use_is_stale(key, now):
         store.touch_api_key(key.id, now)
 
 

@@ -236,6 +236,12 @@ class Searcher:
             self.text_index.sync(self.store)
         return self.index.sync(self.store)
 
+    def current(self) -> bool:
+        """Whether both indexes are in step with the store, so that a search does no index upkeep (one
+        cheap read of the store's change token tells)."""
+        token = self.store.change_token()
+        return self.index.synced_to(token) and (self.text_index is None or self.text_index.synced_to(token))
+
     def rebuild(self) -> tuple[IndexStats, TextIndexStats | None]:
         """Rebuild the vector index and the full-text mirror from the store."""
         text = self.text_index.rebuild(self.store) if self.text_index is not None else None

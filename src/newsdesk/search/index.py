@@ -178,6 +178,10 @@ class VectorIndex:
             self.save()
             return self.stats()
 
+    def synced_to(self, token: str) -> bool:
+        """Whether the index last synced at the store's change token ``token`` (a sync would do nothing)."""
+        return self._token == token
+
     def sync(self, store: ArticleStore, *, save: bool = True) -> tuple[int, int]:
         """Bring the index up to date with the store: (vectors added or replaced, rows retired)."""
         with self._lock:

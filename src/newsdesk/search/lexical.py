@@ -273,6 +273,10 @@ class TextIndex:
             self.save()
             return self.stats()
 
+    def synced_to(self, token: str) -> bool:
+        """Whether the index last synced at the store's change token ``token`` (a sync would do nothing)."""
+        return self._token == token
+
     def sync(self, store: ArticleStore, *, save: bool = True) -> tuple[int, int]:
         """Bring the index up to date with the store: (articles added or re-indexed, articles removed)."""
         import numpy as np
