@@ -82,6 +82,10 @@ def test_deleted_articles_leave_search(search_client: tuple[TestClient, Keys]) -
         client.get("/search", params=q, headers=keys.header("reader")).json()["results"][0]["id"]
         == "bbc:tech/001"
     )
+    state = client.app.state.newsdesk  # type: ignore[attr-defined]
+    assert state.ready_searcher() is not None  # in step: the next search runs on the event loop
     assert client.delete("/articles/bbc:tech/001", headers=keys.header("editor")).status_code == 204
+    assert state.ready_searcher() is None  # the store moved: the next search syncs, in the thread pool
     ids = [x["id"] for x in client.get("/search", params=q, headers=keys.header("reader")).json()["results"]]
     assert "bbc:tech/001" not in ids
+    assert state.ready_searcher() is not None
