@@ -83,35 +83,41 @@ def query_terms(query: str, *, keep_stopwords: bool = False) -> list[str]:
     return words if keep_stopwords or not content else content
 
 
-@lru_cache(maxsize=4096)
-def _finder(stems: frozenset[str]) -> re.Pattern[str]:
-    """A regex finding text that starts with one of ``stems``, to the end of its word (candidates: the
-    caller keeps those at a word start, and :func:`stem` confirms them). No leading ``\\b``: a pattern
-    opening with a literal alternation lets the regex engine skip ahead to its first characters, which
-    makes the scan about a third faster."""
-    alternatives = "|".join(re.escape(s) for s in sorted(stems, key=len, reverse=True))
-    return re.compile(rf"(?:{alternatives})\w*(?:['\u2019]\w+)*")
+_WORD_REST = re.compile(r"\w*(?:['\u2019]\w+)*")
 
 
 def _hits(terms: Sequence[str], text: str) -> list[tuple[int, int, str]]:
-    """(start, end, stem) of every word of ``text`` whose stem is a query term's stem."""
-    wanted = frozenset(stem(t) for t in terms if t)
+    """(start, end, stem) of every word of ``text`` whose stem is a query term's stem.
+
+    A hit is text from a word start that begins with a wanted stem, to the end of its word (apostrophes
+    joining letters included), whose own :func:`stem` is that stem; a word start inside an earlier candidate
+    word is not another candidate. Candidates are found with ``str.find`` per stem (a C scan, several
+    times faster than one regex alternation over every position of a long body).
+    """
+    wanted = frozenset(st for st in (stem(t) for t in terms if t) if st)
     if not wanted:
         return []
     lowered = text.lower()
     if len(lowered) != len(text):  # a few characters change length when lowered: keep offsets exact
         lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    starts: set[int] = set()
+    for prefix in wanted:
+        i = lowered.find(prefix)
+        while i >= 0:
+            if not i or not (lowered[i - 1].isalnum() or lowered[i - 1] == "_"):
+                starts.add(i)
+            i = lowered.find(prefix, i + 1)
     out = []
-    finder, pos = _finder(wanted), 0
-    while (m := finder.search(lowered, pos)) is not None:
-        start = m.start()
-        if start and (lowered[start - 1].isalnum() or lowered[start - 1] == "_"):
-            pos = start + 1  # inside a word: look again just after, never past a word start it spans
+    end = 0
+    for start in sorted(starts):
+        if start < end:  # inside the previous candidate word (after an apostrophe)
             continue
-        s = stem(m.group())
+        match = _WORD_REST.match(lowered, start)
+        assert match is not None  # the pattern matches the empty string
+        end = match.end()
+        s = stem(lowered[start:end])
         if s in wanted:
-            out.append((start, m.end(), s))
-        pos = max(m.end(), start + 1)
+            out.append((start, end, s))
     return out
 
 
