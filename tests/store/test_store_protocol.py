@@ -44,6 +44,23 @@ def test_insert_get_roundtrip(store: ArticleStore) -> None:
     assert got.subjects == [Subject(code="medtop:11000000", name="politics")]
 
 
+def test_briefs_match_the_full_articles(store: ArticleStore) -> None:
+    store.upsert([make(1), make(2, published_at=None, section=None), make(3)])
+    wanted = ["test:a3", "test:missing", "test:a2", "test:a1"]
+    briefs = store.briefs(wanted)
+    assert [b.id for b in briefs] == ["test:a3", "test:a2", "test:a1"]  # order kept, unknown ids skipped
+    for brief, full in zip(briefs, store.get_many(wanted), strict=True):
+        assert (brief.headline, brief.body, brief.section, brief.source, brief.published_at) == (
+            full.headline,
+            full.body,
+            full.section,
+            full.source,
+            full.published_at,
+        )
+    assert briefs[1].published_at is None and briefs[1].section is None
+    assert briefs[0].published_at is not None and briefs[0].published_at.tzinfo is not None
+
+
 def test_unchanged_and_updated_keep_revisions(store: ArticleStore) -> None:
     art = make(1)
     store.upsert([art])

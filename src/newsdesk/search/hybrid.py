@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -301,7 +302,7 @@ class Searcher:
         text_rank = {a: (i + 1, sc) for i, (a, sc) in enumerate(text_hits)}
         vector_rank = {a: (i + 1, sc) for i, (a, sc) in enumerate(vector_hits)}
         hits = []
-        articles = {a.id: a for a in self.store.get_many([article_id for article_id, _ in page])}
+        articles = {a.id: a for a in self.store.briefs([article_id for article_id, _ in page])}
         for article_id, score in page:
             article = articles.get(article_id)
             if article is None:  # deleted since the indexes last synced
@@ -371,14 +372,16 @@ class Searcher:
         self, ranked: list[tuple[str, float]]
     ) -> tuple[list[tuple[str, float]], dict[str, list[str]]]:
         """Fold each article the ``near_duplicates`` component linked to a better-ranked one under it."""
-        ids = [a for a, _ in ranked]
-        links: dict[str, set[str]] = {a: set() for a in ids}
-        for article_id, value in self.store.enrichments_of("near_duplicates", ids).items():
+        ids = {a for a, _ in ranked}
+        links: dict[str, set[str]] = {}  # only the ranked articles with a ranked copy (usually few)
+        for article_id, value in self.store.enrichments_of("near_duplicates", list(ids)).items():
             for match in value if isinstance(value, list) else []:
                 other = match.get("id") if isinstance(match, dict) else None
-                if other in links:
-                    links[article_id].add(other)
-                    links[other].add(article_id)
+                if other in ids and other != article_id:
+                    links.setdefault(article_id, set()).add(other)
+                    links.setdefault(other, set()).add(article_id)
+        if not links:
+            return ranked, {}
         kept: list[tuple[str, float]] = []
         owner: dict[str, str] = {}
         copies: dict[str, list[str]] = {}
@@ -387,7 +390,7 @@ class Searcher:
                 copies.setdefault(owner[article_id], []).append(article_id)
                 continue
             kept.append((article_id, score))
-            for other in links[article_id]:
+            for other in links.get(article_id, ()):
                 owner.setdefault(other, article_id)
         return kept, copies
 
@@ -399,8 +402,9 @@ class Searcher:
         if mode == "vector":
             return list(vector_hits)
         k = self.settings.search.rrf_k
-        scores: dict[str, float] = {}
-        for hits in (text_hits, vector_hits):
-            for rank, (article_id, _) in enumerate(hits, start=1):
-                scores[article_id] = scores.get(article_id, 0.0) + 1.0 / (k + rank)
-        return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        scores = {article_id: 1.0 / (k + rank) for rank, (article_id, _) in enumerate(text_hits, start=1)}
+        for rank, (article_id, _) in enumerate(vector_hits, start=1):
+            scores[article_id] = scores.get(article_id, 0.0) + 1.0 / (k + rank)
+        fused = sorted(scores.items(), key=itemgetter(0))  # equal scores: by id
+        fused.sort(key=itemgetter(1), reverse=True)  # stable, so the id order holds among ties
+        return fused

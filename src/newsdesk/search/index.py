@@ -357,11 +357,8 @@ class VectorIndex:
         if selector is not None:
             params.sel = selector
         scores, labels = self._graph.search(q, k, params=params)
-        out: list[tuple[str, float]] = []
-        for label, score in zip(labels[0], scores[0], strict=True):
-            if label < 0:
-                continue
-            article_id = self.ids[int(label)]
-            if self.labels.get(article_id) == int(label):
-                out.append((article_id, float(score)))
-        return out
+        ids, live = self.ids, self.labels
+        found = zip(labels[0].tolist(), scores[0].tolist(), strict=True)  # plain ints and floats: cheaper
+        if len(ids) == len(live):  # no tombstones
+            return [(ids[label], score) for label, score in found if label >= 0]
+        return [(ids[label], score) for label, score in found if label >= 0 and live.get(ids[label]) == label]

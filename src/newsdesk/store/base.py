@@ -16,7 +16,15 @@ from newsdesk.articles.model import Article, Enrichment
 from newsdesk.auth import ApiKey
 from newsdesk.monitor.feedback import Feedback
 
-__all__ = ["ArticleFilter", "ArticleStore", "EncodedArticle", "EnrichmentWrite", "Revision", "UpsertOutcome"]
+__all__ = [
+    "ArticleBrief",
+    "ArticleFilter",
+    "ArticleStore",
+    "EncodedArticle",
+    "EnrichmentWrite",
+    "Revision",
+    "UpsertOutcome",
+]
 
 Status = Literal["inserted", "updated", "unchanged", "duplicate"]
 
@@ -57,6 +65,17 @@ class Revision:
     content_hash: str
     replaced_at: datetime
     article: Article
+
+
+class ArticleBrief(NamedTuple):
+    """What a search result shows of an article: read without the rest of the row (no JSON to decode)."""
+
+    id: str
+    headline: str
+    body: str
+    section: str | None
+    source: str
+    published_at: datetime | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +120,10 @@ class ArticleStore(Protocol):
 
     def get_many(self, ids: Sequence[str]) -> list[Article]:
         """The articles of ``ids`` that exist (without enrichments), in the order of ``ids``."""
+        ...
+
+    def briefs(self, ids: Sequence[str]) -> list[ArticleBrief]:
+        """:meth:`get_many` reduced to what a search hit shows (cheaper to read), in the order of ``ids``."""
         ...
 
     def list_articles(

