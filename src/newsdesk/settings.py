@@ -145,9 +145,10 @@ class ApiSettings(BaseModel):
         default=40,
         ge=1,
         le=1000,
-        description="Request threads per server process (routes that block: search, reads, writes). Fewer "
-        "threads than connections make requests queue in arrival order instead of sharing the process's "
-        "interpreter lock, which shortens the slowest responses of a busy CPU-bound service.",
+        description="Request threads per server process, for the routes that block: reads, writes, "
+        "enrichment, and a search whose indexes must first catch up with the store (a search on current "
+        "indexes runs on the event loop). Fewer threads than connections make such requests queue in "
+        "arrival order instead of sharing the process's interpreter lock.",
     )
     preload: bool = Field(
         default=True,
