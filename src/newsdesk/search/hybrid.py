@@ -29,8 +29,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from datetime import datetime
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any, Literal
 
 from newsdesk.errors import InvalidInput
