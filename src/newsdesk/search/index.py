@@ -357,8 +357,8 @@ class VectorIndex:
         if selector is not None:
             params.sel = selector
         scores, labels = self._graph.search(q, k, params=params)
-        ids, live = self.ids, self.labels
+        ids, rows = self.ids, self.labels
         found = zip(labels[0].tolist(), scores[0].tolist(), strict=True)  # plain ints and floats: cheaper
-        if len(ids) == len(live):  # no tombstones
+        if len(ids) == len(rows):  # no tombstones
             return [(ids[label], score) for label, score in found if label >= 0]
-        return [(ids[label], score) for label, score in found if label >= 0 and live.get(ids[label]) == label]
+        return [(ids[label], score) for label, score in found if label >= 0 and rows.get(ids[label]) == label]
