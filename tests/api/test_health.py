@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
+import pytest
 from apihelpers import Keys, assert_error
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
@@ -15,6 +18,27 @@ from newsdesk.store.migrations import MIGRATIONS
 
 def test_healthz_needs_no_key(client: TestClient) -> None:
     assert client.get("/healthz").json() == {"status": "ok", "version": "0.1.0"}
+
+
+def test_healthz_answers_while_every_request_thread_is_busy(api_settings: Settings) -> None:
+    import anyio.to_thread
+
+    settings = api_settings.model_copy(update={"api": api_settings.api.model_copy(update={"threads": 1})})
+    with TestClient(create_app(settings)) as client:
+        limiter = client.portal.call(anyio.to_thread.current_default_thread_limiter)
+        assert limiter.total_tokens == 1
+        holder = object()
+        client.portal.call(limiter.acquire_on_behalf_of, holder)  # the one request thread is taken
+        pool = ThreadPoolExecutor(2)
+        try:
+            assert pool.submit(client.get, "/healthz").result(timeout=20).status_code == 200
+            readiness = pool.submit(client.get, "/readyz")  # a blocking route waits for the thread
+            with pytest.raises(FutureTimeout):
+                readiness.result(timeout=0.5)
+        finally:
+            client.portal.call(limiter.release_on_behalf_of, holder)
+            pool.shutdown(wait=True)
+        assert readiness.result(timeout=20).status_code == 200
 
 
 def test_readyz(client: TestClient) -> None:

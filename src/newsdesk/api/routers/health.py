@@ -35,8 +35,9 @@ class Ready(BaseModel):
 
 
 @router.get("/healthz", response_model=Health)
-def healthz() -> Health:
+async def healthz() -> Health:
     """Liveness: the process is up and answering."""
+    # async: answered on the event loop, so a liveness probe never waits for a free request thread
     return Health(status="ok", version=__version__)
 
 
