@@ -125,6 +125,9 @@ def test_serve_with_two_workers_answers_searches(archive_copy: Path) -> None:
             time.sleep(0.5)
         workers = _children(proc.pid)
         assert len(workers) >= 2, workers
+        # each worker's model threads are capped at its share of the cores (unless the caller set them)
+        share = os.environ.get("OMP_NUM_THREADS") or str(max(1, len(os.sched_getaffinity(0)) // 2))
+        assert all(_environ(pid).get("OMP_NUM_THREADS") == share for pid in workers)
         before = {pid: _cpu_ticks(pid) for pid in workers}
         tops = set()
         # fresh connections: each worker listens on its own socket (SO_REUSEPORT) and the kernel spreads
@@ -150,6 +153,7 @@ def test_serve_with_two_workers_answers_searches(archive_copy: Path) -> None:
             time.sleep(0.5)
         for _ in range(6):
             assert httpx.get(f"{base}/healthz", timeout=60).status_code == 200
+        assert all(_environ(pid).get("OMP_NUM_THREADS") == share for pid in _children(proc.pid))
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=60)
@@ -167,6 +171,13 @@ def _children(pid: int) -> list[int]:
         except OSError:  # exited meanwhile
             continue
     return out
+
+
+def _environ(pid: int) -> dict[str, str]:
+    from pathlib import Path
+
+    pairs = Path(f"/proc/{pid}/environ").read_bytes().decode(errors="replace").split("\0")
+    return dict(p.split("=", 1) for p in pairs if "=" in p)
 
 
 def _cpu_ticks(pid: int) -> int:

@@ -261,6 +261,13 @@ class Searcher:
             hits = [h for h in hits if h[0] in among]
         return hits[:depth]
 
+    def needs_model(self, query: SearchQuery) -> bool:
+        """Whether searching ``query`` would run the embedding model (its vector is not cached yet)."""
+        if query.mode == "text" or not len(self.index):
+            return False
+        with self._lock:
+            return query.text not in self._queries
+
     def embed_query(self, text: str) -> np.ndarray:
         with self._lock:
             cached = self._queries.get(text)

@@ -1,9 +1,10 @@
 """``/search`` and ``/articles/{id}/related``: hybrid search and related articles over the archive.
 
-Both routes are ``async``: when the searcher is ready (built, indexes in step with the store) the query runs
-on the event loop, since it is a few milliseconds of work holding the interpreter lock, where a thread hop
-would only add cost (measured: 1.4 ms less CPU per search request). Otherwise (first use, or articles
-written since the last search) it runs in the thread pool, which keeps index loading and syncing off the loop.
+Both routes are ``async``: when the searcher is ready (built, indexes in step with the store) and the query's
+vector is cached, the search runs on the event loop, since it is a few milliseconds of work holding the
+interpreter lock, where a thread hop would only add cost (measured: 1.4 ms less CPU per search request).
+Otherwise (first use, articles written since the last search, or a new query for the embedding model, which
+releases the lock while it computes) it runs in the thread pool, keeping that work off the loop.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ async def search(
         collapse=collapse,
     )
     searcher = state.ready_searcher()
-    if searcher is not None:
+    if searcher is not None and not searcher.needs_model(query):
         page = searcher.search(query)
     else:
         page = await run_in_threadpool(lambda: state.searcher().search(query))
