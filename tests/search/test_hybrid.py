@@ -130,6 +130,23 @@ def test_index_follows_the_store(archive: Archive) -> None:
     assert "wire:ash" not in [h.id for h in searcher.search(SearchQuery(q, limit=20)).results]
 
 
+def test_current_and_needs_model_tell_the_cheap_searches(archive: Archive) -> None:
+    """What the service uses to run a search on its event loop: indexes current, query vector cached."""
+    store, settings = archive
+    searcher = Searcher(store, settings)
+    searcher.sync()
+    assert searcher.current()
+    query = SearchQuery("volcanic ash over the airports")
+    assert searcher.needs_model(query) and not searcher.needs_model(SearchQuery(query.text, mode="text"))
+    searcher.search(query)
+    assert not searcher.needs_model(query)
+    assert not searcher.needs_model(SearchQuery(query.text, mode="vector"))
+    store.upsert([Article.create(source="wire", source_id="c1", headline="Council votes", body="Budget.")])
+    assert not searcher.current()  # the store moved: the next search syncs first
+    searcher.search(query)
+    assert searcher.current()
+
+
 def test_without_vectors_hybrid_is_text_search(store: ArticleStore, settings: Settings) -> None:
     store.upsert(
         [Article.create(source="s", source_id="1", headline="Council budget approved", body="Text.")]
