@@ -33,7 +33,7 @@ and errors, the load generator's own CPU per request and each server process's C
 split shows connections landing unevenly on the workers). Target: p99 <= 50 ms with 0 errors.
 
     python benchmarks/search.py [--articles N] [--queries N] [--rate R] [--duration S] [--workers N]
-                                [--threads N] [--load-only] [--json]
+                                [--threads N] [--load-only] [--fresh-queries] [--json]
 """
 
 from __future__ import annotations
