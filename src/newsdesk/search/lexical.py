@@ -421,8 +421,10 @@ class TextIndex:
             self._norm = (key, K1 * (1.0 - B + B * self.length / avgdl))
         return self._norm[1]
 
-    def _add(self, scores: np.ndarray, rows: np.ndarray, freq: np.ndarray, norm: np.ndarray, n: int) -> None:
-        """Add one term's BM25 contribution to ``scores``; tombstoned rows neither score nor count."""
+    def _term(
+        self, rows: np.ndarray, freq: np.ndarray, norm: np.ndarray, n: int
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """One term's BM25 contribution: (rows, scores); tombstoned rows neither score nor count."""
         import numpy as np
 
         if len(self.rows) < len(self.ids):
@@ -430,12 +432,12 @@ class TextIndex:
             rows, freq = rows[alive], freq[alive]
         hits = len(rows)
         if not hits:
-            return
+            return None
         idf = float(np.log((n - hits + 0.5) / (hits + 0.5)))
         if idf <= 0.0:
             idf = 1e-6
         f = freq.astype(np.float64)
-        scores[rows] += idf * (f * (K1 + 1.0)) / (f + norm[rows])
+        return rows, idf * (f * (K1 + 1.0)) / (f + norm[rows])
 
     def search(
         self, words: Sequence[str], k: int, *, among: Collection[str] | None = None
@@ -460,14 +462,23 @@ class TextIndex:
             if not columns or not n:
                 return []
             norm = self._norms()
-            scores = np.zeros(len(self.ids), np.float64)
+            parts = []
             for col in columns:
                 rows, freq = self._main.postings(col)
                 if self._delta.n:
                     more_rows, more_freq = self._delta.postings(col)
                     rows, freq = np.concatenate([rows, more_rows]), np.concatenate([freq, more_freq])
-                if len(rows):
-                    self._add(scores, rows, freq, norm, n)
+                if len(rows) and (part := self._term(rows, freq, norm, n)) is not None:
+                    parts.append(part)
+            if not parts:
+                return []
+            # one pass summing every term's contributions per row, in query order (the sums of a
+            # term-by-term loop, bit for bit)
+            scores = np.bincount(
+                np.concatenate([r for r, _ in parts]),
+                weights=np.concatenate([w for _, w in parts]),
+                minlength=len(self.ids),
+            )
             if among is not None:
                 mask = np.zeros(len(self.ids), bool)
                 mask[[r for r in (self.rows.get(a) for a in among) if r is not None]] = True
@@ -483,4 +494,8 @@ class TextIndex:
                 keep = cand_scores >= kth
                 candidates, cand_scores = candidates[keep], cand_scores[keep]
             ranked = np.lexsort((self.order[candidates], -cand_scores))[:k]
-            return [(self.ids[int(candidates[i])], float(cand_scores[i])) for i in ranked]
+            ids = self.ids
+            return [
+                (ids[row], score)
+                for row, score in zip(candidates[ranked].tolist(), cand_scores[ranked].tolist(), strict=True)
+            ]
