@@ -1,7 +1,7 @@
 """The REST service: a FastAPI app factory, one router per product, API-key auth, one error shape.
 
 Needs the ``api`` extra (``pip install 'newsdesk[api]'``). Build an app with :func:`create_app`; run it with
-``newsdesk serve`` or ``uvicorn --factory newsdesk.api:create_app``.
+``newsdesk serve`` or ``uvicorn --factory newsdesk.api:create_service_app``.
 """
 
 from __future__ import annotations
@@ -14,6 +14,6 @@ try:
 except ImportError as exc:  # pragma: no cover - depends on the installation
     raise MissingDependency(exc.name or "fastapi", "api", "the newsdesk service") from None
 
-from newsdesk.api.app import ROUTERS, create_app
+from newsdesk.api.app import ROUTERS, create_app, create_service_app
 
-__all__ = ["ROUTERS", "create_app"]
+__all__ = ["ROUTERS", "create_app", "create_service_app"]

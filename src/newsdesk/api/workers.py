@@ -80,10 +80,10 @@ def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     """One service process: its own socket, the app built from the environment, uvicorn serving it."""
     import uvicorn
 
-    from newsdesk.api import create_app
+    from newsdesk.api.app import create_service_app
 
     sock = _listen(host, port)
-    config = uvicorn.Config(create_app(), **options)
+    config = uvicorn.Config(create_service_app(), **options)
     uvicorn.Server(config).run(sockets=[sock])
 
 
