@@ -46,7 +46,6 @@ import random
 import socket
 import subprocess
 import sys
-import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -374,6 +373,10 @@ def load_test(
         check=True,
     )
     api_key = json.loads(key.stdout)["key"]
+    # the service's log (its access log: a line per request) goes to a file, as a deployment's would; a
+    # pipe read by this busy process filled up and made the workers wait on their log writes
+    log_path = workdir / "load-test-server.log"
+    log_file = log_path.open("w", encoding="utf-8")
     server = subprocess.Popen(
         [
             sys.executable,
@@ -388,30 +391,22 @@ def load_test(
             str(workers),
         ],
         env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        stdout=log_file,
+        stderr=log_file,
     )
-    # every worker logs "Application startup complete." once its lifespan (preloading the indexes and the
-    # query model) is done; traffic before all have would measure a half-started service
-    started = threading.Semaphore(0)
-    log: list[str] = []
 
-    def follow() -> None:
-        assert server.stderr is not None
-        for line in server.stderr:
-            log.append(line)
-            if "Application startup complete" in line:
-                started.release()
+    def log_text() -> str:
+        return log_path.read_text(encoding="utf-8", errors="replace")
 
-    threading.Thread(target=follow, daemon=True).start()
     base = f"http://127.0.0.1:{port}"
     try:
+        # every worker logs "Application startup complete." once its lifespan (preloading the indexes and
+        # the query model) is done; traffic before all have would measure a half-started service
         deadline = time.time() + 300
-        for _ in range(workers):
-            while not started.acquire(timeout=0.5):
-                if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("the server did not start: " + "".join(log[-20:]))
+        while log_text().count("Application startup complete") < workers:
+            if time.time() > deadline or server.poll() is not None:
+                raise RuntimeError("the server did not start: " + "".join(log_text().splitlines(True)[-20:]))
+            time.sleep(0.5)
         while httpx.get(f"{base}/readyz", timeout=10).status_code != 200:
             if time.time() > deadline:
                 raise RuntimeError("the server did not become ready")
@@ -435,6 +430,7 @@ def load_test(
     finally:
         server.terminate()
         server.wait(timeout=30)
+        log_file.close()
     return {
         "server_workers": workers,
         "threads_per_worker": threads_used,

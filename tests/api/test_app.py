@@ -98,18 +98,35 @@ def test_request_threads_follow_the_setting(tmp_path: Path) -> None:
             assert limiter.total_tokens == threads
 
 
-def test_a_service_app_freezes_its_heap_after_startup(tmp_path: Path) -> None:
-    """`newsdesk serve`'s app moves what startup loaded out of the collector's reach; other apps do not."""
+def test_a_service_app_freezes_its_heap_and_queues_its_logs(tmp_path: Path) -> None:
+    """`newsdesk serve`'s app moves what startup loaded out of the collector's reach and writes uvicorn's
+    log lines from a thread, every line kept; other apps do neither."""
     import gc
+    import io
+    import logging
+    from logging.handlers import QueueHandler
 
+    access = logging.getLogger("uvicorn.access")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    saved, access.handlers, level = access.handlers, [handler], access.level
+    access.setLevel(logging.INFO)
     gc.unfreeze()
     settings = Settings(home=tmp_path)
     try:
         with TestClient(create_app(settings)) as client:
             assert client.get("/healthz").status_code == 200
-            assert gc.get_freeze_count() == 0
-        with TestClient(create_app(settings, freeze_heap=True)) as client:
+            assert gc.get_freeze_count() == 0 and access.handlers == [handler]
+        with TestClient(create_app(settings, service_process=True)) as client:
             assert client.get("/healthz").status_code == 200
             assert gc.get_freeze_count() > 1000
+            assert all(isinstance(h, QueueHandler) for h in access.handlers)
+            for i in range(200):
+                access.info("line %d of %s", i, "200")
+        assert access.handlers == [handler]  # put back at shutdown, after the queue was written out
+        assert stream.getvalue().splitlines() == [f"line {i} of 200" for i in range(200)]
     finally:
         gc.unfreeze()  # this test process builds many apps: keep its collector whole
+        access.handlers = saved
+        access.setLevel(level)

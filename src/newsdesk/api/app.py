@@ -56,18 +56,21 @@ everything. Every error has the body `{"error": {"code", "message", "field"}}`.
 
 
 def create_app(
-    settings: Settings | None = None, *, routers: list[str] | None = None, freeze_heap: bool = False
+    settings: Settings | None = None, *, routers: list[str] | None = None, service_process: bool = False
 ) -> FastAPI:
     """A new service app for ``settings`` (read from the environment when not given).
 
     ``routers`` replaces :data:`ROUTERS` (module names, each with a ``router`` attribute).
 
-    ``freeze_heap`` (for a process that serves this one app, as ``newsdesk serve`` does): once the startup
-    preload is done, every object then alive is moved out of the garbage collector's reach
-    (:func:`gc.freeze`). The indexes, the model and the libraries are half a million tracked objects, and a
-    full collection walking them paused the process for 280 ms, which showed as the slowest responses of
-    a busy service. Objects made later are collected as usual; the frozen ones are freed by reference
-    counting only, so an app that is built and dropped many times (tests) should leave it off.
+    ``service_process`` is for a process that serves this one app, as ``newsdesk serve``'s do:
+
+    - once the startup preload is done, every object then alive is moved out of the garbage collector's
+      reach (:func:`gc.freeze`). The indexes, the model and the libraries are half a million tracked
+      objects, and a full collection walking them paused the process for 280 ms, which showed as the
+      slowest responses of a busy service. Objects made later are collected as usual; the frozen ones are
+      freed by reference counting only, so an app built and dropped many times (tests) leaves it off;
+    - uvicorn's log lines are written by a background thread (:mod:`newsdesk.api.logs`), so a slow log
+      stream never holds up a response.
     """
     settings = settings if settings is not None else Settings()
     metrics = Metrics(settings.monitor_dir)
@@ -83,11 +86,19 @@ def create_app(
                 await run_in_threadpool(state.preload)
             except Exception as exc:  # a broken store must not stop the service: /readyz says why
                 logging.getLogger(__name__).warning("preload skipped: %s: %s", type(exc).__name__, exc)
-        if freeze_heap:
+        logs = None
+        if service_process:
+            from newsdesk.api.logs import queue_logs
+
+            logs = queue_logs()
             gc.collect()
             gc.freeze()
-        yield
-        state.close()
+        try:
+            yield
+        finally:
+            state.close()
+            if logs is not None:
+                logs.restore()
 
     app = FastAPI(
         title="newsdesk",
@@ -109,5 +120,5 @@ def create_app(
 
 def create_service_app() -> FastAPI:
     """The app of a service process (``newsdesk serve``): settings from the environment, heap frozen after
-    the startup preload (see :func:`create_app`)."""
-    return create_app(freeze_heap=True)
+    the startup preload, log lines written off the event loop (see :func:`create_app`)."""
+    return create_app(service_process=True)

@@ -40,7 +40,7 @@ def serve_command(
     workers = workers or settings.api.workers
     options: dict[str, Any] = {"log_level": "info", "access_log": settings.api.access_log}
     if workers == 1:
-        uvicorn.run(create_app(settings, freeze_heap=True), host=host, port=port, **options)
+        uvicorn.run(create_app(settings, service_process=True), host=host, port=port, **options)
         return
     # Several processes: each builds its app from the environment, so the workspace chosen here (--home)
     # travels as NEWSDESK_HOME.
