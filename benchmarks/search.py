@@ -28,9 +28,9 @@ The load test starts ``newsdesk serve --workers N`` (``--workers``, default 2: o
 reference machine; ``--threads``, request threads per worker, default the service's own ``api.threads``) on
 127.0.0.1 over the same workspace and sends ``--rate`` requests/s (default 200) for ``--duration`` seconds
 (default 15) of open-loop traffic (a request leaves on schedule whether or not earlier ones finished),
-cycling through the queries; it reports p50/p99 latency
-and errors, the load generator's own CPU per request and each server process's CPU seconds (an uneven
-split shows connections landing unevenly on the workers). Target: p99 <= 50 ms with 0 errors.
+cycling through the queries; it reports p50/p99 latency and errors, the load generator's own CPU per
+request and each server process's CPU seconds (an uneven split shows connections landing unevenly on the
+workers). Target: p99 <= 50 ms with 0 errors.
 
     python benchmarks/search.py [--articles N] [--queries N] [--rate R] [--duration S] [--workers N]
                                 [--threads N] [--load-only] [--fresh-queries] [--json]

@@ -44,10 +44,6 @@ class QueuedLogs:
             listener.start()
             self._moved.append((logger, handlers, listener))
 
-    @property
-    def loggers(self) -> list[str]:
-        return [logger.name for logger, _, _ in self._moved]
-
     def restore(self) -> None:
         for logger, handlers, listener in reversed(self._moved):
             listener.stop()  # writes what is still queued

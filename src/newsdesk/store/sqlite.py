@@ -11,11 +11,11 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from newsdesk.articles.model import Article, Enrichment, Subject, utc_iso
 from newsdesk.auth import ApiKey, Role
@@ -30,6 +30,8 @@ from newsdesk.store.base import (
     UpsertOutcome,
 )
 from newsdesk.store.migrations import MIGRATIONS
+
+_T = TypeVar("_T")
 
 __all__ = ["SQLiteStore"]
 
@@ -372,30 +374,22 @@ class SQLiteStore:
         return article
 
     def get_many(self, ids: Sequence[str]) -> list[Article]:
-        found: dict[str, Article] = {}
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            with self._lock:
-                rows = self._conn.execute(
-                    f"{_SELECT} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
-                ).fetchall()
-            found.update((a.id, a) for a in map(_article, rows))
-        return [found[a] for a in ids if a in found]
+        return self._by_id(_SELECT, ids, _article)
 
     def briefs(self, ids: Sequence[str]) -> list[ArticleBrief]:
-        found: dict[str, ArticleBrief] = {}
+        return self._by_id(_SELECT_BRIEF, ids, _brief)
+
+    def _by_id(self, select: str, ids: Sequence[str], make: Callable[[Sequence[Any]], _T]) -> list[_T]:
+        """``make`` of each row of ``select`` (whose first column is the id) for ``ids``, in their order;
+        unknown ids are skipped."""
+        found: dict[str, _T] = {}
         for start in range(0, len(ids), 500):
             chunk = list(ids[start : start + 500])
             with self._lock:
                 rows = self._conn.execute(
-                    "SELECT id, headline, body, section, source, published_at FROM articles "
-                    f"WHERE id IN ({', '.join('?' * len(chunk))})",
-                    chunk,
+                    f"{select} WHERE id IN ({', '.join('?' * len(chunk))})", chunk
                 ).fetchall()
-            for r in rows:
-                found[r[0]] = ArticleBrief(
-                    r[0], r[1], r[2], r[3], r[4], datetime.fromisoformat(r[5]) if r[5] else None
-                )
+            found.update((r[0], make(r)) for r in rows)
         return [found[a] for a in ids if a in found]
 
     def list_articles(
@@ -742,6 +736,14 @@ def _article(row: Sequence[Any]) -> Article:
         updated_at=datetime.fromisoformat(row[17]),
         enrichments={},
     )
+
+
+_SELECT_BRIEF = "SELECT id, headline, body, section, source, published_at FROM articles"
+
+
+def _brief(row: Sequence[Any]) -> ArticleBrief:
+    published = datetime.fromisoformat(row[5]) if row[5] else None
+    return ArticleBrief(row[0], row[1], row[2], row[3], row[4], published)
 
 
 _SELECT_KEY = "SELECT id, name, role, created_at, revoked_at, last_used_at, key_hash FROM api_keys"
