@@ -27,19 +27,18 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import IntEnum
-from typing import TYPE_CHECKING
+from typing import Any, Protocol, runtime_checkable
 
 from newsdesk.errors import InvalidInput
-
-if TYPE_CHECKING:
-    from newsdesk.store.base import ArticleStore
 
 __all__ = [
     "KEY_PREFIX",
     "ApiKey",
+    "KeyStore",
     "Role",
     "create_key",
     "hash_secret",
+    "key_from_row",
     "list_keys",
     "record_use",
     "revoke_key",
@@ -97,12 +96,59 @@ class ApiKey:
         return self.active and self.role >= needed
 
 
+def key_from_row(row: Any) -> ApiKey:
+    """A key from a store row (id, name, role, created_at, revoked_at, last_used_at, ...): date-times as
+    ISO text or ``datetime``."""
+
+    def when(value: Any) -> datetime | None:
+        if value is None or isinstance(value, datetime):
+            return value
+        return datetime.fromisoformat(value)
+
+    created = when(row[3])
+    assert created is not None
+    return ApiKey(
+        id=row[0],
+        name=row[1],
+        role=Role.parse(row[2]),
+        created_at=created,
+        revoked_at=when(row[4]),
+        last_used_at=when(row[5]),
+    )
+
+
+@runtime_checkable
+class KeyStore(Protocol):
+    """Where API keys are kept: every store backend offers this beside the articles."""
+
+    def add_api_key(self, key: ApiKey, key_hash: str) -> None:
+        """Store a new key under the hash of its secret (never the secret)."""
+        ...
+
+    def find_api_key(self, key_hash: str) -> tuple[ApiKey, str] | None:
+        """The key stored under ``key_hash`` (revoked or not) and its stored hash, or ``None``."""
+        ...
+
+    def list_api_keys(self) -> list[ApiKey]:
+        """Every key, oldest first."""
+        ...
+
+    def revoke_api_key(self, key_id: str, when: datetime) -> ApiKey:
+        """Mark the key revoked at ``when`` unless it already is; :class:`~newsdesk.errors.NotFound` if
+        there is no such key."""
+        ...
+
+    def touch_api_key(self, key_id: str, when: datetime) -> None:
+        """Record that the key was used at ``when``."""
+        ...
+
+
 def hash_secret(secret: str) -> str:
     """The stored form of a key: hex SHA-256 of its UTF-8 bytes."""
     return hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def create_key(store: ArticleStore, role: str | Role, *, name: str = "") -> tuple[ApiKey, str]:
+def create_key(store: KeyStore, role: str | Role, *, name: str = "") -> tuple[ApiKey, str]:
     """A new key with ``role``: the stored record and the secret, which nothing keeps in clear."""
     parsed = Role.parse(role)
     name = name.strip()
@@ -116,7 +162,7 @@ def create_key(store: ArticleStore, role: str | Role, *, name: str = "") -> tupl
     return key, secret
 
 
-def verify_key(store: ArticleStore, secret: str | None) -> ApiKey | None:
+def verify_key(store: KeyStore, secret: str | None) -> ApiKey | None:
     """The active key whose secret is ``secret``, else ``None`` (unknown, malformed or revoked)."""
     if not secret or not secret.startswith(KEY_PREFIX) or len(secret) > 200:
         return None
@@ -136,19 +182,19 @@ def use_is_stale(key: ApiKey, now: datetime | None = None) -> bool:
     return key.last_used_at is None or now - key.last_used_at >= _TOUCH_EVERY
 
 
-def record_use(store: ArticleStore, key: ApiKey) -> None:
+def record_use(store: KeyStore, key: ApiKey) -> None:
     """Set the key's ``last_used_at``, at most once a minute (sparing the store a write per request)."""
     now = datetime.now(UTC)
     if use_is_stale(key, now):
         store.touch_api_key(key.id, now)
 
 
-def list_keys(store: ArticleStore, *, include_revoked: bool = True) -> list[ApiKey]:
+def list_keys(store: KeyStore, *, include_revoked: bool = True) -> list[ApiKey]:
     """Every key, oldest first; never the secrets (the store does not have them)."""
     keys = store.list_api_keys()
     return keys if include_revoked else [k for k in keys if k.active]
 
 
-def revoke_key(store: ArticleStore, key_id: str) -> ApiKey:
+def revoke_key(store: KeyStore, key_id: str) -> ApiKey:
     """Revoke the key (idempotent: a revoked key keeps its first revocation time); NotFound if unknown."""
     return store.revoke_api_key(key_id.strip(), datetime.now(UTC))

@@ -29,11 +29,29 @@ __all__ = [
 
 
 class StoreSettings(BaseModel):
-    """Where articles live."""
+    """Where articles live: ``url`` picks the engine through the ``stores`` registry by its scheme."""
 
-    backend: Literal["sqlite"] = "sqlite"
-    path: Path | None = Field(default=None, description="SQLite file; defaults to <home>/newsdesk.sqlite3.")
-    busy_timeout_ms: int = Field(default=30_000, ge=0)
+    url: str | None = Field(
+        default=None,
+        description="The store's URL (env NEWSDESK_STORE__URL): 'sqlite:///<path>' (the default, "
+        "sqlite:///<home>/newsdesk.sqlite3) or 'postgresql://user@host:port/db' (PostgreSQL + pgvector; "
+        "install newsdesk[postgres]).",
+    )
+    path: Path | None = Field(
+        default=None, description="The SQLite file when no url is set; defaults to <home>/newsdesk.sqlite3."
+    )
+    busy_timeout_ms: int = Field(default=30_000, ge=0, description="How long a write waits for a lock.")
+    pool_size: int = Field(
+        default=8, ge=1, le=1_000, description="PostgreSQL: the most connections one process keeps open."
+    )
+    cache_ttl_ms: int = Field(
+        default=250,
+        ge=0,
+        le=60_000,
+        description="PostgreSQL: how long the change token and API key look-ups are served from memory, "
+        "so a request on the event loop does not wait on the network (this process's own writes clear "
+        "the cache at once); 0 asks the database every time.",
+    )
 
 
 class IngestSettings(BaseModel):
@@ -305,4 +323,12 @@ class Settings(BaseSettings):
 
     @property
     def database_path(self) -> Path:
+        """The SQLite file of the default store (when ``store.url`` names no other)."""
+        if self.store.url is not None and self.store.url.startswith("sqlite:///"):
+            return Path(self.store.url.removeprefix("sqlite:///"))
         return self.store.path if self.store.path is not None else self.home / "newsdesk.sqlite3"
+
+    @property
+    def store_url(self) -> str:
+        """The store's URL: ``store.url``, else ``sqlite:///`` + :attr:`database_path`."""
+        return self.store.url if self.store.url is not None else f"sqlite:///{self.database_path}"

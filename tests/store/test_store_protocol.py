@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -187,16 +188,24 @@ def test_reopen_keeps_data_and_schema_version(settings: Settings) -> None:
     st2.close()
 
 
-def test_newer_schema_is_refused(settings: Settings) -> None:
+def test_newer_schema_is_refused(settings: Settings, store_url: str | None) -> None:
     open_store(settings).close()
-    conn = sqlite3.connect(settings.database_path)
-    conn.execute("PRAGMA user_version = 99")
-    conn.close()
+    if store_url is None:
+        conn = sqlite3.connect(settings.database_path)
+        conn.execute("PRAGMA user_version = 99")
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(store_url, autocommit=True) as pg:
+            pg.execute("INSERT INTO newsdesk_schema (version) VALUES (99)")
     with pytest.raises(StoreError, match="newer than this newsdesk"):
         open_store(settings)
 
 
-def test_change_token_moves_with_articles_and_vectors_only(store: ArticleStore, settings: Settings) -> None:
+def test_change_token_moves_with_articles_and_vectors_only(
+    store: ArticleStore, settings: Settings, store_url: str | None
+) -> None:
     """The search indexes re-check the store when the token moves: it must move for every article or
     vector change, by this handle or another, and stay put for writes that cannot matter to them."""
     import numpy as np
@@ -220,12 +229,16 @@ def test_change_token_moves_with_articles_and_vectors_only(store: ArticleStore, 
     store.write_enrichments([EnrichmentWrite(make(1).id, [], {"m": np.ones(4, np.float32) / 2})])
     after_vector = store.change_token()
     assert after_vector != after_insert
-    other = open_store(settings)  # another writer
+    # another writer: seen at once on SQLite, within the cache TTL on PostgreSQL
+    other = open_store(settings)
+    settle = settings.store.cache_ttl_ms / 1000 if store_url else 0.0
     try:
         other.upsert([make(1, body="Changed body of article 1.")])
+        time.sleep(settle)
         assert store.change_token() != after_vector
         moved = store.change_token()
         other.delete(make(2).id)
+        time.sleep(settle)
         assert store.change_token() != moved
     finally:
         other.close()

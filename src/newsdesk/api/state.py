@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 
 from newsdesk.settings import Settings
-from newsdesk.store import ArticleStore, open_store
+from newsdesk.store import Backend, open_store
 
 if TYPE_CHECKING:
     from newsdesk.api.metrics import Metrics
@@ -29,13 +29,13 @@ __all__ = ["ServiceState", "SettingsDep", "StateDep", "StoreDep", "service_state
 class ServiceState:
     settings: Settings
     metrics: Metrics
-    _store: ArticleStore | None = None
+    _store: Backend | None = None
     _enricher: LiveEnricher | None = None
     _searcher: Searcher | None = None
     _champions: Champions | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def store(self) -> ArticleStore:
+    def store(self) -> Backend:
         """The app's store, opened on first use; :class:`~newsdesk.errors.StoreError` when it cannot be."""
         if self._store is None:
             with self._lock:
@@ -43,7 +43,7 @@ class ServiceState:
                     self._store = open_store(self.settings)
         return self._store
 
-    def opened_store(self) -> ArticleStore | None:
+    def opened_store(self) -> Backend | None:
         """The store if it is open already (then a short read on it cannot trigger migrations)."""
         return self._store
 
@@ -125,10 +125,10 @@ async def _settings(request: Request) -> Settings:
     return service_state(request).settings
 
 
-def _store(request: Request) -> ArticleStore:  # may open the store (migrations): in the thread pool
+def _store(request: Request) -> Backend:  # may open the store (migrations): in the thread pool
     return service_state(request).store()
 
 
 StateDep = Annotated[ServiceState, Depends(_state)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
-StoreDep = Annotated[ArticleStore, Depends(_store)]
+StoreDep = Annotated[Backend, Depends(_store)]

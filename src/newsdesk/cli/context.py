@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from newsdesk.settings import Settings
-from newsdesk.store import ArticleStore, open_store
+from newsdesk.store import Backend, open_store
 
 __all__ = ["AppState", "state"]
 
@@ -18,7 +18,7 @@ __all__ = ["AppState", "state"]
 class AppState:
     home: Path | None = None
     _settings: Settings | None = None
-    _store: ArticleStore | None = None
+    _store: Backend | None = None
     out: Console = field(default_factory=lambda: Console(soft_wrap=True))
     err: Console = field(default_factory=lambda: Console(stderr=True))
 
@@ -29,7 +29,7 @@ class AppState:
         return self._settings
 
     @property
-    def store(self) -> ArticleStore:
+    def store(self) -> Backend:
         if self._store is None:
             self._store = open_store(self.settings)
         return self._store

@@ -29,7 +29,7 @@ from newsdesk.lifecycle.fingerprint import DataFingerprint, Record, fingerprint
 from newsdesk.lifecycle.spec import BehaviourResult, Evaluation, ModelSpec, SliceMetric, Trained, p95_ms
 
 if TYPE_CHECKING:
-    from newsdesk.store.base import ArticleStore
+    from newsdesk.store import Backend
 
 __all__ = ["NerSpec", "conll_fingerprint", "train_spacy_ner"]
 
@@ -223,7 +223,7 @@ class NerSpec(ModelSpec):
         *,
         data: Path | None,
         dev: Path | None,
-        store: ArticleStore | None,
+        store: Backend | None,
         params: dict[str, Any],
     ) -> Trained:
         unknown = set(params) - set(DEFAULTS)

@@ -30,7 +30,7 @@ from newsdesk.lifecycle.spec import BehaviourResult, Evaluation, ModelSpec, Slic
 if TYPE_CHECKING:
     from newsdesk.articles.model import Article
     from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
+    from newsdesk.store import Backend
 
 __all__ = ["LabelledArticle", "SectionsSpec", "length_bucket", "load_labelled"]
 
@@ -165,7 +165,7 @@ class SectionsSpec(ModelSpec):
         *,
         data: Path | None,
         dev: Path | None,
-        store: ArticleStore | None,
+        store: Backend | None,
         params: dict[str, Any],
     ) -> Trained:
         from newsdesk.nlp.sections import SectionClassifier

@@ -18,7 +18,7 @@ from newsdesk.lifecycle.fingerprint import DataFingerprint
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
+    from newsdesk.store import Backend
 
 __all__ = ["BehaviourResult", "Evaluation", "ModelSpec", "SliceMetric", "Trained", "p95_ms"]
 
@@ -103,7 +103,7 @@ class ModelSpec(ABC):
         *,
         data: Path | None,
         dev: Path | None,
-        store: ArticleStore | None,
+        store: Backend | None,
         params: dict[str, Any],
     ) -> Trained:
         """Fit a model on ``data`` (or the spec's default) and return what to log."""

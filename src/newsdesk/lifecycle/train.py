@@ -23,7 +23,7 @@ from newsdesk.lifecycle.specs import spec_for
 if TYPE_CHECKING:
     from newsdesk.lifecycle.spec import Evaluation
     from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
+    from newsdesk.store import Backend
 
 __all__ = ["TrainResult", "code_version", "train_model"]
 
@@ -90,7 +90,7 @@ def train_model(
     actor: str,
     data: Path | None = None,
     dev: Path | None = None,
-    store: ArticleStore | None = None,
+    store: Backend | None = None,
     params: dict[str, Any] | None = None,
     log: IO[str] | None = None,
 ) -> TrainResult:

@@ -33,7 +33,7 @@ from newsdesk.monitor.feedback import live_precision
 if TYPE_CHECKING:
     from newsdesk.monitor.drift import DriftReport, Window
     from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
+    from newsdesk.store import Backend
 
 __all__ = ["Check", "CheckReport", "build_window", "parse_window", "run_checks"]
 
@@ -97,7 +97,7 @@ class CheckReport:
 
 
 def build_window(
-    store: ArticleStore, settings: Settings, name: str, *, since: datetime, until: datetime
+    store: Backend, settings: Settings, name: str, *, since: datetime, until: datetime
 ) -> tuple[Window, list[str]]:
     """The articles published in [since, until) as a drift :class:`Window`, and their sources."""
     from newsdesk.monitor.drift import Window
@@ -156,7 +156,7 @@ def _source_shift(reference: list[str], current: list[str]) -> dict[str, Any]:
 
 def run_checks(
     settings: Settings,
-    store: ArticleStore,
+    store: Backend,
     *,
     model: str | None = None,
     window: str = "7d",

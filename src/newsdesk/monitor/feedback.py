@@ -17,14 +17,19 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol, runtime_checkable
 
 from newsdesk.errors import InvalidInput
 
-if TYPE_CHECKING:
-    from newsdesk.store.base import ArticleStore
-
-__all__ = ["ACTIONS", "KINDS", "Feedback", "effective_sections", "live_precision", "record_feedback"]
+__all__ = [
+    "ACTIONS",
+    "KINDS",
+    "Feedback",
+    "FeedbackStore",
+    "effective_sections",
+    "live_precision",
+    "record_feedback",
+]
 
 KINDS = ("section", "tag", "entity")
 ACTIONS = ("accept", "reject", "correct")
@@ -57,6 +62,32 @@ class Feedback:
         return out
 
 
+@runtime_checkable
+class FeedbackStore(Protocol):
+    """Where editors' feedback is kept: every store backend offers this beside the articles."""
+
+    def add_feedback(self, items: Sequence[Feedback]) -> list[Feedback]:
+        """Store feedback in one transaction; returns it with ids. :class:`~newsdesk.errors.NotFound`
+        (nothing stored) when an article does not exist."""
+        ...
+
+    def list_feedback(
+        self,
+        *,
+        article_id: str | None = None,
+        kind: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[Feedback]:
+        """Feedback, oldest first, filtered."""
+        ...
+
+
+class _ArticlesWithFeedback(FeedbackStore, Protocol):
+    def get(self, article_id: str, *, with_enrichments: bool = True) -> Any: ...
+
+
 def _clean(name: str, value: Any, limit: int = 500) -> str:
     if not isinstance(value, str) or not value.strip() or len(value) > limit:
         raise InvalidInput(name, value, f"a non-empty string of at most {limit} characters")
@@ -64,7 +95,7 @@ def _clean(name: str, value: Any, limit: int = 500) -> str:
 
 
 def record_feedback(
-    store: ArticleStore,
+    store: _ArticlesWithFeedback,
     article_id: str,
     *,
     kind: str,
@@ -97,7 +128,7 @@ def record_feedback(
     return store.add_feedback([item])[0]
 
 
-def effective_sections(store: ArticleStore) -> dict[str, str | None]:
+def effective_sections(store: FeedbackStore) -> dict[str, str | None]:
     """Article id -> its section after editors' feedback (the latest section feedback wins): the
     correction, the accepted value, or None when the shown section was rejected without a correction (the
     article is then left out of training). Articles without section feedback are not in the mapping."""
@@ -108,7 +139,7 @@ def effective_sections(store: ArticleStore) -> dict[str, str | None]:
 
 
 def live_precision(
-    store: ArticleStore,
+    store: FeedbackStore,
     *,
     kind: str | None = None,
     since: datetime | None = None,
@@ -151,7 +182,8 @@ def live_precision(
 
 
 def parse_feedback_rows(rows: Sequence[Sequence[Any]]) -> list[Feedback]:
-    """Store rows (id, article_id, kind, action, value, correction, model, actor, created_at) -> Feedback."""
+    """Store rows (id, article_id, kind, action, value, correction, model, actor, created_at) -> Feedback;
+    ``created_at`` as ISO text or ``datetime``."""
     return [
         Feedback(
             article_id=r[1],
@@ -161,7 +193,7 @@ def parse_feedback_rows(rows: Sequence[Sequence[Any]]) -> list[Feedback]:
             correction=r[5],
             model=r[6],
             actor=r[7],
-            created_at=datetime.fromisoformat(r[8]),
+            created_at=r[8] if isinstance(r[8], datetime) else datetime.fromisoformat(r[8]),
             id=int(r[0]),
         )
         for r in rows

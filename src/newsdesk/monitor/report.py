@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from newsdesk.monitor.checks import CheckReport
     from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
+    from newsdesk.store import Backend
 
 __all__ = ["bar_chart", "line_chart", "write_report"]
 
@@ -97,7 +97,7 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 
 
 def write_report(
-    settings: Settings, store: ArticleStore, out: Path, *, check: CheckReport | None = None, days: int = 30
+    settings: Settings, store: Backend, out: Path, *, check: CheckReport | None = None, days: int = 30
 ) -> Path:
     """Write the HTML report to ``out`` (the drift section shows ``check`` when given)."""
     from newsdesk.monitor.feedback import live_precision

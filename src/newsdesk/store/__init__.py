@@ -1,17 +1,82 @@
-"""Article stores: the protocol and its backends, chosen by settings."""
+"""Article stores: the protocols and their backends, one per engine, found by the URL's scheme.
+
+A backend registers a factory ``(url, settings) -> Backend`` in :data:`stores` under each scheme it serves
+(``sqlite``, ``postgresql``); third-party packages add engines through the ``newsdesk.stores`` entry-point
+group. Nothing outside a backend imports its driver.
+
+>>> import pathlib, tempfile
+>>> from newsdesk.settings import Settings
+>>> store = open_store(Settings(home=pathlib.Path(tempfile.mkdtemp())))
+>>> store.count()
+0
+>>> sorted(stores.names())[:2]
+['postgres', 'postgresql']
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+from urllib.parse import urlsplit
+
+from newsdesk.auth import KeyStore
+from newsdesk.errors import InvalidInput
+from newsdesk.monitor.feedback import FeedbackStore
+from newsdesk.registry import Registry
 from newsdesk.settings import Settings
 from newsdesk.store.base import ArticleFilter, ArticleStore, Revision, UpsertOutcome
 
-__all__ = ["ArticleFilter", "ArticleStore", "Revision", "UpsertOutcome", "open_store"]
+__all__ = [
+    "ArticleFilter",
+    "ArticleStore",
+    "Backend",
+    "Revision",
+    "UpsertOutcome",
+    "open_store",
+    "stores",
+]
 
 
-def open_store(settings: Settings) -> ArticleStore:
-    """Open (creating if needed) the store the settings name."""
-    if settings.store.backend == "sqlite":
-        from newsdesk.store.sqlite import SQLiteStore
+@runtime_checkable
+class Backend(ArticleStore, KeyStore, FeedbackStore, Protocol):
+    """Everything one engine's store object offers: the archive, API keys and feedback."""
 
-        return SQLiteStore(settings.database_path, busy_timeout_ms=settings.store.busy_timeout_ms)
-    raise AssertionError(f"unhandled store backend {settings.store.backend!r}")  # pragma: no cover
+
+#: scheme -> factory(url, settings) of a backend
+stores: Registry[Callable[[str, Settings], Backend]] = Registry("stores")
+
+
+@stores.register("sqlite")
+def _sqlite(url: str, settings: Settings) -> Backend:
+    from pathlib import Path
+
+    from newsdesk.store.sqlite import SQLiteStore
+
+    path = url.removeprefix("sqlite:///") if url.startswith("sqlite:///") else ""
+    if not path:
+        raise InvalidInput("store.url", url, "sqlite:///<path of the database file>")
+    return SQLiteStore(Path(path), busy_timeout_ms=settings.store.busy_timeout_ms)
+
+
+@stores.register("postgresql")
+@stores.register("postgres")
+def _postgres(url: str, settings: Settings) -> Backend:
+    from newsdesk.store.postgres import PostgresStore
+
+    return PostgresStore(
+        url,
+        pool_size=settings.store.pool_size,
+        cache_ttl_ms=settings.store.cache_ttl_ms,
+        busy_timeout_ms=settings.store.busy_timeout_ms,
+    )
+
+
+def open_store(settings: Settings) -> Backend:
+    """Open (creating or migrating if needed) the store that ``settings.store_url`` names."""
+    url = settings.store_url
+    scheme = urlsplit(url).scheme.split("+", 1)[0].lower()
+    if not scheme:
+        raise InvalidInput("store.url", url, "a URL such as sqlite:///path or postgresql://user@host:port/db")
+    if scheme not in stores.names():
+        raise InvalidInput("store.url", url, f"a URL whose scheme is one of: {', '.join(stores.names())}")
+    return stores.get(scheme)(url, settings)

@@ -1,6 +1,17 @@
-"""The ArticleStore protocol: every backend (SQLite now, PostgreSQL later) offers exactly this.
+"""The store protocols: small, one per kind of state, and :class:`ArticleStore`, the archive's union of them.
 
-Tests in ``tests/store`` are written against the protocol and run over every backend, so callers never
+- :class:`Articles`: articles and their revisions, with transactions and the change token;
+- :class:`Enrichments`: component outputs, traceable to the content they were computed from;
+- :class:`Vectors`: one vector per article and model;
+- :class:`FullText`: keyword search and what a text index needs to mirror it.
+
+API keys (:class:`newsdesk.auth.KeyStore`), editors' feedback
+(:class:`newsdesk.monitor.feedback.FeedbackStore`), the prediction log and the embedding cache have their
+protocols beside the code that uses them. One backend object per engine implements all of them;
+:func:`newsdesk.store.open_store` finds it in the ``stores`` registry by the URL's scheme. This module
+imports nothing above :mod:`newsdesk.articles`.
+
+Tests in ``tests/store`` are written against the protocols and run over every backend, so callers never
 depend on one.
 """
 
@@ -13,17 +24,19 @@ from datetime import datetime
 from typing import Any, Literal, NamedTuple, Protocol, runtime_checkable
 
 from newsdesk.articles.model import Article, Enrichment
-from newsdesk.auth import ApiKey
-from newsdesk.monitor.feedback import Feedback
 
 __all__ = [
     "ArticleBrief",
     "ArticleFilter",
     "ArticleStore",
+    "Articles",
     "EncodedArticle",
     "EnrichmentWrite",
+    "Enrichments",
+    "FullText",
     "Revision",
     "UpsertOutcome",
+    "Vectors",
 ]
 
 Status = Literal["inserted", "updated", "unchanged", "duplicate"]
@@ -89,8 +102,8 @@ class ArticleFilter:
 
 
 @runtime_checkable
-class ArticleStore(Protocol):
-    """Articles, their revisions and enrichments, with transactional writes."""
+class Articles(Protocol):
+    """Articles and their revisions, with transactional writes and a change token."""
 
     def transaction(self) -> AbstractContextManager[None]:
         """Group writes: all are kept, or none (nested calls join the outer transaction)."""
@@ -144,20 +157,12 @@ class ArticleStore(Protocol):
 
     def delete(self, article_id: str) -> None: ...
 
-    def search_text(
-        self, query: str, *, limit: int = 10, filt: ArticleFilter | None = None
-    ) -> list[tuple[str, float]]:
-        """Full-text search (any of the query's words; BM25, headline weighted double): (id, score) pairs,
-        best first (equal scores in order-key order), optionally only among articles matching ``filt``."""
-        ...
-
     def ids(self, filt: ArticleFilter | None = None) -> list[str]:
         """Ids of the articles matching ``filt`` (all without one), in id order."""
         ...
 
-    def tagged(self, component: str, key: str) -> set[str]:
-        """Ids of the articles whose stored ``component`` output contains ``key`` as a JSON string value
-        (an IPTC qcode in ``iptc``, a canonical entity id in ``entities``)."""
+    def sections(self) -> dict[str, int]:
+        """Section name -> article count."""
         ...
 
     def change_token(self) -> str:
@@ -165,18 +170,12 @@ class ArticleStore(Protocol):
         this handle or any other writer); other writes (API keys, feedback, enrichments) leave it."""
         ...
 
-    def text_stamps(self) -> dict[str, tuple[int, str]]:
-        """Article id -> (order key, content stamp): what a text index compares to stay in sync. The order
-        key ranks articles with equal full-text scores exactly as :meth:`search_text` does."""
-        ...
+    def close(self) -> None: ...
 
-    def texts(self, ids: Sequence[str]) -> list[tuple[str, int, str, str]]:
-        """(id, order key, headline, body) of those of ``ids`` that exist, in order-key order."""
-        ...
 
-    def vector_stamps(self, model: str) -> dict[str, str]:
-        """Article id -> when its ``model`` vector was written: what an index compares to stay in sync."""
-        ...
+@runtime_checkable
+class Enrichments(Protocol):
+    """Component outputs per article, each traceable to the content it was computed from."""
 
     def put_enrichments(self, article_id: str, enrichments: Sequence[Enrichment]) -> None: ...
 
@@ -200,53 +199,48 @@ class ArticleStore(Protocol):
         """Article id -> stored ``component`` value, for those of ``ids`` that have one."""
         ...
 
+    def tagged(self, component: str, key: str) -> set[str]:
+        """Ids of the articles whose stored ``component`` output contains ``key`` as a JSON string value
+        (an IPTC qcode in ``iptc``, a canonical entity id in ``entities``)."""
+        ...
+
+
+@runtime_checkable
+class Vectors(Protocol):
+    """One vector per (article, model), with stamps an index compares to stay in sync."""
+
     def get_vectors(self, model: str, ids: Sequence[str] | None = None) -> tuple[list[str], Any]:
         """(ids, float32 matrix) of stored vectors of ``model``; all of them, in id order, without ``ids``.
         Ids without a vector are left out."""
         ...
 
-    def sections(self) -> dict[str, int]:
-        """Section name -> article count."""
+    def vector_stamps(self, model: str) -> dict[str, str]:
+        """Article id -> when its ``model`` vector was written: what an index compares to stay in sync."""
         ...
 
-    # -- API keys (see newsdesk.auth, which hashes and checks the secrets) ----------------------------------
-    def add_api_key(self, key: ApiKey, key_hash: str) -> None:
-        """Store a new key under the hash of its secret (never the secret)."""
+
+@runtime_checkable
+class FullText(Protocol):
+    """Keyword search over headlines and bodies, and what an in-memory text index needs to mirror it."""
+
+    def search_text(
+        self, query: str, *, limit: int = 10, filt: ArticleFilter | None = None
+    ) -> list[tuple[str, float]]:
+        """Full-text search (any of the query's words; BM25, headline weighted double): (id, score) pairs,
+        best first (equal scores in order-key order), optionally only among articles matching ``filt``."""
         ...
 
-    def find_api_key(self, key_hash: str) -> tuple[ApiKey, str] | None:
-        """The key stored under ``key_hash`` (revoked or not) and its stored hash, or ``None``."""
+    def text_stamps(self) -> dict[str, tuple[int, str]]:
+        """Article id -> (order key, content stamp): what a text index compares to stay in sync. The order
+        key ranks articles with equal full-text scores exactly as :meth:`search_text` does."""
         ...
 
-    def list_api_keys(self) -> list[ApiKey]:
-        """Every key, oldest first."""
+    def texts(self, ids: Sequence[str]) -> list[tuple[str, int, str, str]]:
+        """(id, order key, headline, body) of those of ``ids`` that exist, in order-key order."""
         ...
 
-    def revoke_api_key(self, key_id: str, when: datetime) -> ApiKey:
-        """Mark the key revoked at ``when`` unless it already is; :class:`~newsdesk.errors.NotFound` if
-        there is no such key."""
-        ...
 
-    def touch_api_key(self, key_id: str, when: datetime) -> None:
-        """Record that the key was used at ``when``."""
-        ...
-
-    # -- editors' feedback (see newsdesk.monitor.feedback, which validates it) ---------------------------
-    def add_feedback(self, items: Sequence[Feedback]) -> list[Feedback]:
-        """Store feedback in one transaction; returns it with ids. :class:`~newsdesk.errors.NotFound`
-        (nothing stored) when an article does not exist."""
-        ...
-
-    def list_feedback(
-        self,
-        *,
-        article_id: str | None = None,
-        kind: str | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-        limit: int | None = None,
-    ) -> list[Feedback]:
-        """Feedback, oldest first, filtered."""
-        ...
-
-    def close(self) -> None: ...
+@runtime_checkable
+class ArticleStore(Articles, Enrichments, Vectors, FullText, Protocol):
+    """The archive: what every backend offers (with :class:`~newsdesk.auth.KeyStore` and
+    :class:`~newsdesk.monitor.feedback.FeedbackStore`)."""

@@ -17,8 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from newsdesk.articles.model import Article, Enrichment, Subject, utc_iso
-from newsdesk.auth import ApiKey, Role
+from newsdesk.articles.model import Article, Enrichment, utc_iso
+from newsdesk.auth import ApiKey, key_from_row
 from newsdesk.errors import NotFound, StoreError
 from newsdesk.monitor.feedback import Feedback
 from newsdesk.store.base import (
@@ -30,37 +30,40 @@ from newsdesk.store.base import (
     UpsertOutcome,
 )
 from newsdesk.store.migrations import MIGRATIONS
+from newsdesk.store.rows import (
+    ARTICLE_COLUMNS,
+    BRIEF_COLUMNS,
+    KEY_COLUMNS,
+    article,
+    brief,
+    encode,
+    enrichment,
+    enrichment_row,
+    runs_without_repeats,
+    vector_bytes,
+)
+from newsdesk.store.rows import (
+    where as where_clause,
+)
 
 _T = TypeVar("_T")
 
 __all__ = ["SQLiteStore"]
 
-_COLUMNS = (
-    "id",
-    "source",
-    "source_id",
-    "headline",
-    "body",
-    "url",
-    "byline",
-    "published_at",
-    "section",
-    "language",
-    "keywords",
-    "subjects",
-    "extra",
-    "content_hash",
-    "fingerprint",
-    "revision",
-    "ingested_at",
-    "updated_at",
+_SELECT = f"SELECT {', '.join(ARTICLE_COLUMNS)} FROM articles"
+_SELECT_BRIEF = f"SELECT {', '.join(BRIEF_COLUMNS)} FROM articles"
+_SELECT_KEY = f"SELECT {', '.join(KEY_COLUMNS)} FROM api_keys"
+_PUT_ENRICHMENT = (
+    "INSERT OR REPLACE INTO enrichments (article_id, component, version, value, confidence, created_at, "
+    "input_hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
 )
-_SELECT = f"SELECT {', '.join(_COLUMNS)} FROM articles"
 _BUMP = "UPDATE content_epoch SET n = n + 1"
-_INSERT = f"INSERT INTO articles ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})"
+_INSERT = (
+    f"INSERT INTO articles ({', '.join(ARTICLE_COLUMNS)}) VALUES ({', '.join('?' * len(ARTICLE_COLUMNS))})"
+)
 _UPDATE = (
     "UPDATE articles SET "
-    + ", ".join(f"{c} = ?" for c in _COLUMNS if c not in ("id", "ingested_at"))
+    + ", ".join(f"{c} = ?" for c in ARTICLE_COLUMNS if c not in ("id", "ingested_at"))
     + " WHERE id = ?"
 )
 _MAX_VARS = 900
@@ -130,7 +133,7 @@ class SQLiteStore:
     @staticmethod
     def encode(article: Article) -> EncodedArticle:
         """The article as this backend writes it; pure, so it can run in another process."""
-        return EncodedArticle(article.id, article.content_hash, article.fingerprint, _row(article))
+        return encode(article)
 
     def upsert(self, articles: Sequence[Article], *, dedupe: bool = True) -> list[UpsertOutcome]:
         return self.upsert_encoded([self.encode(a) for a in articles], dedupe=dedupe)
@@ -144,7 +147,7 @@ class SQLiteStore:
             # The same id twice: write in runs without repeats, so the second sees the first.
             outcomes_all: list[UpsertOutcome] = []
             with self.transaction():
-                for run in _runs_without_repeats(articles):
+                for run in runs_without_repeats(articles):
                     outcomes_all.extend(self.upsert_encoded(run, dedupe=dedupe))
             return outcomes_all
         now = datetime.now(UTC).isoformat()
@@ -231,7 +234,7 @@ class SQLiteStore:
         with self.transaction():
             if not self._conn.execute("SELECT 1 FROM articles WHERE id = ?", (article_id,)).fetchone():
                 raise NotFound(f"no article with id '{article_id}'")
-            self._conn.executemany(_PUT_ENRICHMENT, [_enrichment_row(article_id, e) for e in enrichments])
+            self._conn.executemany(_PUT_ENRICHMENT, [enrichment_row(article_id, e) for e in enrichments])
 
     def write_enrichments(self, writes: Sequence[EnrichmentWrite]) -> int:
         if not writes:
@@ -240,13 +243,13 @@ class SQLiteStore:
         with self.transaction():
             present = set(self._present([w.article_id for w in writes]))
             rows = [
-                _enrichment_row(w.article_id, e)
+                enrichment_row(w.article_id, e)
                 for w in writes
                 if w.article_id in present
                 for e in w.enrichments
             ]
             vectors = [
-                (w.article_id, model, int(vec.shape[0]), _vector_bytes(vec), now)
+                (w.article_id, model, int(vec.shape[0]), vector_bytes(vec), now)
                 for w in writes
                 if w.article_id in present
                 for model, vec in (w.vectors or {}).items()
@@ -353,31 +356,21 @@ class SQLiteStore:
             row = self._conn.execute(f"{_SELECT} WHERE id = ?", (article_id,)).fetchone()
             if row is None:
                 raise NotFound(f"no article with id '{article_id}'")
-            article = _article(row)
+            found = article(row)
             if with_enrichments:
                 rows = self._conn.execute(
                     "SELECT component, version, value, confidence, created_at, input_hash FROM enrichments "
                     "WHERE article_id = ? ORDER BY component",
                     (article_id,),
                 ).fetchall()
-                article.enrichments = {
-                    r[0]: Enrichment(
-                        component=r[0],
-                        version=r[1],
-                        value=json.loads(r[2]),
-                        confidence=r[3],
-                        created_at=datetime.fromisoformat(r[4]),
-                        input_hash=r[5],
-                    )
-                    for r in rows
-                }
-        return article
+                found.enrichments = {r[0]: enrichment(r) for r in rows}
+        return found
 
     def get_many(self, ids: Sequence[str]) -> list[Article]:
-        return self._by_id(_SELECT, ids, _article)
+        return self._by_id(_SELECT, ids, article)
 
     def briefs(self, ids: Sequence[str]) -> list[ArticleBrief]:
-        return self._by_id(_SELECT_BRIEF, ids, _brief)
+        return self._by_id(_SELECT_BRIEF, ids, brief)
 
     def _by_id(self, select: str, ids: Sequence[str], make: Callable[[Sequence[Any]], _T]) -> list[_T]:
         """``make`` of each row of ``select`` (whose first column is the id) for ``ids``, in their order;
@@ -395,21 +388,21 @@ class SQLiteStore:
     def list_articles(
         self, filt: ArticleFilter | None = None, *, limit: int = 20, offset: int = 0
     ) -> list[Article]:
-        where, params = _where(filt)
+        where, params = where_clause(filt)
         sql = (
             f"{_SELECT}{where} ORDER BY published_at IS NULL, published_at DESC, rowid DESC LIMIT ? OFFSET ?"
         )
         with self._lock:
             rows = self._conn.execute(sql, [*params, limit, offset]).fetchall()
-        return [_article(r) for r in rows]
+        return [article(r) for r in rows]
 
     def count(self, filt: ArticleFilter | None = None) -> int:
-        where, params = _where(filt)
+        where, params = where_clause(filt)
         with self._lock:
             return int(self._conn.execute(f"SELECT count(*) FROM articles{where}", params).fetchone()[0])
 
     def iter_articles(self, filt: ArticleFilter | None = None, *, batch_size: int = 500) -> Iterator[Article]:
-        where, params = _where(filt)
+        where, params = where_clause(filt)
         last = ""
         joiner = " AND " if where else " WHERE "
         while True:
@@ -421,7 +414,7 @@ class SQLiteStore:
             if not rows:
                 return
             for row in rows:
-                yield _article(row)
+                yield article(row)
             last = rows[-1][0]
 
     def revisions(self, article_id: str) -> list[Revision]:
@@ -443,7 +436,7 @@ class SQLiteStore:
         if not terms:
             return []
         match = " OR ".join(f'"{t}"' for t in dict.fromkeys(terms))
-        where, params = _where(filt, prefix="a.")
+        where, params = where_clause(filt, prefix="a.")
         if where:
             sql = (
                 "SELECT a.id, bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts "
@@ -463,7 +456,7 @@ class SQLiteStore:
         return [(r[0], -float(r[1])) for r in rows]
 
     def ids(self, filt: ArticleFilter | None = None) -> list[str]:
-        where, params = _where(filt)
+        where, params = where_clause(filt)
         with self._lock:
             return [r[0] for r in self._conn.execute(f"SELECT id FROM articles{where} ORDER BY id", params)]
 
@@ -528,8 +521,16 @@ class SQLiteStore:
                 cur = self._conn.execute(
                     "INSERT INTO feedback (article_id, kind, action, value, correction, model, actor, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (item.article_id, item.kind, item.action, item.value, item.correction, item.model,
-                     item.actor, utc_iso(item.created_at)),
+                    (
+                        item.article_id,
+                        item.kind,
+                        item.action,
+                        item.value,
+                        item.correction,
+                        item.model,
+                        item.actor,
+                        utc_iso(item.created_at),
+                    ),
                 )
                 stored.append(replace(item, id=int(cur.lastrowid or 0)))
         return stored
@@ -587,12 +588,12 @@ class SQLiteStore:
     def find_api_key(self, key_hash: str) -> tuple[ApiKey, str] | None:
         with self._lock:
             row = self._conn.execute(f"{_SELECT_KEY} WHERE key_hash = ?", (key_hash,)).fetchone()
-        return None if row is None else (_api_key(row), row[6])
+        return None if row is None else (key_from_row(row), row[6])
 
     def list_api_keys(self) -> list[ApiKey]:
         with self._lock:
             rows = self._conn.execute(f"{_SELECT_KEY} ORDER BY created_at, rowid").fetchall()
-        return [_api_key(r) for r in rows]
+        return [key_from_row(r) for r in rows]
 
     def revoke_api_key(self, key_id: str, when: datetime) -> ApiKey:
         with self.transaction():
@@ -603,7 +604,7 @@ class SQLiteStore:
             row = self._conn.execute(f"{_SELECT_KEY} WHERE id = ?", (key_id,)).fetchone()
         if row is None:
             raise NotFound(f"no API key with id '{key_id}'")
-        return _api_key(row)
+        return key_from_row(row)
 
     def touch_api_key(self, key_id: str, when: datetime) -> None:
         with self.transaction():
@@ -620,18 +621,6 @@ class SQLiteStore:
         self.close()
 
 
-def _runs_without_repeats(articles: Sequence[EncodedArticle]) -> list[list[EncodedArticle]]:
-    runs: list[list[EncodedArticle]] = [[]]
-    seen: set[str] = set()
-    for art in articles:
-        if art.id in seen:
-            runs.append([])
-            seen = set()
-        runs[-1].append(art)
-        seen.add(art.id)
-    return runs
-
-
 def _statements(script: str) -> list[str]:
     """Split a migration script into statements, keeping trigger bodies whole."""
     out: list[str] = []
@@ -645,136 +634,3 @@ def _statements(script: str) -> list[str]:
     if buf.strip():
         out.append(buf.strip())
     return out
-
-
-def _row(art: Article) -> tuple[Any, ...]:
-    """The stored columns of an article, up to (not including) revision and timestamps."""
-    return (
-        art.id,
-        art.source,
-        art.source_id,
-        art.headline,
-        art.body,
-        art.url,
-        art.byline,
-        utc_iso(art.published_at),
-        art.section,
-        art.language,
-        _json(art.keywords),
-        _json([_subject(s) for s in art.subjects]),
-        _json(art.extra),
-        art.content_hash,
-        art.fingerprint,
-    )
-
-
-def _subject(subject: Subject) -> dict[str, str]:
-    # what model_dump(exclude_none=True) gives, at a tenth of the cost
-    out = {}
-    if subject.name is not None:
-        out["name"] = subject.name
-    if subject.code is not None:
-        out["code"] = subject.code
-    return out
-
-
-_PUT_ENRICHMENT = (
-    "INSERT OR REPLACE INTO enrichments (article_id, component, version, value, confidence, created_at, "
-    "input_hash) VALUES (?, ?, ?, ?, ?, ?, ?)"
-)
-
-
-def _enrichment_row(article_id: str, e: Enrichment) -> tuple[Any, ...]:
-    return (
-        article_id,
-        e.component,
-        e.version,
-        json.dumps(e.value, ensure_ascii=False),
-        e.confidence,
-        e.created_at.isoformat(),
-        e.input_hash,
-    )
-
-
-def _vector_bytes(vector: Any) -> bytes:
-    import numpy as np
-
-    array = np.ascontiguousarray(vector, dtype=np.float32)
-    if array.ndim != 1:
-        raise ValueError(f"a vector must be 1-d, got shape {array.shape}")
-    return array.tobytes()
-
-
-_JSON = json.JSONEncoder(ensure_ascii=False)  # built once: json.dumps with options builds one per call
-
-
-def _json(value: Any) -> str:
-    if not value:
-        return "{}" if isinstance(value, dict) else "[]"
-    return _JSON.encode(value)
-
-
-def _article(row: Sequence[Any]) -> Article:
-    return Article.model_construct(
-        id=row[0],
-        source=row[1],
-        source_id=row[2],
-        headline=row[3],
-        body=row[4],
-        url=row[5],
-        byline=row[6],
-        published_at=datetime.fromisoformat(row[7]) if row[7] else None,
-        section=row[8],
-        language=row[9],
-        keywords=json.loads(row[10]),
-        subjects=[Subject(**s) for s in json.loads(row[11])],
-        extra=json.loads(row[12]),
-        content_hash=row[13],
-        fingerprint=row[14],
-        revision=row[15],
-        ingested_at=datetime.fromisoformat(row[16]),
-        updated_at=datetime.fromisoformat(row[17]),
-        enrichments={},
-    )
-
-
-_SELECT_BRIEF = "SELECT id, headline, body, section, source, published_at FROM articles"
-
-
-def _brief(row: Sequence[Any]) -> ArticleBrief:
-    published = datetime.fromisoformat(row[5]) if row[5] else None
-    return ArticleBrief(row[0], row[1], row[2], row[3], row[4], published)
-
-
-_SELECT_KEY = "SELECT id, name, role, created_at, revoked_at, last_used_at, key_hash FROM api_keys"
-
-
-def _api_key(row: Sequence[Any]) -> ApiKey:
-    return ApiKey(
-        id=row[0],
-        name=row[1],
-        role=Role.parse(row[2]),
-        created_at=datetime.fromisoformat(row[3]),
-        revoked_at=datetime.fromisoformat(row[4]) if row[4] else None,
-        last_used_at=datetime.fromisoformat(row[5]) if row[5] else None,
-    )
-
-
-def _where(filt: ArticleFilter | None, *, prefix: str = "") -> tuple[str, list[Any]]:
-    if filt is None:
-        return "", []
-    clauses: list[str] = []
-    params: list[Any] = []
-    if filt.section is not None:
-        clauses.append(f"{prefix}section = ?")
-        params.append(filt.section)
-    if filt.source is not None:
-        clauses.append(f"{prefix}source = ?")
-        params.append(filt.source)
-    if filt.since is not None:
-        clauses.append(f"{prefix}published_at >= ?")
-        params.append(utc_iso(filt.since))
-    if filt.until is not None:
-        clauses.append(f"{prefix}published_at < ?")
-        params.append(utc_iso(filt.until))
-    return (" WHERE " + " AND ".join(clauses), params) if clauses else ("", [])

@@ -1,0 +1,112 @@
+"""PostgreSQL schema migrations, applied in order under an advisory lock; ``newsdesk_schema`` records the
+last one applied.
+
+The columns and their order are SQLite's (:mod:`newsdesk.store.migrations`), with PostgreSQL's types:
+``timestamptz`` date-times, ``json`` documents (``json`` keeps the text as written, key order included, so an
+article reads back exactly as on SQLite), a pgvector ``vector`` per (article, model), and a generated
+``tsvector`` for full text (headline weight A, body weight B) with a GIN index. Ids sort byte-wise
+(``COLLATE "C"``), as on SQLite, whatever the database's locale.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS", "MIGRATION_LOCK", "WRITE_LOCK"]
+
+#: advisory-lock keys: migrations, and article writes (upserts and deletes run one at a time, as on SQLite)
+MIGRATION_LOCK = 7_314_001
+WRITE_LOCK = 7_314_002
+
+MIGRATIONS: list[str] = [
+    # 1: the archive, its full-text and vector columns, API keys, feedback, the change counter.
+    """
+    CREATE EXTENSION IF NOT EXISTS vector;
+
+    CREATE TABLE articles (
+        seq BIGSERIAL NOT NULL UNIQUE,
+        id TEXT COLLATE "C" PRIMARY KEY,
+        source TEXT NOT NULL,
+        source_id TEXT,
+        headline TEXT NOT NULL,
+        body TEXT NOT NULL,
+        url TEXT,
+        byline TEXT,
+        published_at TIMESTAMPTZ,
+        section TEXT,
+        language TEXT,
+        keywords JSON NOT NULL DEFAULT '[]',
+        subjects JSON NOT NULL DEFAULT '[]',
+        extra JSON NOT NULL DEFAULT '{}',
+        content_hash TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        revision INTEGER NOT NULL DEFAULT 1,
+        ingested_at TIMESTAMPTZ NOT NULL,
+        updated_at TIMESTAMPTZ NOT NULL,
+        tsv TSVECTOR GENERATED ALWAYS AS (
+            setweight(to_tsvector('english', headline), 'A') || setweight(to_tsvector('english', body), 'B')
+        ) STORED
+    );
+    CREATE INDEX articles_fingerprint ON articles (fingerprint);
+    CREATE INDEX articles_published ON articles (published_at);
+    CREATE INDEX articles_section ON articles (section);
+    CREATE INDEX articles_source ON articles (source);
+    CREATE INDEX articles_tsv ON articles USING gin (tsv);
+
+    CREATE TABLE article_revisions (
+        article_id TEXT COLLATE "C" NOT NULL,
+        revision INTEGER NOT NULL,
+        content_hash TEXT NOT NULL,
+        data TEXT NOT NULL,
+        replaced_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (article_id, revision)
+    );
+
+    CREATE TABLE enrichments (
+        article_id TEXT COLLATE "C" NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        component TEXT NOT NULL,
+        version TEXT NOT NULL,
+        value JSON NOT NULL,
+        confidence DOUBLE PRECISION,
+        created_at TIMESTAMPTZ NOT NULL,
+        input_hash TEXT,
+        PRIMARY KEY (article_id, component)
+    );
+    CREATE INDEX enrichments_component ON enrichments (component, version);
+
+    CREATE TABLE vectors (
+        article_id TEXT COLLATE "C" NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        model TEXT NOT NULL,
+        dim INTEGER NOT NULL,
+        embedding VECTOR NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (model, article_id)
+    );
+
+    CREATE TABLE api_keys (
+        seq BIGSERIAL NOT NULL UNIQUE,
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL DEFAULT '',
+        role TEXT NOT NULL CHECK (role IN ('reader', 'editor', 'admin')),
+        key_hash TEXT NOT NULL UNIQUE,
+        created_at TIMESTAMPTZ NOT NULL,
+        revoked_at TIMESTAMPTZ,
+        last_used_at TIMESTAMPTZ
+    );
+
+    CREATE TABLE feedback (
+        id BIGSERIAL PRIMARY KEY,
+        article_id TEXT COLLATE "C" NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('section', 'tag', 'entity')),
+        action TEXT NOT NULL CHECK (action IN ('accept', 'reject', 'correct')),
+        value TEXT NOT NULL,
+        correction TEXT,
+        model TEXT,
+        actor TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX feedback_article ON feedback (article_id, kind, id);
+    CREATE INDEX feedback_created ON feedback (created_at);
+
+    CREATE TABLE content_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);
+    INSERT INTO content_epoch (id, n) VALUES (1, 0);
+    """,
+]
