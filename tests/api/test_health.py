@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from newsdesk.api import create_app
 from newsdesk.settings import Settings
+from newsdesk.store import open_store
 from newsdesk.store.migrations import MIGRATIONS
 
 
@@ -41,20 +42,30 @@ def test_healthz_answers_while_every_request_thread_is_busy(api_settings: Settin
         assert readiness.result(timeout=20).status_code == 200
 
 
-def test_readyz(client: TestClient) -> None:
+def test_readyz(client: TestClient, store_url: str | None) -> None:
+    from newsdesk.store.pg_schema import MIGRATIONS as PG_MIGRATIONS
+
+    expected = len(MIGRATIONS if store_url is None else PG_MIGRATIONS)
     data = client.get("/readyz").json()
     assert data == {
         "status": "ready",
-        "schema_version": len(MIGRATIONS),
-        "expected_schema_version": len(MIGRATIONS),
+        "schema_version": expected,
+        "expected_schema_version": expected,
         "articles": 5,
     }
 
 
-def test_readyz_fails_when_the_store_cannot_open(api_settings: Settings) -> None:
+def test_readyz_fails_when_the_store_cannot_open(api_settings: Settings, store_url: str | None) -> None:
     api_settings.home.mkdir(parents=True)
-    with sqlite3.connect(api_settings.database_path) as conn:
-        conn.execute("PRAGMA user_version = 99")  # a newer newsdesk wrote this database
+    if store_url is None:
+        with sqlite3.connect(api_settings.database_path) as conn:
+            conn.execute("PRAGMA user_version = 99")  # a newer newsdesk wrote this database
+    else:
+        import psycopg
+
+        open_store(api_settings).close()
+        with psycopg.connect(store_url, autocommit=True) as pg:
+            pg.execute("INSERT INTO newsdesk_schema (version) VALUES (99)")
     with TestClient(create_app(api_settings)) as client:
         assert client.get("/healthz").status_code == 200  # alive, but not ready
         error = assert_error(client.get("/readyz"), 503, "not_ready")

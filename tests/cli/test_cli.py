@@ -18,13 +18,18 @@ runner = CliRunner()
 
 
 def run(home: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["--home", str(home), *args])
+    # a workspace built on PostgreSQL names its own database (see demo_home)
+    pinned = home / "store-url"
+    env = {"NEWSDESK_STORE__URL": pinned.read_text()} if pinned.exists() else None
+    result = runner.invoke(app, ["--home", str(home), *args], env=env)
     return result.exit_code, result.stdout
 
 
 @pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def demo_home(tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest) -> Path:
     home = tmp_path_factory.mktemp("demo")
+    if backend == "postgresql":
+        (home / "store-url").write_text(request.getfixturevalue("pg_databases").create())
     code, out = run(home, "demo", "--no-enrich")
     assert code == 0, out
     return home

@@ -70,7 +70,9 @@ _MAX_VARS = 900
 
 
 class SQLiteStore:
-    """:class:`~newsdesk.store.base.ArticleStore` on one SQLite file."""
+    """:class:`~newsdesk.store.Backend` on one SQLite file."""
+
+    expected_schema_version = len(MIGRATIONS)
 
     def __init__(self, path: Path, *, busy_timeout_ms: int = 30_000) -> None:
         self.path = Path(path)
