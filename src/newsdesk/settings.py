@@ -218,25 +218,6 @@ class GateConfig(BaseModel):
     latency_p95_ms: float = Field(default=250.0, gt=0, description="Budget for one prediction, p95.")
 
 
-def _default_gates() -> dict[str, GateConfig]:
-    return {
-        "sections": GateConfig(
-            minimum={"accuracy": 0.85, "macro_f1": 0.85},
-            compare=["accuracy", "macro_f1"],
-            behaviour_min_pass_rate=0.95,
-            latency_p95_ms=250.0,
-        ),
-        "ner": GateConfig(
-            minimum={"f1": 0.85},
-            compare=["f1", "f1_PER", "f1_ORG", "f1_LOC", "f1_MISC"],
-            max_regression=0.005,
-            slice_max_regression=0.02,
-            behaviour_min_pass_rate=0.9,
-            latency_p95_ms=50.0,
-        ),
-    }
-
-
 class LifecycleSettings(BaseModel):
     """Model lifecycle: MLflow tracking and registry, gates, serving champions, shadow mode."""
 
@@ -253,8 +234,10 @@ class LifecycleSettings(BaseModel):
         description="Enrichment components (sections, entities) use a registered champion when there is one.",
     )
     gates: dict[str, GateConfig] = Field(
-        default_factory=_default_gates,
-        description="Gates per model kind ('sections', 'ner'); a kind left out has no gates but latency.",
+        default_factory=dict,
+        description="Gate overrides per model kind, e.g. NEWSDESK_LIFECYCLE__GATES='{\"ner\": "
+        "{\"latency_p95_ms\": 80}}'. Each kind's default gates live in its entry in "
+        "newsdesk.model_kinds; the fields given here replace those fields, the others keep their defaults.",
     )
 
 

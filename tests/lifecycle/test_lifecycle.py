@@ -332,14 +332,14 @@ def test_model_card_markdown_and_html(workspace: dict[str, object]) -> None:
 
 
 def test_pipeline_component_uses_the_champion(workspace: dict[str, object]) -> None:
-    from newsdesk.nlp.sections import SectionsComponent
+    from newsdesk.pipeline import build_component
 
     settings = workspace["settings"]
     assert isinstance(settings, Settings)
     champion = ModelRegistry(settings).champion("newsdesk-sections")
     store = open_store(settings)
     try:
-        component = SectionsComponent(settings)
+        component = build_component("sections", settings)  # the pipeline hands it the champion
         component.prepare(store)  # the store has no sectioned articles: only the champion can serve
         assert component.version.endswith(f"+newsdesk-sections@{champion}")
     finally:

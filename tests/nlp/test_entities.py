@@ -194,3 +194,24 @@ def test_short_form_ambiguous_in_the_archive_stays_apart() -> None:
     assert index.get("person:cook").mentions == 2
     assert index.resolve("organisation:bbc") == "organisation:british-broadcasting-corporation"
     assert len(index) == 4
+
+
+def test_a_champion_handed_in_is_used_and_named_in_the_version(settings: Settings) -> None:
+    """The pipeline hands the component the ``newsdesk-ner`` champion (``use_champion``); it is asked
+    each time the model is needed, so a promotion (a new answer) changes the version at once."""
+    from types import SimpleNamespace
+
+    from newsdesk.nlp.entities import NER_ONLY_DISABLE
+    from newsdesk.nlp.models import load_spacy
+
+    stock = EntitiesComponent(settings)
+    champion = SimpleNamespace(nlp=load_spacy(settings.nlp.spacy_model, NER_ONLY_DISABLE))
+    answers: list[tuple[str, object] | None] = [("newsdesk-ner@3", champion)]
+    component = EntitiesComponent(settings)
+    component.use_champion(lambda: answers[-1])
+    assert component.nlp is champion.nlp and component.version == "1+newsdesk-ner@3"
+    assert component.process([COOK])[0].value == stock.process([COOK])[0].value  # same model underneath
+    answers.append(("newsdesk-ner@4", champion))
+    assert component.version == "1+newsdesk-ner@4"
+    answers.append(None)  # no champion any more: the installed model again
+    assert component.version == stock.version

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -365,3 +366,23 @@ def test_tiny_vocabularies_and_empty_texts() -> None:
     assert clf.n_features_["words"] > 0  # no term reaches min_df=2: every term is kept instead
     with pytest.raises(InvalidInput, match="words"):
         SectionClassifier(views=("words",)).fit(["", "", "", ""], ["a", "b", "a", "b"])
+
+
+def test_a_champion_handed_in_serves_instead_of_the_archive(
+    store: ArticleStore, settings: Settings, fitted: SectionClassifier
+) -> None:
+    """The pipeline hands the component its champion (``use_champion``); the component serves it, with the
+    champion in its version, even when the archive could not train a model; a source that answers None
+    leaves the component to learn from the archive as before."""
+    served = SimpleNamespace(classifier=fitted)  # the unwrapped pyfunc model exposes .classifier
+    component = SectionsComponent(settings)
+    component.use_champion(lambda: ("newsdesk-sections@7", served))
+    component.prepare(store)  # an empty archive: only the champion can serve
+    assert component.version == f"{component.code_version}+newsdesk-sections@7"
+    match = Article.create(source="t", headline="Striker scores twice", body="The final went to extra time.")
+    [out] = component.process([match])
+    assert out.value["section"] in fitted.classes_
+    without = SectionsComponent(settings)
+    without.use_champion(lambda: None)
+    with pytest.raises(NotFitted, match="at least 2 sections"):
+        without.prepare(store)

@@ -16,6 +16,7 @@ from rich.table import Table
 from newsdesk.cli.context import state
 from newsdesk.errors import AuditTampered
 from newsdesk.lifecycle.audit import ACTIONS, AuditEntry, audit_log
+from newsdesk.model_kinds import model_kinds
 
 __all__ = ["audit_app"]
 
@@ -35,7 +36,7 @@ def list_entries(
     if ctx.invoked_subcommand is not None:
         return
     app = state(ctx)
-    names = {model, f"newsdesk-{model}"} if model in ("sections", "ner") else {model}  # a kind or its name
+    names = {model, f"newsdesk-{model}"} if model in model_kinds.names() else {model}  # a kind or its name
     entries = [e for e in audit_log(app.settings).entries(action=action) if model is None or e.model in names]
     if as_json:
         app.out.print_json(json.dumps([e.to_dict() for e in entries]))

@@ -79,13 +79,15 @@ def train_command(
     """Train a model, evaluate it, log it to MLflow and register a new version (not promoted)."""
     import sys
 
-    from newsdesk.lifecycle.registry import model_name
+    from newsdesk.lifecycle.registry import kind_of, model_name
     from newsdesk.lifecycle.train import train_model
+    from newsdesk.model_kinds import model_kinds
 
     app = state(ctx)
     actor, _ = _caller(app, api_key)
     name = model_name(kind)
-    store = app.store if name == "newsdesk-sections" and data is None else None
+    trains_from_store = model_kinds.get(kind_of(name)).spec_class().trains_from_store
+    store = app.store if trains_from_store and data is None else None
     result = train_model(
         app.settings,
         name,

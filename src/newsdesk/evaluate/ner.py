@@ -34,45 +34,18 @@ from typing import Any
 
 from newsdesk.evaluate.datasets import ConllSentence, load_conll
 from newsdesk.evaluate.harness import EvalResult, task
+from newsdesk.metrics.ner import SPACY_TO_CONLL, TYPES, Span, as_percent, iob1_spans, span_scores
 from newsdesk.settings import Settings
 
-__all__ = ["SPACY_TO_CONLL", "TYPES", "Span", "gazetteer_baseline", "iob1_spans", "score_spans"]
-
-TYPES = ("PER", "ORG", "LOC", "MISC")
-SPACY_TO_CONLL: dict[str, str] = {
-    "PERSON": "PER",
-    "ORG": "ORG",
-    "GPE": "LOC",
-    "LOC": "LOC",
-    "FAC": "LOC",
-    "NORP": "MISC",
-    "EVENT": "MISC",
-    "PRODUCT": "MISC",
-    "WORK_OF_ART": "MISC",
-    "LAW": "MISC",
-    "LANGUAGE": "MISC",
-}
-Span = tuple[int, int, int, str]  # sentence index, first token, end token (exclusive), type
-
-
-def iob1_spans(tags: Sequence[str]) -> list[tuple[int, int, str]]:
-    """(start, end, type) of the entities in IOB1 tags: ``I-X`` continues an ``I-X`` or ``B-X`` just
-    before it and starts an entity otherwise; ``B-X`` always starts one (IOB2 input also works).
-
-    >>> iob1_spans(["I-PER", "I-PER", "B-PER", "O", "I-LOC", "I-ORG"])
-    [(0, 2, 'PER'), (2, 3, 'PER'), (4, 5, 'LOC'), (5, 6, 'ORG')]
-    """
-    spans: list[tuple[int, int, str]] = []
-    start, current = -1, ""
-    for i, tag in enumerate([*tags, "O"]):
-        prefix, _, type_ = tag.partition("-")
-        continues = prefix == "I" and type_ == current
-        if current and not continues:
-            spans.append((start, i, current))
-            current = ""
-        if prefix in ("B", "I") and not continues:
-            start, current = i, type_
-    return spans
+__all__ = [
+    "SPACY_TO_CONLL",
+    "TYPES",
+    "Span",
+    "gazetteer_baseline",
+    "iob1_spans",
+    "predicted_spans",
+    "score_spans",
+]
 
 
 def gold_spans(sentences: Sequence[ConllSentence]) -> list[Span]:
@@ -80,49 +53,34 @@ def gold_spans(sentences: Sequence[ConllSentence]) -> list[Span]:
 
 
 def score_spans(gold: Iterable[Span], predicted: Iterable[Span]) -> dict[str, Any]:
-    """Exact-span precision, recall and F1 per type and micro-averaged (in percent, 2 decimals)."""
-    gold_set, pred_set = set(gold), set(predicted)
-    out: dict[str, Any] = {"per_type": {}}
-    for type_ in TYPES:
-        g = {s for s in gold_set if s[3] == type_}
-        p = {s for s in pred_set if s[3] == type_}
-        out["per_type"][type_] = _prf(len(g & p), len(p), len(g))
-    g_all = {s for s in gold_set if s[3] in TYPES}
-    p_all = {s for s in pred_set if s[3] in TYPES}
-    out["micro"] = _prf(len(g_all & p_all), len(p_all), len(g_all))
-    out["macro_f1"] = round(sum(out["per_type"][t]["f1"] for t in TYPES) / len(TYPES), 2)
-    return out
+    """Exact-span precision, recall and F1 per type and micro-averaged, in percent (2 decimals) as this
+    report gives them; :func:`newsdesk.metrics.ner.span_scores` has the same scores as fractions."""
+    return as_percent(span_scores(gold, predicted))
 
 
-def _prf(tp: int, n_pred: int, n_gold: int) -> dict[str, Any]:
-    precision = tp / n_pred if n_pred else 0.0
-    recall = tp / n_gold if n_gold else 0.0
-    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    return {
-        "precision": round(100 * precision, 2),
-        "recall": round(100 * recall, 2),
-        "f1": round(100 * f1, 2),
-        "support": n_gold,
-        "predicted": n_pred,
-    }
-
-
-def spacy_spans(sentences: Sequence[ConllSentence], model: str, batch_size: int = 256) -> list[Span]:
-    """The model's entities on the gold tokens, mapped to CoNLL types (unmapped labels dropped)."""
+def predicted_spans(nlp: Any, sentences: Sequence[ConllSentence], batch_size: int = 256) -> list[Span]:
+    """A spaCy pipeline's entities on the gold tokens, in CoNLL types: a stock model's OntoNotes labels
+    mapped by :data:`SPACY_TO_CONLL`, a fine-tuned model's CoNLL labels kept, any other label dropped."""
     from spacy.tokens import Doc
 
-    from newsdesk.nlp.entities import NER_ONLY_DISABLE
-    from newsdesk.nlp.models import load_spacy
-
-    nlp = load_spacy(model, NER_ONLY_DISABLE)
+    mapping = {**SPACY_TO_CONLL, **{t: t for t in TYPES}}
     docs = (Doc(nlp.vocab, words=s.tokens, spaces=[True] * len(s.tokens)) for s in sentences)
     spans: list[Span] = []
     for index, doc in enumerate(nlp.pipe(docs, batch_size=batch_size)):
         for ent in doc.ents:
-            type_ = SPACY_TO_CONLL.get(ent.label_)
+            type_ = mapping.get(ent.label_)
             if type_ is not None:
                 spans.append((index, ent.start, ent.end, type_))
     return spans
+
+
+def spacy_spans(sentences: Sequence[ConllSentence], model: str, batch_size: int = 256) -> list[Span]:
+    """The installed spaCy ``model``'s entities on the gold tokens, mapped to CoNLL types (unmapped labels
+    dropped)."""
+    from newsdesk.nlp.entities import NER_ONLY_DISABLE
+    from newsdesk.nlp.models import load_spacy
+
+    return predicted_spans(load_spacy(model, NER_ONLY_DISABLE), sentences, batch_size)
 
 
 def gazetteer_baseline(train: Sequence[ConllSentence], sentences: Sequence[ConllSentence]) -> list[Span]:
@@ -226,8 +184,6 @@ def evaluate_ner(path: Path, settings: Settings, limit: int | None) -> EvalResul
             baseline=baseline,
             details=details,
         )
-    from newsdesk.lifecycle.ner import predicted_spans
-
     ref, model = served
     tuned = predicted_spans(model.nlp, sentences)
     details["model_type_confusions"] = _type_confusions(gold, tuned)

@@ -21,11 +21,11 @@ from newsdesk.lifecycle.audit import audit_log
 from newsdesk.lifecycle.gates import GateReport, check_gates
 from newsdesk.lifecycle.registry import GATES_TAG, REPORT_TAG, ModelRegistry, model_name
 from newsdesk.lifecycle.specs import spec_for
-from newsdesk.settings import GateConfig
+from newsdesk.model_kinds import model_kinds
 
 if TYPE_CHECKING:
     from newsdesk.lifecycle.spec import Evaluation, ModelSpec
-    from newsdesk.settings import Settings
+    from newsdesk.settings import GateConfig, Settings
 
 __all__ = ["evaluate_version", "latest_report", "report_dir"]
 
@@ -66,7 +66,7 @@ def _eval_examples(
     if recorded and Path(recorded).is_file():
         examples = spec.load_eval(Path(recorded))
         expected = params.get("dev.sha256")
-        fp: DataFingerprint | None = _fingerprint(spec, examples, Path(recorded))
+        fp: DataFingerprint | None = spec.fingerprint(examples, Path(recorded))
         if expected and fp is not None and fp.sha256 != expected:
             raise InvalidInput(
                 "data",
@@ -81,16 +81,6 @@ def _eval_examples(
     return spec.load_eval(default), {"path": str(default), "origin": "default"}
 
 
-def _fingerprint(spec: ModelSpec, examples: list[Any], path: Path) -> Any:
-    if spec.kind == "ner":
-        from newsdesk.lifecycle.ner import conll_fingerprint
-
-        return conll_fingerprint(examples, path)
-    from newsdesk.lifecycle.fingerprint import fingerprint
-
-    return fingerprint((e.record() for e in examples), path=str(path))
-
-
 def _evaluate(
     registry: ModelRegistry, spec: ModelSpec, name: str, version: str, examples: list[Any]
 ) -> Evaluation:
@@ -99,7 +89,8 @@ def _evaluate(
 
 
 def gate_config(settings: Settings, kind: str) -> GateConfig:
-    return settings.lifecycle.gates.get(kind) or GateConfig()
+    """The kind's gates: its entry's defaults with ``settings.lifecycle.gates[kind]`` applied."""
+    return model_kinds.get(kind).gate_config(settings)
 
 
 def evaluate_version(
@@ -124,7 +115,7 @@ def evaluate_version(
     scratch.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch) as tmp:
         examples, origin = _eval_examples(registry, spec, name, version, data, Path(tmp))
-    fp = _fingerprint(spec, examples, Path(origin["path"]))
+    fp = spec.fingerprint(examples, Path(origin["path"]))
     candidate = _evaluate(registry, spec, name, version, examples)
     champion = against if against is not None else registry.champion(name)
     if champion == version:

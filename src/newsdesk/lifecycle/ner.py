@@ -24,14 +24,15 @@ from typing import IO, TYPE_CHECKING, Any, ClassVar
 from newsdesk.errors import InvalidInput, MissingDependency
 from newsdesk.evaluate.datasets import ConllSentence, load_conll
 from newsdesk.evaluate.harness import SHARED_DATA
-from newsdesk.evaluate.ner import TYPES, iob1_spans, score_spans
+from newsdesk.evaluate.ner import predicted_spans
 from newsdesk.lifecycle.fingerprint import DataFingerprint, Record, fingerprint
 from newsdesk.lifecycle.spec import BehaviourResult, Evaluation, ModelSpec, SliceMetric, Trained, p95_ms
+from newsdesk.metrics.ner import TYPES, iob1_spans, span_scores
 
 if TYPE_CHECKING:
     from newsdesk.store import Backend
 
-__all__ = ["NerSpec", "conll_fingerprint", "train_spacy_ner"]
+__all__ = ["NerSpec", "conll_fingerprint", "predicted_spans", "train_spacy_ner"]
 
 CONLL = SHARED_DATA / "conll2003"
 BEHAVIOUR_SAMPLE = 200
@@ -173,26 +174,13 @@ def train_spacy_ner(
     return output / "model-best"
 
 
+def _fraction(value: float) -> float:
+    """A score as the gate report records it: a fraction to 4 decimals."""
+    return round(float(value), 4)
+
+
 def _length_bucket(tokens: int) -> str:
     return "short" if tokens < 10 else "medium" if tokens < 25 else "long"
-
-
-def predicted_spans(nlp: Any, sentences: Sequence[ConllSentence]) -> list[tuple[int, int, int, str]]:
-    """The model's entities on the gold tokens, mapped to CoNLL types (OntoNotes labels of a stock model
-    mapped as in ``newsdesk eval ner``; others dropped)."""
-    from spacy.tokens import Doc
-
-    from newsdesk.evaluate.ner import SPACY_TO_CONLL
-
-    mapping = {**SPACY_TO_CONLL, **{t: t for t in TYPES}}
-    docs = (Doc(nlp.vocab, words=s.tokens, spaces=[True] * len(s.tokens)) for s in sentences)
-    spans = []
-    for index, doc in enumerate(nlp.pipe(docs, batch_size=256)):
-        for ent in doc.ents:
-            type_ = mapping.get(ent.label_)
-            if type_ is not None:
-                spans.append((index, ent.start, ent.end, type_))
-    return spans
 
 
 class NerSpec(ModelSpec):
@@ -262,6 +250,9 @@ class NerSpec(ModelSpec):
     def load_eval(self, path: Path) -> list[ConllSentence]:
         return load_conll(path)
 
+    def fingerprint(self, examples: Sequence[ConllSentence], path: Path) -> DataFingerprint:
+        return conll_fingerprint(examples, path)
+
     def default_eval_path(self) -> Path | None:
         path = CONLL / "eng.testa"
         return path if path.is_file() else None
@@ -272,23 +263,23 @@ class NerSpec(ModelSpec):
             raise InvalidInput("data", 0, "at least one CoNLL sentence to evaluate on")
         gold = [(i, a, b, t) for i, s in enumerate(examples) for a, b, t in iob1_spans(s.tags)]
         pred = predicted_spans(nlp, examples)
-        scores = score_spans(gold, pred)
+        scores = span_scores(gold, pred)
+        per_type = scores["per_type"]
         metrics = {
-            "f1": scores["micro"]["f1"] / 100,
-            "precision": scores["micro"]["precision"] / 100,
-            "recall": scores["micro"]["recall"] / 100,
-            **{f"f1_{t}": scores["per_type"][t]["f1"] / 100 for t in TYPES},
+            "f1": _fraction(scores["micro"]["f1"]),
+            "precision": _fraction(scores["micro"]["precision"]),
+            "recall": _fraction(scores["micro"]["recall"]),
+            **{f"f1_{t}": _fraction(per_type[t]["f1"]) for t in TYPES},
         }
         slices = {
-            f"type={t}": SliceMetric(scores["per_type"][t]["f1"] / 100, scores["per_type"][t]["support"])
-            for t in TYPES
+            f"type={t}": SliceMetric(_fraction(per_type[t]["f1"]), per_type[t]["support"]) for t in TYPES
         }
         for bucket in ("short", "medium", "long"):
             keep = {i for i, s in enumerate(examples) if _length_bucket(len(s.tokens)) == bucket}
             if not keep:
                 continue
-            part = score_spans([g for g in gold if g[0] in keep], [p for p in pred if p[0] in keep])
-            slices[f"length={bucket}"] = SliceMetric(part["micro"]["f1"] / 100, part["micro"]["support"])
+            part = span_scores([g for g in gold if g[0] in keep], [p for p in pred if p[0] in keep])
+            slices[f"length={bucket}"] = SliceMetric(_fraction(part["micro"]["f1"]), part["micro"]["support"])
         behaviour = [self._swap(nlp, examples, gold, kind) for kind in SWAPS]
         texts = [" ".join(s.tokens) for s in examples[:LATENCY_SAMPLE]]
         latency = p95_ms(nlp, texts)

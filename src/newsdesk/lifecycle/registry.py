@@ -3,7 +3,8 @@
 The embedded default is a SQLite database and a local artifact folder inside the workspace
 (``<home>/mlflow/mlflow.db`` and ``<home>/mlflow/artifacts``), so a laptop needs no server;
 ``NEWSDESK_MLFLOW_URI`` points at a team's MLflow server instead. Every model is a registered model named
-``newsdesk-<kind>`` (``newsdesk-sections``, ``newsdesk-ner``), logged as an MLflow pyfunc model so standard
+``newsdesk-<kind>`` after its kind in :data:`newsdesk.model_kinds.model_kinds` (``newsdesk-sections``,
+``newsdesk-ner``), logged as an MLflow pyfunc model so standard
 MLflow tooling (``mlflow.pyfunc.load_model("models:/newsdesk-ner@champion")``, ``mlflow models serve``) can
 load it.
 
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = [
     "CHALLENGER",
     "CHAMPION",
-    "MODEL_KINDS",
     "ModelRegistry",
     "VersionInfo",
     "model_name",
@@ -41,7 +41,6 @@ __all__ = [
 
 CHAMPION = "champion"
 CHALLENGER = "challenger"
-MODEL_KINDS = ("sections", "ner")
 HISTORY_TAG = "newsdesk.champion_history"
 GATES_TAG = "newsdesk.gates"  # "passed" / "failed" (of the latest gate report for the version)
 REPORT_TAG = "newsdesk.gate_report_sha256"
@@ -49,21 +48,24 @@ KIND_TAG = "newsdesk.kind"
 
 
 def model_name(kind_or_name: str) -> str:
-    """``sections`` -> ``newsdesk-sections``; a full registered name is returned as is.
+    """``sections`` -> ``newsdesk-sections``; a full registered name is returned as is. Known kinds are
+    those in :data:`~newsdesk.model_kinds.model_kinds`.
 
     >>> model_name("ner"), model_name("newsdesk-ner")
     ('newsdesk-ner', 'newsdesk-ner')
     """
+    from newsdesk.model_kinds import PREFIX, model_kinds
+
     name = kind_or_name.strip()
-    if name in MODEL_KINDS:
-        return f"newsdesk-{name}"
-    if name.startswith("newsdesk-") and name.removeprefix("newsdesk-") in MODEL_KINDS:
-        return name
-    allowed = ", ".join([*MODEL_KINDS, *(f"newsdesk-{k}" for k in MODEL_KINDS)])
+    kinds = model_kinds.names()
+    if name.removeprefix(PREFIX) in kinds:
+        return f"{PREFIX}{name.removeprefix(PREFIX)}"
+    allowed = ", ".join([*kinds, *(f"{PREFIX}{k}" for k in kinds)])
     raise InvalidInput("model", kind_or_name, f"one of {allowed}")
 
 
 def kind_of(name: str) -> str:
+    """The kind of a kind or registered model name (``newsdesk-ner`` -> ``ner``)."""
     return model_name(name).removeprefix("newsdesk-")
 
 

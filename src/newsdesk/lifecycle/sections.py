@@ -146,6 +146,7 @@ def _split(items: list[LabelledArticle]) -> tuple[list[LabelledArticle], list[La
 class SectionsSpec(ModelSpec):
     kind: ClassVar[str] = "sections"
     primary: ClassVar[str] = "accuracy"
+    trains_from_store: ClassVar[bool] = True
     intended_use: ClassVar[str] = (
         "Suggest the newsroom section of an article (headline and body, English) for editors to confirm, "
         "and route archive articles that have none. Not for decisions about people."

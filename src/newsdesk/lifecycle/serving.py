@@ -9,7 +9,8 @@ Every prediction carries ``name@version``.
 Shadow mode: when a model has a ``challenger`` alias (and ``settings.lifecycle.shadow`` is on), the
 challenger predicts the same inputs on a background thread after the champion has answered, so the response
 neither waits for nor depends on it; disagreements are appended to ``<home>/shadow/<name>.jsonl`` for
-review, and counted.
+review, and counted. What counts as a disagreement is the ``disagrees`` rule of the model's kind
+(:mod:`newsdesk.model_kinds`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.errors import NotFound
-from newsdesk.lifecycle.registry import CHALLENGER, CHAMPION, ModelRegistry, model_name
+from newsdesk.lifecycle.registry import CHALLENGER, CHAMPION, ModelRegistry, kind_of, model_name
+from newsdesk.model_kinds import model_kinds
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
@@ -51,14 +53,9 @@ class _Loaded:
 
 
 def disagrees(kind: str, champion: Any, challenger: Any) -> bool:
-    """Whether two outputs for one input differ in what a reader would see (the section; the entity set)."""
-    if kind == "sections":
-        return bool(champion.get("section") != challenger.get("section"))
-
-    def spans(ents: list[dict[str, Any]]) -> set[tuple[Any, ...]]:
-        return {(e["start"], e["end"], e["label"]) for e in ents}
-
-    return spans(champion) != spans(challenger)
+    """Whether two outputs for one input differ in what a reader would see, by the rule of ``kind``'s entry
+    in :data:`~newsdesk.model_kinds.model_kinds` (the section; the entity set; ...)."""
+    return bool(model_kinds.get(kind).disagrees(champion, challenger))
 
 
 class Champions:
@@ -157,7 +154,7 @@ class Champions:
     def _shadow(
         self, name: str, champion: str, challenger: _Loaded, texts: list[str], outputs: list[Any]
     ) -> None:
-        kind = name.removeprefix("newsdesk-")
+        kind = kind_of(name)
         counts = self.shadow_counts.setdefault(name, {"compared": 0, "disagreed": 0, "failed": 0})
         try:
             theirs = list(challenger.model.predict(texts))

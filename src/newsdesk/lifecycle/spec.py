@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, ClassVar
 
-from newsdesk.lifecycle.fingerprint import DataFingerprint
+from newsdesk.lifecycle.fingerprint import DataFingerprint, fingerprint
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
@@ -85,12 +85,14 @@ class Trained:
 
 
 class ModelSpec(ABC):
-    """One kind of model (``sections``, ``ner``)."""
+    """How one kind of model trains and is measured; its entry in :data:`newsdesk.model_kinds.model_kinds`
+    names it."""
 
     kind: ClassVar[str]
     intended_use: ClassVar[str]
     limitations: ClassVar[tuple[str, ...]]
     primary: ClassVar[str]
+    trains_from_store: ClassVar[bool] = False  # without --data, training reads the archive (train's store)
 
     def __init__(self, settings: Settings, *, log: IO[str] | None = None) -> None:
         self.settings = settings
@@ -119,6 +121,11 @@ class ModelSpec(ABC):
     @abstractmethod
     def evaluate(self, model: Any, examples: Sequence[Any]) -> Evaluation:
         """Metrics, slices, behaviour and latency of ``model`` (the unwrapped pyfunc object)."""
+
+    def fingerprint(self, examples: Sequence[Any], path: Path) -> DataFingerprint:
+        """The fingerprint of evaluation ``examples`` read from ``path``, as :meth:`train` recorded it for
+        its evaluation set (default: each example's ``record()``)."""
+        return fingerprint((e.record() for e in examples), path=str(path))
 
 
 def p95_ms(fn: Callable[[Any], Any], inputs: Sequence[Any], *, warmup: int = 3) -> float:

@@ -1,10 +1,11 @@
-"""The model kinds newsdesk governs, by kind name."""
+"""The training spec of a model kind, looked up in :data:`newsdesk.model_kinds.model_kinds`."""
 
 from __future__ import annotations
 
 from typing import IO, TYPE_CHECKING
 
 from newsdesk.lifecycle.registry import kind_of
+from newsdesk.model_kinds import model_kinds
 
 if TYPE_CHECKING:
     from newsdesk.lifecycle.spec import ModelSpec
@@ -14,12 +15,5 @@ __all__ = ["spec_for"]
 
 
 def spec_for(name: str, settings: Settings, *, log: IO[str] | None = None) -> ModelSpec:
-    """The spec of ``name`` (``sections``, ``ner`` or their ``newsdesk-`` registered names)."""
-    kind = kind_of(name)
-    if kind == "sections":
-        from newsdesk.lifecycle.sections import SectionsSpec
-
-        return SectionsSpec(settings, log=log)
-    from newsdesk.lifecycle.ner import NerSpec
-
-    return NerSpec(settings, log=log)
+    """The spec of ``name`` (a registered kind such as ``sections``, or its ``newsdesk-`` model name)."""
+    return model_kinds.get(kind_of(name)).training_spec(settings, log=log)

@@ -28,9 +28,10 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.errors import InvalidInput
-from newsdesk.monitor.feedback import live_precision
+from newsdesk.monitor.feedback import component_of, feedback_kinds, live_precision
 
 if TYPE_CHECKING:
+    from newsdesk.model_kinds import ModelKind
     from newsdesk.monitor.drift import DriftReport, Window
     from newsdesk.settings import Settings
     from newsdesk.store import Backend
@@ -38,7 +39,13 @@ if TYPE_CHECKING:
 __all__ = ["Check", "CheckReport", "build_window", "parse_window", "run_checks"]
 
 logger = logging.getLogger("newsdesk.monitor")
-MODELS = ("sections", "iptc", "entities")
+DRIFT_COMPONENTS = ("sections", "iptc")  # the components whose outputs build_window reads
+
+
+def monitored() -> list[str]:
+    """What ``model`` may name: the components drift reads, and every component editors judge (those
+    serving a model kind, see :mod:`newsdesk.model_kinds`, and the ungoverned ones)."""
+    return list(dict.fromkeys([*DRIFT_COMPONENTS, *map(component_of, feedback_kinds())]))
 
 
 def parse_window(text: str) -> timedelta:
@@ -168,8 +175,9 @@ def run_checks(
     """Drift and live-quality checks (see the module docstring); alerts are sent when ``notify``."""
     from newsdesk.monitor.drift import detect_drift
 
-    if model is not None and model not in MODELS:
-        raise InvalidInput("model", model, f"one of {', '.join(MODELS)}")
+    models = monitored()
+    if model is not None and model not in models:
+        raise InvalidInput("model", model, f"one of {', '.join(models)}")
     length = parse_window(window)
     until = (until or datetime.now(UTC)).astimezone(UTC)
     since = until - length
@@ -251,11 +259,11 @@ def _drift_checks(drift: DriftReport, sources: dict[str, Any]) -> list[Check]:
 
 
 def _quality_checks(settings: Settings, quality: list[dict[str, Any]], model: str | None) -> list[Check]:
-    from newsdesk.monitor.feedback import COMPONENT_OF
+    from newsdesk.model_kinds import kind_for_feedback
 
     checks = []
     for row in quality:
-        component = COMPONENT_OF.get(row["kind"], row["kind"])
+        component = component_of(row["kind"])
         if model is not None and component != model:
             continue
         name = f"quality:{row['model']}"
@@ -279,13 +287,19 @@ def _quality_checks(settings: Settings, quality: list[dict[str, Any]], model: st
                 settings.monitor.min_precision,
                 f"editors accepted {row['precision']:.0%} of {row['judged']} {row['kind']}s shown by "
                 f"{row['model']}",
-                f"retrain {component} with editors' corrections (newsdesk train sections) and compare "
-                "through the gates"
-                if low
-                else "",
+                _retrain_action(component, kind_for_feedback(row["kind"])) if low else "",
             )
         )
     return checks
+
+
+def _retrain_action(component: str, kind: ModelKind | None) -> str:
+    if kind is None:  # no governed model behind it: nothing to retrain through the lifecycle
+        return f"review the {component} outputs editors rejected or corrected"
+    return (
+        f"retrain {component} with editors' corrections (newsdesk train {kind.name}) and compare through "
+        "the gates"
+    )
 
 
 def _write_gauges(settings: Settings, report: CheckReport) -> None:

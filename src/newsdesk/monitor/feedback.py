@@ -4,7 +4,8 @@ Feedback is stored in the archive (``feedback`` table) with who and when, and th
 the shown value (taken from the article's enrichment when not given). It is training data --
 :func:`effective_sections` gives ``newsdesk train sections`` each article's label after corrections -- and
 the measure of live quality: :func:`live_precision` is the share of judged outputs editors accepted, per
-model version and period.
+model version and period. Which kinds of feedback there are, and which component's outputs each judges,
+comes from the model kinds (:mod:`newsdesk.model_kinds`: each names the feedback kinds that judge it).
 
 >>> Feedback(article_id="a1", kind="section", action="correct", value="business", correction="tech",
 ...          actor="ed").label
@@ -20,20 +21,41 @@ from datetime import UTC, datetime
 from typing import Any, Protocol, runtime_checkable
 
 from newsdesk.errors import InvalidInput
+from newsdesk.model_kinds import all_kinds
 
 __all__ = [
     "ACTIONS",
-    "KINDS",
     "Feedback",
     "FeedbackStore",
+    "component_of",
     "effective_sections",
+    "feedback_kinds",
     "live_precision",
     "record_feedback",
 ]
 
-KINDS = ("section", "tag", "entity")
 ACTIONS = ("accept", "reject", "correct")
-COMPONENT_OF = {"section": "sections", "tag": "iptc", "entity": "entities"}
+# feedback on the outputs of components whose models the lifecycle does not govern (no model kind serves
+# them): the IPTC tagger is zero-shot, adapted to the archive when the pipeline prepares it
+UNGOVERNED = {"tag": "iptc"}
+
+
+def _judged() -> dict[str, str]:
+    """Feedback kind -> the component whose shown outputs it judges: each model kind's ``feedback`` kinds
+    go to the component serving that kind (:mod:`newsdesk.model_kinds`), then :data:`UNGOVERNED`."""
+    out = {f: k.component or k.name for k in all_kinds() for f in k.feedback}
+    return {**out, **{f: c for f, c in UNGOVERNED.items() if f not in out}}
+
+
+def feedback_kinds() -> list[str]:
+    """The kinds of feedback editors may give (``section``, ``entity``, ``tag``, and those of plug-in model
+    kinds)."""
+    return list(_judged())
+
+
+def component_of(feedback_kind: str) -> str:
+    """The component whose outputs feedback of ``feedback_kind`` judges (the kind itself when unknown)."""
+    return _judged().get(feedback_kind, feedback_kind)
 
 
 @dataclass(frozen=True)
@@ -107,8 +129,9 @@ def record_feedback(
 ) -> Feedback:
     """Validate and store one piece of feedback. ``model`` defaults to ``component@version`` of the
     article's stored enrichment that shows such values."""
-    if kind not in KINDS:
-        raise InvalidInput("kind", kind, f"one of {', '.join(KINDS)}")
+    kinds = feedback_kinds()
+    if kind not in kinds:
+        raise InvalidInput("kind", kind, f"one of {', '.join(kinds)}")
     if action not in ACTIONS:
         raise InvalidInput("action", action, f"one of {', '.join(ACTIONS)}")
     value = _clean("value", value)
@@ -121,7 +144,7 @@ def record_feedback(
         raise InvalidInput("correction", correction, "no correction unless action is 'correct'")
     article = store.get(article_id)  # NotFound first
     if model is None:
-        enrichment = article.enrichments.get(COMPONENT_OF[kind])
+        enrichment = article.enrichments.get(component_of(kind))
         if enrichment is not None:
             model = f"{enrichment.component}@{enrichment.version}"
     item = Feedback(article.id, kind, action, value, actor, correction, model)

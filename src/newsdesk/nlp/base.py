@@ -11,11 +11,20 @@ to recompute. Components are registered by name in :data:`components` and built 
 Components that learn from the archive (a section classifier, a near-duplicate index) do it in
 :meth:`Component.prepare`, which the pipeline calls once before processing; used before that they raise
 :class:`~newsdesk.errors.NotFitted`.
+
+A component that serves a governed model (a model kind in :mod:`newsdesk.model_kinds` names the component
+that serves its champion) does not look the champion up itself: whoever builds it for a run (the pipeline,
+the live enricher) hands it a :data:`ChampionSource` with :meth:`BaseComponent.use_champion` before
+:meth:`~Component.prepare`. The source is called when the component needs its model and answers
+``("newsdesk-ner@3", model)`` or None (no champion: the component's own default model serves), so a
+long-running service follows promotions and rollbacks::
+
+    component.use_champion(lambda: ("newsdesk-ner@3", model))
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
@@ -26,7 +35,12 @@ if TYPE_CHECKING:
     from newsdesk.settings import Settings
     from newsdesk.store.base import ArticleStore
 
-__all__ = ["BaseComponent", "Component", "Output", "components"]
+__all__ = ["BaseComponent", "Champion", "ChampionSource", "Component", "Output", "components"]
+
+Champion = tuple[str, Any]
+"""A registered champion: (``name@version``, the unwrapped model object)."""
+ChampionSource = Callable[[], Champion | None]
+"""What :meth:`BaseComponent.use_champion` receives: the current champion, or None when there is none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,8 +81,19 @@ class BaseComponent:
     code_version: ClassVar[str] = "1"
     parallel_safe: ClassVar[bool] = False  # True: may process batches in forked worker processes
 
+    champion_source: ChampionSource | None = None  # set per instance by use_champion
+
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+
+    def use_champion(self, source: ChampionSource | None) -> None:
+        """Serve the champion ``source`` answers (see the module docstring); ``None``: never a champion.
+        Components that serve no model kind keep the source and never call it."""
+        self.champion_source = source
+
+    def served_champion(self) -> Champion | None:
+        """The champion to use now: what the source answers, or None without a source."""
+        return None if self.champion_source is None else self.champion_source()
 
     @property
     def version(self) -> str:

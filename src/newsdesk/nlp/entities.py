@@ -8,9 +8,10 @@ news article) so a huge document costs seconds, not minutes. OntoNotes labels ma
 
     PERSON -> person      ORG -> organisation      GPE, LOC, FAC -> place
 
-When the workspace's registry has a ``newsdesk-ner`` champion (``newsdesk train ner``, promoted through its
-gates), that model is used instead and the version names it (``1+newsdesk-ner@3``); its CoNLL labels map
-the same way (PER -> person, ORG, LOC; MISC is left out).
+When the pipeline hands the component a ``newsdesk-ner`` champion (``newsdesk train ner``, promoted through
+its gates; see :meth:`~newsdesk.nlp.base.BaseComponent.use_champion`), that model is used instead and the
+version names it (``1+newsdesk-ner@3``); its CoNLL labels map the same way (PER -> person, ORG, LOC; MISC
+is left out).
 
 Other labels (NORP such as "British", EVENT, PRODUCT, WORK_OF_ART, LAW, LANGUAGE, dates, numbers) are
 left out: the newsroom's entity pages are about who, which organisation and where. A string the model
@@ -302,22 +303,17 @@ class EntitiesComponent(BaseComponent):
         self.max_chars = max_chars
 
     @property
-    def _champion(self) -> tuple[str, Any] | None:
-        from newsdesk.lifecycle.serving import champion_model
-
-        return champion_model(self.settings, "newsdesk-ner")
-
-    @property
     def nlp(self) -> Any:
-        """The registered ``newsdesk-ner`` champion's pipeline when there is one, else the spaCy model."""
-        served = self._champion
+        """The ``newsdesk-ner`` champion's pipeline when one is served (:meth:`use_champion`), else the
+        spaCy model."""
+        served = self.served_champion()
         if served is not None:
             return served[1].nlp
         return load_spacy(self.model_name, NER_ONLY_DISABLE)
 
     @property
     def version(self) -> str:
-        served = self._champion
+        served = self.served_champion()
         if served is not None:
             limit = "" if self.max_chars == MAX_CHARS else f"-max{self.max_chars}"
             return f"{self.code_version}+{served[0]}{limit}"

@@ -589,6 +589,8 @@ class SectionsComponent(BaseComponent):
     section, leaving out sections with fewer than 2 articles; it needs at least 2 sections left. The fitted
     model is kept under ``<models_dir>/sections/`` keyed by the training data, so an unchanged archive is
     not re-fitted. The version is ``<code_version>+<hash of the training ids, contents and sections>``.
+    Given a ``newsdesk-sections`` champion (:meth:`use_champion`), it serves that model instead, as
+    ``<code_version>+newsdesk-sections@N``.
     """
 
     name: ClassVar[str] = "sections"
@@ -616,11 +618,9 @@ class SectionsComponent(BaseComponent):
         return SectionClassifier()
 
     def prepare(self, store: ArticleStore) -> None:
-        """Use the registered champion (``newsdesk-sections``) when there is one; otherwise learn the
-        archive's sections as described above."""
-        from newsdesk.lifecycle.serving import champion_model
-
-        served = champion_model(self.settings, "newsdesk-sections")
+        """Use the ``newsdesk-sections`` champion when one is served (:meth:`use_champion`, called by the
+        pipeline); otherwise learn the archive's sections as described above."""
+        served = self.served_champion()
         if served is not None:
             self.champion, wrapper = served
             self.model = wrapper.classifier

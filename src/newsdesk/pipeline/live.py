@@ -19,8 +19,9 @@ from datetime import UTC, datetime
 from newsdesk.articles.model import Article, Enrichment
 from newsdesk.errors import InvalidInput, MissingDependency, NotFitted
 from newsdesk.monitor.hooks import log_outputs
-from newsdesk.nlp import BaseComponent, component_names, get_component
+from newsdesk.nlp import BaseComponent, component_names
 from newsdesk.pipeline import plan_components
+from newsdesk.pipeline.champions import build_component
 from newsdesk.settings import Settings
 from newsdesk.store.base import ArticleStore
 
@@ -126,7 +127,7 @@ class LiveEnricher:
         if slot.skipped is not None and time.monotonic() - slot.skipped_at < RETRY_AFTER_S:
             return None
         try:
-            component = get_component(name, self.settings)
+            component = build_component(name, self.settings)
             component.prepare(store)
         except _CANNOT_RUN as exc:
             slot.skipped, slot.skipped_at = str(exc), time.monotonic()

@@ -27,8 +27,9 @@ from typing import Any
 from newsdesk.articles.model import Article, Enrichment
 from newsdesk.errors import InvalidInput, NewsdeskError, NotFitted
 from newsdesk.monitor.hooks import log_outputs
-from newsdesk.nlp import DEFAULT_COMPONENTS, BaseComponent, Output, component_class, get_component
+from newsdesk.nlp import DEFAULT_COMPONENTS, BaseComponent, Output, component_class
 from newsdesk.nlp.embed import parallel_encoding, single_thread
+from newsdesk.pipeline.champions import build_component
 from newsdesk.settings import Settings
 from newsdesk.store.base import ArticleStore, EnrichmentWrite
 
@@ -123,7 +124,7 @@ def enrich(
     batch_size = batch_size or settings.pipeline.batch_size
     report = EnrichReport()
     for name in plan_components(only):
-        component = get_component(name, settings)
+        component = build_component(name, settings)
         run = ComponentRun(name)
         report.components.append(run)
         t0 = time.perf_counter()
