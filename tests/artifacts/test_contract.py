@@ -113,3 +113,13 @@ def test_folder_mirror_pulls_only_a_new_build(artifacts: ArtifactStore, tmp_path
     assert pull_folder(artifacts, "index/m", cache) and (cache / "meta.json").exists()
     assert not pull_folder(artifacts, "index/none", tmp_path / "empty")
     assert not any(".tmp" in p.name for p in cache.iterdir())
+
+
+@pytest.mark.parametrize("manifest", [b"not json", b'{"files": {"../escape": {}}}', b'{"other": 1}'])
+def test_folder_mirror_ignores_a_foreign_manifest(
+    artifacts: ArtifactStore, tmp_path: Path, manifest: bytes
+) -> None:
+    with artifacts.open("index/odd/MANIFEST.json", "wb") as fh:
+        fh.write(manifest)
+    assert not pull_folder(artifacts, "index/odd", tmp_path / "cache" / "odd")
+    assert not (tmp_path / "cache" / "escape").exists()

@@ -69,9 +69,12 @@ def pull_folder(store: ArtifactStore, key: str, folder: Path) -> bool:
             raw = fh.read()
     except NotFound:
         return False
-    files: dict[str, dict[str, Any]] = json.loads(raw)["files"]
+    try:
+        files: dict[str, dict[str, Any]] = dict(json.loads(raw)["files"])
+    except (ValueError, KeyError, TypeError):
+        return False  # not a manifest this module wrote: keep the local copy
     if any(Path(name).name != name or name.startswith(".") for name in files):
-        return False  # not a manifest this module wrote: never write outside the folder
+        return False  # never write outside the folder
     local = folder / LOCAL_MANIFEST
     if local.exists() and local.read_bytes() == raw and all((folder / n).is_file() for n in files):
         return False

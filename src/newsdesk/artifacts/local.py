@@ -80,7 +80,9 @@ class LocalArtifacts:
 
     def exists(self, key: str) -> bool:
         path = self._path(key)
-        return path.is_file() or (path.is_dir() and any(p.is_file() for p in path.rglob("*")))
+        return path.is_file() or (
+            path.is_dir() and any(p.is_file() and not _is_temporary(p) for p in path.rglob("*"))
+        )
 
     def list(self, prefix: str = "") -> Sequence[str]:
         base = self._path(prefix, empty=True)
