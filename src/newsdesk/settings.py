@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
     "ApiSettings",
+    "ArtifactSettings",
     "GateConfig",
     "IngestSettings",
     "LifecycleSettings",
@@ -261,6 +262,26 @@ class MonitorSettings(BaseModel):
     webhook_url: str | None = Field(default=None, description="Alerts are POSTed here as JSON.")
 
 
+class ArtifactSettings(BaseModel):
+    """Where indexes, MLflow artifacts, reports, exports and model cards are kept besides the workspace.
+
+    Credentials for S3 come from the usual AWS variables (``AWS_ACCESS_KEY_ID``, ``AWS_SECRET_ACCESS_KEY``,
+    ``AWS_SESSION_TOKEN``, ``AWS_PROFILE``), never from here.
+    """
+
+    url: str | None = Field(
+        default=None,
+        description="An artifact store URL, e.g. 's3://bucket/prefix' or 'file:///srv/artifacts' (env "
+        "NEWSDESK_ARTIFACTS__URL). Default: none, everything stays in the local workspace.",
+    )
+    endpoint_url: str | None = Field(
+        default=None,
+        description="The S3 API endpoint of a non-AWS store (MinIO, Ceph, a local moto server), e.g. "
+        "'http://127.0.0.1:9000'. Also given to MLflow as MLFLOW_S3_ENDPOINT_URL.",
+    )
+    region: str | None = Field(default=None, description="The S3 region, when the store needs one.")
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure."""
 
@@ -278,6 +299,7 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
     monitor: MonitorSettings = MonitorSettings()
+    artifacts: ArtifactSettings = ArtifactSettings()
     mlflow_uri: str | None = Field(
         default=None,
         description="A team's MLflow tracking and registry server (env NEWSDESK_MLFLOW_URI). Default: a "

@@ -13,6 +13,7 @@ from rich.table import Table
 
 from newsdesk.articles.model import Article
 from newsdesk.articles.ninjs import to_ninjs
+from newsdesk.artifacts import publish
 from newsdesk.cli.context import state
 from newsdesk.errors import InvalidInput
 from newsdesk.store import ArticleFilter
@@ -202,7 +203,8 @@ def export(
     since: Since = None,
     until: Until = None,
 ) -> None:
-    """Write articles as JSON Lines: newsdesk's own fields, or one ninjs document per line."""
+    """Write articles as JSON Lines: newsdesk's own fields, or one ninjs document per line. A file given
+    with --out is also copied to exports/<name> in the artifact store when NEWSDESK_ARTIFACTS__URL is set."""
     app = state(ctx)
     if format not in ("ninjs", "jsonl"):
         raise InvalidInput("--format", format, "ninjs or jsonl")
@@ -221,6 +223,9 @@ def export(
             handle.close()
     if out:
         app.err.print(f"exported {count} articles to {out}")
+        copied = publish(app.settings, out, "exports")
+        if copied:
+            app.err.print(f"copied to {copied}")
 
 
 def _plain(article: Article) -> dict[str, object]:

@@ -225,20 +225,14 @@ def card_command(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file.")] = None,
 ) -> None:
     """Render a version's model card."""
-    from newsdesk.lifecycle.cards import model_card
+    from newsdesk.lifecycle.cards import CARD_FORMATS, model_card, render_card, write_card
 
-    if fmt not in ("markdown", "html", "json"):
-        raise InvalidInput("--format", fmt, "markdown, html or json")
-    card = model_card(state(ctx).settings, name, version)
-    text = (
-        card.to_markdown()
-        if fmt == "markdown"
-        else card.to_html()
-        if fmt == "html"
-        else json.dumps(card.to_dict(), indent=2, default=str)
-    )
+    if fmt not in CARD_FORMATS:
+        raise InvalidInput("--format", fmt, ", ".join(CARD_FORMATS))
+    settings = state(ctx).settings
+    card = model_card(settings, name, version)
     if output is not None:
-        output.write_text(text, encoding="utf-8")
-        print(output)
+        copied = write_card(settings, card, fmt, output)
+        print(output if copied is None else f"{output}\ncopied to {copied}")
     else:
-        print(text)
+        print(render_card(card, fmt))

@@ -98,6 +98,7 @@ def report_command(
     days: Annotated[int, typer.Option("--days", min=1, help="History shown in the charts.")] = 30,
 ) -> None:
     """Write a self-contained HTML report (charts of drift, predictions and live precision)."""
+    from newsdesk.artifacts import artifact_uri
     from newsdesk.monitor.checks import run_checks
     from newsdesk.monitor.report import write_report
 
@@ -105,6 +106,9 @@ def report_command(
     result = run_checks(app.settings, app.store, window=window, notify=False) if check else None
     path = write_report(app.settings, app.store, out, check=result, days=days)
     app.out.print(f"wrote {path}")
+    copied = artifact_uri(app.settings, "reports", path)
+    if copied:
+        app.out.print(f"copied to {copied}")
 
 
 @monitor_app.command("predictions")

@@ -7,8 +7,11 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsdesk.artifacts import publish
+from newsdesk.errors import InvalidInput
 from newsdesk.lifecycle.evaluation import latest_report
 from newsdesk.lifecycle.registry import ModelRegistry, model_name
 from newsdesk.lifecycle.specs import spec_for
@@ -16,7 +19,9 @@ from newsdesk.lifecycle.specs import spec_for
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
 
-__all__ = ["ModelCard", "model_card"]
+__all__ = ["CARD_FORMATS", "ModelCard", "model_card", "render_card", "write_card"]
+
+CARD_FORMATS = ("markdown", "html", "json")
 
 
 @dataclass
@@ -178,3 +183,23 @@ def model_card(settings: Settings, name: str, version: str | int) -> ModelCard:
         behaviour=evaluation.get("behaviour", []),
         gates=latest_report(settings, name, version),
     )
+
+
+def render_card(card: ModelCard, fmt: str = "markdown") -> str:
+    """The card as ``markdown``, ``html`` or ``json`` text."""
+    if fmt == "markdown":
+        return card.to_markdown()
+    if fmt == "html":
+        return card.to_html()
+    if fmt == "json":
+        return json.dumps(card.to_dict(), indent=2, default=str)
+    raise InvalidInput("--format", fmt, ", ".join(CARD_FORMATS))
+
+
+def write_card(settings: Settings, card: ModelCard, fmt: str, output: Path) -> str | None:
+    """Write the rendered card to ``output`` and copy it to ``cards/<name>`` in the artifact store when
+    ``artifacts.url`` is set; returns the copy's URI (None without a store)."""
+    text = render_card(card, fmt)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    return publish(settings, output, "cards")

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from newsdesk.artifacts import mlflow_artifact_root
 from newsdesk.errors import InvalidInput, MissingDependency, NotFound
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ class ModelRegistry:
         from mlflow import MlflowClient
 
         self.client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        mlflow_artifact_root(settings)  # before any artifact is read: MLflow's S3 client needs the endpoint
 
     # -- runs ---------------------------------------------------------------------------------------------
     def experiment_id(self, name: str) -> str:
@@ -143,8 +145,10 @@ class ModelRegistry:
         found = self.client.get_experiment_by_name(name)
         if found is not None:
             return str(found.experiment_id)
-        location = None
-        if not self.settings.mlflow_uri:
+        # the artifact store when one is set (it also points MLflow's S3 client at the store's endpoint)
+        root = mlflow_artifact_root(self.settings)
+        location = f"{root}/{name}" if root else None
+        if location is None and not self.settings.mlflow_uri:
             location = (mlflow_dir(self.settings) / "artifacts" / name).resolve().as_uri()
         return str(self.client.create_experiment(name, artifact_location=location))
 

@@ -99,7 +99,9 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
 def write_report(
     settings: Settings, store: Backend, out: Path, *, check: CheckReport | None = None, days: int = 30
 ) -> Path:
-    """Write the HTML report to ``out`` (the drift section shows ``check`` when given)."""
+    """Write the HTML report to ``out`` (the drift section shows ``check`` when given), and copy it to
+    ``reports/<name>`` in the artifact store when ``artifacts.url`` is set."""
+    from newsdesk.artifacts import publish
     from newsdesk.monitor.feedback import live_precision
     from newsdesk.monitor.predictions import prediction_log
 
@@ -230,4 +232,5 @@ def write_report(
     parts.append("</body></html>")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text("\n".join(parts), encoding="utf-8")
+    publish(settings, out, "reports")
     return out

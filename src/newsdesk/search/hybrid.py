@@ -31,8 +31,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
+from newsdesk.artifacts import open_artifacts, pull_folder, push_folder
 from newsdesk.errors import InvalidInput
 from newsdesk.search.index import IndexStats, VectorIndex
 from newsdesk.search.lexical import TextIndex, TextIndexStats, fts_words
@@ -178,10 +180,27 @@ class SearchPage:
         }
 
 
+def _pull(settings: Settings, folder: Path) -> None:
+    """With an artifact store, fetch the index built under ``index/<folder name>`` into ``folder`` when the
+    local copy is missing or from an older build."""
+    store = open_artifacts(settings)
+    if store is not None:
+        pull_folder(store, f"index/{folder.name}", folder)
+
+
+def _push(settings: Settings, folder: Path) -> None:
+    """With an artifact store, upload the index just built in ``folder`` for other machines to pull."""
+    store = open_artifacts(settings)
+    if store is not None:
+        push_folder(store, folder, f"index/{folder.name}")
+
+
 def open_index(settings: Settings, model: str) -> VectorIndex:
-    """The workspace's vector index for ``model`` (loaded from disk when saved; not yet synced)."""
+    """The workspace's vector index for ``model`` (loaded from disk when saved, after fetching a newer
+    build from the artifact store when one is set; not yet synced)."""
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in model)
     s = settings.search
+    _pull(settings, settings.index_dir / safe)
     index = VectorIndex(
         settings.index_dir / safe,
         model,
@@ -196,7 +215,9 @@ def open_index(settings: Settings, model: str) -> VectorIndex:
 
 
 def open_text_index(settings: Settings) -> TextIndex:
-    """The workspace's full-text mirror (loaded from disk when saved; not yet synced)."""
+    """The workspace's full-text mirror (loaded from disk when saved, after fetching a newer build from the
+    artifact store when one is set; not yet synced)."""
+    _pull(settings, settings.index_dir / "_text")
     index = TextIndex(settings.index_dir / "_text")
     index.load()
     return index
@@ -244,9 +265,14 @@ class Searcher:
         return self.index.synced_to(token) and (self.text_index is None or self.text_index.synced_to(token))
 
     def rebuild(self) -> tuple[IndexStats, TextIndexStats | None]:
-        """Rebuild the vector index and the full-text mirror from the store."""
+        """Rebuild the vector index and the full-text mirror from the store (and upload both to the artifact
+        store when one is set)."""
         text = self.text_index.rebuild(self.store) if self.text_index is not None else None
-        return self.index.rebuild(self.store), text
+        stats = self.index.rebuild(self.store)
+        for index in (self.index, self.text_index):
+            if index is not None:
+                _push(self.settings, index.folder)
+        return stats, text
 
     def _text_hits(
         self, terms: list[str], depth: int, among: set[str] | None, filt: ArticleFilter | None
