@@ -7,6 +7,10 @@ losing at most the last transaction's, and a second run finishes the job (stored
 ``unchanged``). With ``strict`` the whole run is one transaction that is rolled back if any record is
 rejected.
 
+A folder is read by the ``textdir`` reader (when the format is ``textdir``, or detected and the folder holds
+``.txt`` files); for any other format it stands for its files in that format (with ``auto``, each file in
+the format detected for it).
+
 >>> from newsdesk.settings import Settings
 >>> from newsdesk.store import open_store
 >>> import tempfile, pathlib
@@ -33,7 +37,7 @@ from typing import Any
 
 from newsdesk.articles.model import Article
 from newsdesk.errors import NewsdeskError, UnreadableSource
-from newsdesk.ingest.readers import RawRecord, ReaderOptions, detect, get_reader, slug
+from newsdesk.ingest.readers import RawRecord, ReaderOptions, detect, folder_files, get_reader, slug
 from newsdesk.ingest.report import Duplicate, FieldError, IngestReport
 from newsdesk.ingest.validate import RecordInvalid, to_article
 from newsdesk.settings import Settings
@@ -66,11 +70,7 @@ def ingest(
     anything is written when a path cannot be read at all.
     """
     started = time.perf_counter()
-    plan = [(Path(p), detect(Path(p)) if format == "auto" else format) for p in paths]
-    for path, fmt in plan:
-        get_reader(fmt)  # unknown formats fail before any write
-        if not path.exists():
-            raise UnreadableSource(f"{path}: no such file or folder")
+    plan = _plan([Path(p) for p in paths], format)
     options = ReaderOptions(source=slug(source) if source else None, column_map=dict(column_map or {}))
     report = IngestReport()
     dedupe = settings.ingest.dedupe == "exact"
@@ -99,11 +99,40 @@ def ingest(
     return report
 
 
-def _input_bytes(plan: list[tuple[Path, str]], enough: int) -> int:
+_Source = tuple[Path, str, str]  # a file or folder to read, its format, the source name of its records
+
+
+def _plan(paths: list[Path], format: str) -> list[_Source]:
+    """What to read: each path with its format and default source name; a folder that a reader of files is
+    to read becomes its files (their source name is the folder's)."""
+    if format != "auto":
+        get_reader(format)  # unknown formats fail before any write
+    plan: list[_Source] = []
+    for path in paths:
+        fmt = detect(path) if format == "auto" else format  # detect: a missing path fails here
+        if not path.exists():
+            raise UnreadableSource(f"{path}: no such file or folder")
+        if not path.is_dir():
+            plan.append((path, fmt, slug(path.stem, "local")))
+            continue
+        name = slug(path.name, "local")
+        if fmt == "textdir" and (format == "textdir" or next(path.rglob("*.txt"), None) is not None):
+            plan.append((path, fmt, name))
+            continue
+        files = folder_files(path, format)
+        if not files and format != "auto":
+            raise UnreadableSource(f"{path}: no {format} files in this folder")
+        plan.extend((file, file_format, name) for file, file_format in files)
+        if not files:  # nothing detected: read as a text folder, as before (no records)
+            plan.append((path, "textdir", name))
+    return plan
+
+
+def _input_bytes(plan: list[_Source], enough: int) -> int:
     """Bytes of input, counted until ``enough`` is reached (a folder of thousands of files is not walked
     to the end to learn that it is big)."""
     total = 0
-    for path, _ in plan:
+    for path, _, _ in plan:
         files = path.rglob("*") if path.is_dir() else [path]
         for f in files:
             if f.is_file():
@@ -189,13 +218,13 @@ def _write(
 
 
 def _checked(
-    plan: list[tuple[Path, str]], options: ReaderOptions, settings: Settings, encode: Encode
+    plan: list[_Source], options: ReaderOptions, settings: Settings, encode: Encode
 ) -> Iterator[tuple[str, _Item]]:
     """(source name, item) per record read: an article to store, a duplicate, or the record's errors."""
-    for path, fmt in plan:
+    for path, fmt, source_name in plan:
         reader = get_reader(fmt)
         name = str(path)
-        default_source = options.source or slug(path.stem if path.is_file() else path.name, "local")
+        default_source = options.source or source_name
         seen: dict[str, tuple[str, str]] = {}  # id -> (content hash, location) within this source
         try:
             for record in reader.read(path, options):
@@ -252,7 +281,7 @@ def _chunks(items: Iterator[tuple[str, _Item]], size: int) -> Iterator[_Chunk]:
 
 
 def _in_process(
-    plan: list[tuple[Path, str]], options: ReaderOptions, settings: Settings, encode: Encode
+    plan: list[_Source], options: ReaderOptions, settings: Settings, encode: Encode
 ) -> tuple[Iterator[_Chunk], Callable[[], bool]]:
     """Parse and validate in one child process while this process writes.
 
@@ -269,7 +298,7 @@ def _in_process(
 def _from_child(
     ctx: Any,
     queue: Any,
-    plan: list[tuple[Path, str]],
+    plan: list[_Source],
     options: ReaderOptions,
     settings: Settings,
     encode: Encode,
@@ -309,7 +338,7 @@ def _from_child(
 
 def _produce(
     queue: Any,
-    plan: list[tuple[Path, str]],
+    plan: list[_Source],
     options: ReaderOptions,
     settings: Settings,
     encode: Encode,
