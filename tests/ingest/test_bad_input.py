@@ -424,10 +424,11 @@ def test_ninjs_array_items_are_located_by_index(ws: Workspace) -> None:
     bad = {**good, "uri": "urn:test:2", "headlines": "not a list"}
     picture = {**good, "uri": "urn:test:3", "type": "picture"}
     report = ws.ingest(ws.file("items.json", json.dumps([good, bad, picture])), format="ninjs")
-    assert (report.read, report.inserted, report.rejected) == (3, 1, 2)
+    assert (report.read, report.inserted, report.rejected, report.skipped) == (3, 1, 1, 1)
     err = error_at(report, "item 1")
     assert err.field is not None and err.field.startswith("ninjs") and "not valid ninjs" in err.message
-    assert error_at(report, "item 2").field == "type"
+    [skip] = report.skipped_records  # valid ninjs, but a picture
+    assert skip.location == "item 2" and skip.reason.startswith("ninjs type 'picture'")
 
 
 # -- whole-run failures: nothing written ------------------------------------------------------------------

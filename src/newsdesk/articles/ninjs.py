@@ -4,7 +4,8 @@ mapping between ninjs documents and articles, in both directions.
 Generations differ in shape: 1.x has ``headline`` and ``body_text``; 2.x has ``headlines`` and ``bodies``;
 3.x renames properties to camelCase (``versionCreated``). A document that declares its version
 (``$standard``/``standard``) is validated against that schema; otherwise against each schema of the detected
-generation, newest first, and it is valid if any accepts it.
+generation, newest first, and it is valid if any accepts it. A caller may instead name the one version to
+validate against (``version="2.1"``); the document is then judged by that schema only.
 
 Mapping choices (documented because ninjs has no slot for them): an article's section and keywords travel as
 ``subjects`` with ``rel`` ``"section"`` / ``"keyword"``; its URL, source and source id as ``altids`` with
@@ -29,6 +30,9 @@ from newsdesk.errors import InvalidInput
 __all__ = [
     "EXPORT_VERSIONS",
     "SCHEMA_VERSIONS",
+    "candidate_versions",
+    "check_version",
+    "declared_version",
     "detect_version",
     "from_ninjs",
     "schema",
@@ -51,48 +55,17 @@ SCHEMA_VERSIONS = (
     "3.1",
 )
 EXPORT_VERSIONS = {"2": "2.2", "3": "3.1"}
-_CAMEL_3X = {
-    "versionCreated",
-    "contentCreated",
-    "firstCreated",
-    "altIds",
-    "pubStatus",
-    "embargoedUntil",
-    "infoSources",
-    "copyrightHolder",
-    "copyrightNotice",
-    "edNote",
-    "usageTerms",
-    "rightsInfo",
-    "trustIndicators",
-    "representationType",
-    "digitalSourceType",
-    "eventDetails",
-    "plannedCoverage",
-}
-_SHAPE_2X = {
-    "headlines",
-    "bodies",
-    "subjects",
-    "people",
-    "places",
-    "organisations",
-    "descriptions",
-    "genres",
-    "by",
-    "infosources",
-    "events",
-    "objects",
-    "trustindicators",
-    "altids",
-}
 # camelCase names 3.x uses inside objects where 2.x has the lower-case name (no 1.x name is camelCase).
 _CAMEL_NESTED = {
     "contentType", "sizeInBytes", "charCount", "wordCount", "langId", "geoJSON", "contactInfo",
     "postalCode", "encodedRights", "linkedRights", "symbolType", "digitalSourceType", "rightsInfo",
     "altIds", "copyrightHolder", "copyrightNotice", "usageTerms",
 }
-_DECLARED = re.compile(r"(\d+)(?:\.(\d+))?")
+_DECLARED = re.compile(r"(\d+)(?:\.(\d+))?(?:\.\d+)?")  # "3.0.1" (a patch release) is 3.0
+_JSON_TYPES: dict[str, tuple[type, ...]] = {
+    "object": (Mapping,), "array": (list,), "string": (str,), "number": (int, float), "integer": (int,),
+    "boolean": (bool,), "null": (type(None),),
+}
 
 
 @cache
@@ -133,7 +106,14 @@ def _validator(version: str) -> Any:
 
 
 def declared_version(doc: Mapping[str, Any]) -> str | None:
-    """The version a document declares in ``$standard`` (1.x) or ``standard`` (2.x, 3.x), if bundled."""
+    """The version a document declares in ``$standard`` (1.x) or ``standard`` (2.x, 3.x), if bundled.
+
+    A schema URI (``.../ninjs-schema_3.0.json``) wins over the version number; a patch release is its minor
+    version (``"3.0.1"`` is 3.0, whose schema's title says 3.0.1).
+
+    >>> declared_version({"uri": "x", "standard": {"name": "ninjs", "version": "3.0.1"}})
+    '3.0'
+    """
     for key in ("standard", "$standard"):
         std = doc.get(key)
         if not isinstance(std, Mapping):
@@ -154,18 +134,70 @@ def declared_version(doc: Mapping[str, Any]) -> str | None:
 def detect_version(doc: Mapping[str, Any]) -> str:
     """The generation of a ninjs document: ``'1'``, ``'2'`` or ``'3'``.
 
+    The declared version's, else the generation whose schemas know the most of the document's top-level
+    properties, with values of the type they give (``altids`` is an object in 1.x, an array later). 2.x and
+    3.x share many names (``headlines``, ``bodies``): a tie between them goes to 3.x when camelCase names
+    appear inside the document (``contentType``), else to 2.x; a tie with 1.x goes to 1.x.
+
     >>> detect_version({"uri": "x", "headlines": [{"value": "h"}], "versionCreated": "2024-01-01T00:00:00Z"})
     '3'
+    >>> detect_version({"uri": "x", "headline": "h", "altids": {"ap": "1"}})
+    '1'
     """
     declared = declared_version(doc)
     if declared:
         return declared.split(".")[0]
-    keys = set(doc)
-    if keys & _CAMEL_3X:
+    scores = {generation: _known(doc, generation) for generation in "123"}
+    best = max(scores.values())
+    tied = [generation for generation, score in scores.items() if score == best]
+    if len(tied) > 1 and "3" in tied and _CAMEL_NESTED & _nested_keys(doc):
         return "3"
-    if keys & _SHAPE_2X or isinstance(doc.get("renditions"), list):
-        return "3" if _CAMEL_NESTED & _nested_keys(doc) else "2"
-    return "1"
+    return tied[0]
+
+
+def _known(doc: Mapping[str, Any], generation: str) -> int:
+    """How many of the document's top-level properties the schemas of ``generation`` define."""
+    names, patterns = _generation_properties()[generation]
+    count = 0
+    for key, value in doc.items():
+        if key in names:
+            allowed = names[key]
+            count += allowed is None or isinstance(value, allowed)
+        elif isinstance(key, str) and any(p.match(key) for p in patterns):
+            count += 1
+    return count
+
+
+_Properties = tuple[dict[str, tuple[type, ...] | None], tuple[re.Pattern[str], ...]]
+
+
+@cache
+def _generation_properties() -> dict[str, _Properties]:
+    """Per generation: top-level property name -> the Python types its JSON types allow (``None``: any),
+    and the name patterns (1.x ``body_*`` and the like), read from the bundled schemas."""
+    out: dict[str, _Properties] = {}
+    for generation in "123":
+        known: dict[str, set[type] | None] = {}
+        patterns: set[str] = set()
+        for version in (v for v in SCHEMA_VERSIONS if v.startswith(generation + ".")):
+            sch = schema(version)
+            body = sch.get("$defs", {}).get("ninjsType", sch)  # 2.1 on: the properties are in $defs
+            for name, spec in body.get("properties", {}).items():
+                kinds = spec.get("type") if isinstance(spec, Mapping) else None
+                types = None if kinds is None else _python_types(kinds)
+                before = known.get(name, set())
+                known[name] = None if before is None or types is None else before | types
+            patterns.update(body.get("patternProperties", {}))
+        out[generation] = (
+            {name: None if types is None else tuple(types) for name, types in known.items()},
+            tuple(re.compile(p) for p in sorted(patterns)),
+        )
+    return out
+
+
+def _python_types(json_types: str | list[str]) -> set[type]:
+    names = [json_types] if isinstance(json_types, str) else json_types
+    return {t for name in names for t in _JSON_TYPES.get(name, (object,))}
 
 
 def _nested_keys(value: Any, depth: int = 0) -> set[str]:
@@ -182,24 +214,55 @@ def _nested_keys(value: Any, depth: int = 0) -> set[str]:
     return out
 
 
-def validate_ninjs(doc: Any) -> tuple[str | None, list[tuple[str, str]]]:
-    """Validate one document. Returns (the version it validated against, problems as (path, message)).
+def check_version(value: str, field: str = "ninjs_version") -> str:
+    """``value`` if it is ``"auto"`` or a bundled schema version, else :class:`InvalidInput` naming ``field``.
 
-    On failure the version is ``None`` and the problems come from the newest candidate schema.
+    >>> check_version("2.1")
+    '2.1'
     """
-    if not isinstance(doc, Mapping):
-        return None, [("", f"a ninjs document is a JSON object, not {type(doc).__name__}")]
+    if value != "auto" and value not in SCHEMA_VERSIONS:
+        raise InvalidInput(field, value, f"auto or one of {', '.join(SCHEMA_VERSIONS)}")
+    return value
+
+
+def candidate_versions(doc: Mapping[str, Any], version: str = "auto") -> list[str]:
+    """The schema versions ``doc`` is judged by, in the order tried.
+
+    A given ``version`` alone; with ``"auto"``, the declared version alone, else every version of the
+    detected generation, newest first.
+
+    >>> candidate_versions({"uri": "x", "headline": "h"})
+    ['1.6', '1.5', '1.4', '1.3', '1.2', '1.1', '1.0']
+    >>> candidate_versions({"uri": "x", "headline": "h"}, "1.4")
+    ['1.4']
+    """
+    if check_version(version) != "auto":
+        return [version]
     declared = declared_version(doc)
     if declared:
-        candidates = [declared]
-    else:
-        generation = detect_version(doc)
-        candidates = [v for v in reversed(SCHEMA_VERSIONS) if v.startswith(generation + ".")]
+        return [declared]
+    generation = detect_version(doc)
+    return [v for v in reversed(SCHEMA_VERSIONS) if v.startswith(generation + ".")]
+
+
+def validate_ninjs(doc: Any, version: str = "auto") -> tuple[str | None, list[tuple[str, str]]]:
+    """Validate one document against the schemas of :func:`candidate_versions`. Returns (the version it
+    validated against, problems as (path, message)).
+
+    On failure the version is ``None`` and the problems come from the first candidate schema (the given or
+    declared version, else the newest of the generation).
+
+    >>> validate_ninjs({"uri": "x", "headlines": [{"value": "h"}]}, "2.1")
+    ('2.1', [])
+    """
+    check_version(version)
+    if not isinstance(doc, Mapping):
+        return None, [("", f"a ninjs document is a JSON object, not {type(doc).__name__}")]
     first_errors: list[tuple[str, str]] = []
-    for version in candidates:
-        errors = sorted(_validator(version).iter_errors(doc), key=lambda e: list(e.absolute_path))
+    for candidate in candidate_versions(doc, version):
+        errors = sorted(_validator(candidate).iter_errors(doc), key=lambda e: list(e.absolute_path))
         if not errors:
-            return version, []
+            return candidate, []
         if not first_errors:
             first_errors = [(_path(e.absolute_path), e.message[:300]) for e in errors[:5]]
     return None, first_errors
@@ -212,9 +275,15 @@ def _path(parts: Any) -> str:
     return out
 
 
-def from_ninjs(doc: Mapping[str, Any], *, source: str | None = None) -> dict[str, Any]:
-    """Canonical article fields from a ninjs document of any generation (not validated here)."""
-    gen = detect_version(doc)
+def from_ninjs(
+    doc: Mapping[str, Any], *, source: str | None = None, version: str | None = None
+) -> dict[str, Any]:
+    """Canonical article fields from a ninjs document of any generation (not validated here).
+
+    ``version`` is the schema version the document validated against: its generation decides the property
+    names read; without it, the detected generation.
+    """
+    gen = version.split(".")[0] if version else detect_version(doc)
     camel = gen == "3"
 
     def key(name: str) -> str:

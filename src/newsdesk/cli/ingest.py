@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from newsdesk.articles.ninjs import check_version
 from newsdesk.cli.context import state
 from newsdesk.cli.errors import EXIT_REJECTED
 from newsdesk.errors import InvalidInput
@@ -34,11 +36,25 @@ def ingest_command(
         typer.Option("--map", help="Column mapping FIELD=COLUMN (CSV/JSONL), repeatable."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report.")] = False,
+    ninjs_version: Annotated[
+        str,
+        typer.Option(
+            "--ninjs-version",
+            metavar="X.Y",
+            help="Validate ninjs documents against this one schema version (e.g. 2.1); 'auto': the version "
+            "a document declares, else its detected generation.",
+        ),
+    ] = "auto",
 ) -> None:
-    """Read articles, validate them, store the good ones and report every rejected record."""
+    """Read articles, validate them, store the good ones and report every rejected or skipped record.
+
+    Skipped records (valid, but not articles: ninjs pictures, items without text) do not change the exit
+    code; rejected ones do.
+    """
     app = state(ctx)
     if format not in FORMATS:
         raise InvalidInput("--format", format, f"one of {', '.join(FORMATS)}")
+    check_version(ninjs_version, "--ninjs-version")
     column_map = _column_map(map_ or [])
     with Progress(
         SpinnerColumn(),
@@ -63,6 +79,7 @@ def ingest_command(
             source=source,
             column_map=column_map,
             progress=progress,
+            ninjs_version=ninjs_version,
         )
     if as_json:
         app.out.print_json(json.dumps(report.to_dict()))
@@ -90,15 +107,36 @@ def _print_report(console: object, report: IngestReport) -> None:
     console.print(
         f"read {report.read}: [green]{report.inserted} inserted[/], {report.updated} updated, "
         f"{report.unchanged} unchanged, {len(report.duplicates)} duplicates, "
+        f"{report.skipped} skipped, "
         f"[{'red' if report.rejected else 'green'}]{report.rejected} rejected[/] "
         f"in {report.seconds:.1f}s"
     )
+    if report.validated:
+        counts = ", ".join(f"{schema} ({n})" for schema, n in report.schemas().items())
+        console.print(f"validated against: {counts}")
     if not report.stored:
         console.print("[red]--strict: records were rejected, so nothing was stored.[/]")
-    if report.errors:
-        table = Table("source", "location", "field", "value", "reason", title="Rejected records")
-        for err in report.errors[:50]:
-            table.add_row(Path(err.source).name, err.location, err.field or "", err.value or "", err.message)
-        console.print(table)
-        if len(report.errors) > 50:
-            console.print(f"... and {len(report.errors) - 50} more (use --json for all)")
+    _table(
+        console, "Rejected records", ("source", "location", "field", "value", "reason"),
+        [(Path(e.source).name, e.location, e.field or "", e.value or "", e.message) for e in report.errors],
+    )
+    _table(
+        console, "Skipped records (valid, not archived)", ("source", "location", "reason"),
+        [(Path(s.source).name, s.location, s.reason) for s in report.skipped_records],
+    )
+    _table(
+        console, "Notes", ("source", "location", "note"),
+        [(Path(n.source).name, n.location, n.note) for n in report.notes],
+    )
+
+
+def _table(console: Any, title: str, columns: tuple[str, ...], rows: Sequence[tuple[str, ...]]) -> None:
+    """The first 50 rows as a table, and how many more there are."""
+    if not rows:
+        return
+    table = Table(*columns, title=title)
+    for row in rows[:50]:
+        table.add_row(*row)
+    console.print(table)
+    if len(rows) > 50:
+        console.print(f"... and {len(rows) - 50} more (use --json for all)")

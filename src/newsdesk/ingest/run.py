@@ -7,6 +7,11 @@ losing at most the last transaction's, and a second run finishes the job (stored
 ``unchanged``). With ``strict`` the whole run is one transaction that is rolled back if any record is
 rejected.
 
+A folder is read by the ``textdir`` reader (when the format is ``textdir``, or detected and the folder holds
+``.txt`` files); for any other format it stands for its files in that format (with ``auto``, each file in
+the format detected for it). A valid record that is not an article newsdesk keeps (a ninjs picture) is
+*skipped*: counted and listed, neither stored nor rejected.
+
 >>> from newsdesk.settings import Settings
 >>> from newsdesk.store import open_store
 >>> import tempfile, pathlib
@@ -27,14 +32,16 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty, Full
 from typing import Any
 
 from newsdesk.articles.model import Article
+from newsdesk.articles.ninjs import check_version
 from newsdesk.errors import NewsdeskError, UnreadableSource
-from newsdesk.ingest.readers import RawRecord, ReaderOptions, detect, get_reader, slug
-from newsdesk.ingest.report import Duplicate, FieldError, IngestReport
+from newsdesk.ingest.readers import RawRecord, ReaderOptions, detect, folder_files, get_reader, slug
+from newsdesk.ingest.report import Duplicate, FieldError, IngestReport, Note, Skipped, Validated
 from newsdesk.ingest.validate import RecordInvalid, to_article
 from newsdesk.settings import Settings
 from newsdesk.store.base import ArticleStore, EncodedArticle
@@ -59,19 +66,26 @@ def ingest(
     source: str | None = None,
     column_map: Mapping[str, str] | None = None,
     progress: Progress | None = None,
+    ninjs_version: str = "auto",
 ) -> IngestReport:
     """Ingest every path into ``store`` and return what happened to every record.
 
-    Raises :class:`~newsdesk.errors.UnknownFormat` or :class:`~newsdesk.errors.UnreadableSource` before
-    anything is written when a path cannot be read at all.
+    ``ninjs_version`` (``"2.1"``) validates every ninjs document against that one schema version; ``"auto"``
+    uses the version a document declares, else any version of its detected generation. The report's
+    ``validated`` says which version each document passed.
+
+    Raises :class:`~newsdesk.errors.InvalidInput` for an unknown ``ninjs_version``, and
+    :class:`~newsdesk.errors.UnknownFormat` or :class:`~newsdesk.errors.UnreadableSource` when a path cannot
+    be read at all, before anything is written.
     """
     started = time.perf_counter()
-    plan = [(Path(p), detect(Path(p)) if format == "auto" else format) for p in paths]
-    for path, fmt in plan:
-        get_reader(fmt)  # unknown formats fail before any write
-        if not path.exists():
-            raise UnreadableSource(f"{path}: no such file or folder")
-    options = ReaderOptions(source=slug(source) if source else None, column_map=dict(column_map or {}))
+    check_version(ninjs_version)
+    plan = _plan([Path(p) for p in paths], format)
+    options = ReaderOptions(
+        source=slug(source) if source else None,
+        column_map=dict(column_map or {}),
+        ninjs_version=ninjs_version,
+    )
     report = IngestReport()
     dedupe = settings.ingest.dedupe == "exact"
     mode = settings.ingest.parallel
@@ -99,11 +113,40 @@ def ingest(
     return report
 
 
-def _input_bytes(plan: list[tuple[Path, str]], enough: int) -> int:
+_Source = tuple[Path, str, str]  # a file or folder to read, its format, the source name of its records
+
+
+def _plan(paths: list[Path], format: str) -> list[_Source]:
+    """What to read: each path with its format and default source name; a folder that a reader of files is
+    to read becomes its files (their source name is the folder's)."""
+    if format != "auto":
+        get_reader(format)  # unknown formats fail before any write
+    plan: list[_Source] = []
+    for path in paths:
+        fmt = detect(path) if format == "auto" else format  # detect: a missing path fails here
+        if not path.exists():
+            raise UnreadableSource(f"{path}: no such file or folder")
+        if not path.is_dir():
+            plan.append((path, fmt, slug(path.stem, "local")))
+            continue
+        name = slug(path.name, "local")
+        if fmt == "textdir" and (format == "textdir" or next(path.rglob("*.txt"), None) is not None):
+            plan.append((path, fmt, name))
+            continue
+        files = folder_files(path, format)
+        if not files and format != "auto":
+            raise UnreadableSource(f"{path}: no {format} files in this folder")
+        plan.extend((file, file_format, name) for file, file_format in files)
+        if not files:  # nothing detected: read as a text folder, as before (no records)
+            plan.append((path, "textdir", name))
+    return plan
+
+
+def _input_bytes(plan: list[_Source], enough: int) -> int:
     """Bytes of input, counted until ``enough`` is reached (a folder of thousands of files is not walked
     to the end to learn that it is big)."""
     total = 0
-    for path, _ in plan:
+    for path, _, _ in plan:
         files = path.rglob("*") if path.is_dir() else [path]
         for f in files:
             if f.is_file():
@@ -116,7 +159,18 @@ def _input_bytes(plan: list[tuple[Path, str]], enough: int) -> int:
 _FIRST_CHUNK = 50
 _GROUP_SECONDS = 1.0  # a transaction takes more batches only while it has been open less than this
 _Pending = tuple[EncodedArticle, str]  # an article to store, and where it was read
-_Item = _Pending | Duplicate | list[FieldError]
+
+
+@dataclass(frozen=True, slots=True)
+class _Said:
+    """What a reader said about a record besides its fields (the schema it passed, a note). Sent just before
+    the record's own item; not a record itself."""
+
+    validated: Validated | None
+    note: Note | None
+
+
+_Item = _Pending | Duplicate | Skipped | list[FieldError] | _Said  # what a record became
 _Chunk = tuple[str, list[_Item]]
 
 
@@ -173,32 +227,44 @@ def _store(
 def _write(
     name: str, chunk: list[_Item], store: ArticleStore, report: IngestReport, dedupe: bool
 ) -> None:
-    report.read += len(chunk)
+    read = len(chunk)
     batch: list[_Pending] = []
     for item in chunk:
         if type(item) is tuple:
             batch.append(item)
         elif isinstance(item, Duplicate):
             report.duplicates.append(item)
+        elif isinstance(item, Skipped):
+            report.skipped_records.append(item)
+        elif isinstance(item, _Said):
+            read -= 1
+            if item.validated is not None:
+                report.validated.append(item.validated)
+            if item.note is not None:
+                report.notes.append(item.note)
         else:
             assert isinstance(item, list)
             report.rejected += 1
             report.errors.extend(item)
+    report.read += read
     if batch:
         _flush(name, batch, store, report, dedupe)
 
 
 def _checked(
-    plan: list[tuple[Path, str]], options: ReaderOptions, settings: Settings, encode: Encode
+    plan: list[_Source], options: ReaderOptions, settings: Settings, encode: Encode
 ) -> Iterator[tuple[str, _Item]]:
-    """(source name, item) per record read: an article to store, a duplicate, or the record's errors."""
-    for path, fmt in plan:
+    """(source name, item) per record read: an article to store, a duplicate, a skip, or the record's
+    errors; before it, what the reader said about it, if anything."""
+    for path, fmt, source_name in plan:
         reader = get_reader(fmt)
         name = str(path)
-        default_source = options.source or slug(path.stem if path.is_file() else path.name, "local")
+        default_source = options.source or source_name
         seen: dict[str, tuple[str, str]] = {}  # id -> (content hash, location) within this source
         try:
             for record in reader.read(path, options):
+                if record.validated_as is not None or record.note is not None:
+                    yield name, _said(record, name)
                 yield name, _check(record, name, default_source, seen, settings, encode)
         except OSError as exc:
             raise UnreadableSource(f"{path}: {exc.strerror or exc}") from exc
@@ -212,6 +278,8 @@ def _check(
     settings: Settings,
     encode: Encode,
 ) -> _Item:
+    if record.skip is not None:
+        return Skipped(name, record.location, record.skip)
     if record.fields is None:
         return [FieldError(name, record.location, record.problem_field, record.problem or "")]
     try:
@@ -229,6 +297,13 @@ def _check(
         return Duplicate(name, record.location, article.id, article.id)
     message = f"duplicate id '{article.id}' in this source (first at {first[1]}) with different content"
     return [FieldError(name, record.location, "source_id", message, article.source_id)]
+
+
+def _said(record: RawRecord, name: str) -> _Said:
+    return _Said(
+        Validated(name, record.location, record.validated_as) if record.validated_as else None,
+        Note(name, record.location, record.note) if record.note else None,
+    )
 
 
 def _chunks(items: Iterator[tuple[str, _Item]], size: int) -> Iterator[_Chunk]:
@@ -252,7 +327,7 @@ def _chunks(items: Iterator[tuple[str, _Item]], size: int) -> Iterator[_Chunk]:
 
 
 def _in_process(
-    plan: list[tuple[Path, str]], options: ReaderOptions, settings: Settings, encode: Encode
+    plan: list[_Source], options: ReaderOptions, settings: Settings, encode: Encode
 ) -> tuple[Iterator[_Chunk], Callable[[], bool]]:
     """Parse and validate in one child process while this process writes.
 
@@ -269,7 +344,7 @@ def _in_process(
 def _from_child(
     ctx: Any,
     queue: Any,
-    plan: list[tuple[Path, str]],
+    plan: list[_Source],
     options: ReaderOptions,
     settings: Settings,
     encode: Encode,
@@ -309,7 +384,7 @@ def _from_child(
 
 def _produce(
     queue: Any,
-    plan: list[tuple[Path, str]],
+    plan: list[_Source],
     options: ReaderOptions,
     settings: Settings,
     encode: Encode,

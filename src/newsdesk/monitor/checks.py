@@ -233,9 +233,11 @@ def run_checks(
 
 
 def _drift_checks(drift: DriftReport, sources: dict[str, Any]) -> list[Check]:
-    moved = ", ".join(f"{s} {v['reference']:.0%}->{v['current']:.0%}" for s, v in list(sources.items())[:3])
+    # Sources whose share moved, as the message shows shares (one source alone is 100% -> 100%: not a shift).
+    shares = [(s, f"{v['reference']:.0%}", f"{v['current']:.0%}") for s, v in sources.items()]
+    shifted = ", ".join([f"{s} {a}->{b}" for s, a, b in shares if a != b][:3])
     actions = {
-        "input": f"investigate the sources whose share or copy changed (largest shifts: {moved}); check "
+        "input": f"investigate the sources whose share or copy changed (largest shifts: {shifted}); check "
         "ingest for broken feeds or a new source",
         "embedding": "the archive's subject matter moved: review a sample; retrain models whose live quality "
         "drops (newsdesk train sections)",
@@ -244,6 +246,12 @@ def _drift_checks(drift: DriftReport, sources: dict[str, Any]) -> list[Check]:
     }
     checks = []
     for test in drift.tests:
+        action = actions.get(test.kind, "") if test.drifted else ""
+        if action and test.kind == "input" and not shifted:  # name what did move, in the test's words
+            action = (
+                f"investigate what changed ({test.detail.get('moved') or test.name}); no source's share of "
+                "the articles moved, so check ingest for a broken feed or a source whose copy changed"
+            )
         checks.append(
             Check(
                 f"drift:{test.name}",
@@ -252,7 +260,7 @@ def _drift_checks(drift: DriftReport, sources: dict[str, Any]) -> list[Check]:
                 test.threshold,
                 f"{test.kind} drift in {test.name}: p={test.p_value:.2g} (threshold {test.threshold:.2g}), "
                 f"effect {test.effect:.3g}",
-                actions.get(test.kind, "") if test.drifted else "",
+                action,
             )
         )
     return checks

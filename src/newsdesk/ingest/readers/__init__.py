@@ -1,4 +1,5 @@
-"""Format readers, one module each, registered by name in :data:`readers`; :func:`detect` picks one."""
+"""Format readers, one module each, registered by name in :data:`readers`; :func:`detect` picks one, and
+:func:`folder_files` lists the files of a folder that a reader of files should read."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ __all__ = [
     "Reader",
     "ReaderOptions",
     "detect",
+    "folder_files",
     "get_reader",
     "readers",
     "slug",
@@ -60,3 +62,27 @@ def detect(path: Path) -> str:
     raise UnknownFormat(
         f"{path}: cannot detect the format; pass --format with one of {', '.join(FORMATS[1:])}"
     )
+
+
+def folder_files(folder: Path, format: str = "auto") -> list[tuple[Path, str]]:
+    """The files under ``folder`` in ``format`` (by suffix, else detected), sorted, each with its format;
+    with ``"auto"``, every file whose format can be detected. Hidden files and folders are left out.
+
+    Every format but ``textdir`` reads one file at a time: this is how such a format reads a folder.
+    """
+    reader = None if format == "auto" else get_reader(format)
+    found: list[tuple[Path, str]] = []
+    for path in sorted(folder.rglob("*")):
+        if any(part.startswith(".") for part in path.relative_to(folder).parts) or not path.is_file():
+            continue
+        suffix = "".join(path.suffixes[-2:]).lower()
+        if reader is not None and any(suffix.endswith(s) for s in reader.suffixes):
+            found.append((path, format))
+            continue
+        try:
+            detected = detect(path)
+        except (UnknownFormat, UnreadableSource):
+            continue
+        if reader is None or detected == format:
+            found.append((path, detected))
+    return found

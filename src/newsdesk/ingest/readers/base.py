@@ -2,7 +2,9 @@
 
 A reader maps its format onto the canonical field names of :mod:`newsdesk.ingest.validate` and never
 validates values itself, so every format gets the same rules. A record the reader cannot even parse (a
-broken JSON line) comes back with ``problem`` set instead of ``fields``, so it is reported, not dropped.
+broken JSON line) comes back with ``problem`` set instead of ``fields``, so it is reported, not dropped. A
+record that is valid in its format but is not an article newsdesk keeps (a ninjs picture) comes back with
+``skip`` set: reported as skipped, neither stored nor rejected.
 """
 
 from __future__ import annotations
@@ -20,12 +22,17 @@ __all__ = ["RawRecord", "Reader", "ReaderOptions", "readers", "slug"]
 
 @dataclass(frozen=True, slots=True)
 class RawRecord:
-    """One record as read: where it came from and its fields, or why it could not be parsed."""
+    """One record as read: where it came from and its fields, or why it could not be parsed, or why it is
+    skipped. ``validated_as`` names the schema a record was validated against (``"ninjs 2.2"``); ``note``
+    says what the reader did to the record that the report should show (a headline it derived)."""
 
     location: str
     fields: Mapping[str, Any] | None = None
     problem: str | None = None
     problem_field: str | None = None
+    skip: str | None = None
+    validated_as: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,7 @@ class ReaderOptions:
     column_map: Mapping[str, str] = field(default_factory=dict)
     delimiter: str | None = None
     encoding: str = "utf-8"
+    ninjs_version: str = "auto"  # the one ninjs schema version to validate against, or "auto"
 
 
 class Reader(Protocol):
