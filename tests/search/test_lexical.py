@@ -11,10 +11,11 @@ import pytest
 from newsdesk.articles.model import Article
 from newsdesk.ingest import ingest
 from newsdesk.search import Searcher, SearchQuery, TextIndex
-from newsdesk.search.lexical import SqliteTerms, fts_words
+from newsdesk.search.lexical import fts_words
 from newsdesk.search.text import query_terms
 from newsdesk.settings import Settings
 from newsdesk.store import ArticleStore, open_store
+from newsdesk.store.sqlite_fts import SqliteTerms
 
 DATA = Path(__file__).parents[1] / "data"
 

@@ -11,7 +11,8 @@ It is a mirror, not a second opinion:
   ``unicode61`` tokenizer) and every distinct word is turned into index terms by SQLite itself: the words
   are put through an in-memory FTS5 table with the store's tokenizer and read back from ``fts5vocab``. Case
   folding, diacritics and the Porter stemmer are therefore SQLite's own.
-- **scores**: FTS5's ``bm25()`` with the store's column weights (headline 2, body 1), k1 = 1.2, b = 0.75:
+- **scores**: FTS5's ``bm25()`` with the store's column weights (headline 2, body 1; the constants of
+  :mod:`newsdesk.store.sqlite_fts`), k1 = 1.2, b = 0.75:
   a term's weighted frequency is 2 x its headline count + its body count; document length counts every
   token of both columns; ``idf = ln((N - n + 0.5) / (n + 0.5))``, floored at 1e-6; a word repeated in the
   query counts once per occurrence. Equal scores are ordered by the store's order key (its row number),
@@ -34,12 +35,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import sqlite3
 import threading
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from newsdesk.store.sqlite_fts import BODY_WEIGHT, FTS_TOKENIZE, HEADLINE_WEIGHT, K1, B, SqliteTerms
 
 if TYPE_CHECKING:
     import numpy as np
@@ -47,14 +49,8 @@ if TYPE_CHECKING:
 
     from newsdesk.store.base import ArticleStore
 
-__all__ = ["FTS_TOKENIZE", "SqliteTerms", "TextIndex", "TextIndexStats", "fts_words"]
+__all__ = ["TextIndex", "TextIndexStats", "fts_words"]
 
-#: The store's FTS5 tokenizer (migration 1 of :mod:`newsdesk.store.migrations`).
-FTS_TOKENIZE = "porter unicode61 remove_diacritics 2"
-K1 = 1.2
-B = 0.75
-HEADLINE_WEIGHT = 2.0
-BODY_WEIGHT = 1.0
 FORMAT = 1
 
 _WORDS = re.compile(r"[^\W_]+")
@@ -68,47 +64,6 @@ def fts_words(query: str) -> list[str]:
     ['Bank', 'of', 'England', 's', 'rates', 'bank']
     """
     return list(dict.fromkeys("".join(c if c.isalnum() else " " for c in query).split()))
-
-
-class SqliteTerms:
-    """Word -> FTS5 index terms, computed by SQLite's own tokenizer and cached.
-
-    >>> SqliteTerms().terms(["Rates", "running", "Zürich"])
-    {'Rates': ('rate',), 'running': ('run',), 'Zürich': ('zurich',)}
-    """
-
-    def __init__(self, tokenize: str = FTS_TOKENIZE, *, max_cached: int = 2_000_000) -> None:
-        self._conn = sqlite3.connect(":memory:", check_same_thread=False)
-        quoted = tokenize.replace("'", "''")
-        self._conn.executescript(
-            f"CREATE VIRTUAL TABLE words USING fts5(word, tokenize='{quoted}');"
-            "CREATE VIRTUAL TABLE vocab USING fts5vocab(words, 'instance');"
-        )
-        self._cache: dict[str, tuple[str, ...]] = {}
-        self._max = max_cached
-        self._lock = threading.Lock()
-
-    def terms(self, words: Iterable[str]) -> dict[str, tuple[str, ...]]:
-        wanted = list(dict.fromkeys(words))
-        missing = [w for w in wanted if w not in self._cache]
-        if missing:
-            with self._lock:
-                if len(self._cache) + len(missing) > self._max:
-                    self._cache.clear()
-                for start in range(0, len(missing), 20_000):
-                    self._tokenize(missing[start : start + 20_000])
-        return {w: self._cache.get(w, ()) for w in wanted}
-
-    def _tokenize(self, words: list[str]) -> None:
-        conn = self._conn
-        with conn:
-            conn.execute("DELETE FROM words")
-            conn.executemany("INSERT INTO words (rowid, word) VALUES (?, ?)", enumerate(words))
-            found: dict[int, list[str]] = {}
-            for doc, term in conn.execute("SELECT doc, term FROM vocab ORDER BY doc, offset"):
-                found.setdefault(doc, []).append(term)
-        for i, word in enumerate(words):
-            self._cache[word] = tuple(found.get(i, ()))
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from newsdesk.store.sqlite_fts import FTS_TOKENIZE
+
 __all__ = ["MIGRATIONS"]
 
 MIGRATIONS: list[str] = [
     # 1: articles, revisions, enrichments, full-text index kept in sync by triggers.
-    """
+    f"""
     CREATE TABLE articles (
         rowid INTEGER PRIMARY KEY,
         id TEXT NOT NULL UNIQUE,
@@ -21,7 +23,7 @@ MIGRATIONS: list[str] = [
         language TEXT,
         keywords TEXT NOT NULL DEFAULT '[]',
         subjects TEXT NOT NULL DEFAULT '[]',
-        extra TEXT NOT NULL DEFAULT '{}',
+        extra TEXT NOT NULL DEFAULT '{{}}',
         content_hash TEXT NOT NULL,
         fingerprint TEXT NOT NULL,
         revision INTEGER NOT NULL DEFAULT 1,
@@ -54,7 +56,7 @@ MIGRATIONS: list[str] = [
 
     CREATE VIRTUAL TABLE articles_fts USING fts5 (
         headline, body, content='articles', content_rowid='rowid',
-        tokenize='porter unicode61 remove_diacritics 2'
+        tokenize='{FTS_TOKENIZE}'
     );
     CREATE TRIGGER articles_fts_insert AFTER INSERT ON articles BEGIN
         INSERT INTO articles_fts (rowid, headline, body) VALUES (new.rowid, new.headline, new.body);

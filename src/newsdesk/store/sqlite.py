@@ -45,6 +45,7 @@ from newsdesk.store.rows import (
 from newsdesk.store.rows import (
     where as where_clause,
 )
+from newsdesk.store.sqlite_fts import bm25_call
 
 _T = TypeVar("_T")
 
@@ -67,6 +68,7 @@ _UPDATE = (
     + " WHERE id = ?"
 )
 _MAX_VARS = 900
+_BM25 = bm25_call("articles_fts")
 
 
 class SQLiteStore:
@@ -441,7 +443,7 @@ class SQLiteStore:
         where, params = where_clause(filt, prefix="a.")
         if where:
             sql = (
-                "SELECT a.id, bm25(articles_fts, 2.0, 1.0) AS score FROM articles_fts "
+                f"SELECT a.id, {_BM25} AS score FROM articles_fts "
                 f"JOIN articles a ON a.rowid = articles_fts.rowid{where} AND articles_fts MATCH ? "
                 "ORDER BY score, a.rowid LIMIT ?"
             )
@@ -449,7 +451,7 @@ class SQLiteStore:
             # rank inside the full-text index first, then join only the top rows (joining every match
             # before sorting costs 2-3x on a large archive)
             sql = (
-                "SELECT a.id, f.score FROM (SELECT rowid, bm25(articles_fts, 2.0, 1.0) AS score "
+                f"SELECT a.id, f.score FROM (SELECT rowid, {_BM25} AS score "
                 "FROM articles_fts WHERE articles_fts MATCH ? ORDER BY score, rowid LIMIT ?) AS f "
                 "JOIN articles a ON a.rowid = f.rowid ORDER BY f.score, f.rowid"
             )
