@@ -37,7 +37,7 @@ import numpy as np
 from newsdesk.articles.model import Article
 from newsdesk.evaluate.datasets import load_bbc
 from newsdesk.monitor.drift import Window, detect_drift
-from newsdesk.nlp.embed import Embedder, EmbeddingCache
+from newsdesk.nlp.embed import Embedder
 from newsdesk.settings import Settings
 from newsdesk.store import open_store
 
@@ -169,7 +169,7 @@ def main(argv: list[str] | None = None) -> int:
 
     search_cache = BENCH / "search" / "cache" / "embeddings.sqlite3"
     cache_path = search_cache if search_cache.exists() else BENCH / "drift" / "cache" / "embeddings.sqlite3"
-    embedder = Embedder(Settings(home=BENCH / "bbc").nlp.embedding_model, cache=EmbeddingCache(cache_path))
+    embedder = Embedder(Settings(home=BENCH / "bbc").nlp.embedding_model, cache=cache_path)
     started = time.perf_counter()
     bbc_texts, sections, bbc_vectors, bbc_counts = bbc_corpus(args.bbc, embedder)
     reuters_texts, reuters_vectors = reuters_corpus(args.reuters, args.reuters_limit, embedder)

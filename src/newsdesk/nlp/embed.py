@@ -2,7 +2,8 @@
 
 :class:`Embedder` turns texts into L2-normalised float32 vectors, batched, on a GPU when present. Every
 vector is cached on disk keyed by the text's hash and the model's identity, so re-running a pipeline or an
-evaluation never embeds the same text twice.
+evaluation never embeds the same text twice (:class:`EmbeddingCache`: a local file on this machine, whatever
+the store's backend).
 
 Long articles are handled by a strategy (see ``benchmarks/embedding_strategy.py`` and the closing note of
 issue 3 for the measurement that chose the default):
@@ -24,14 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import sqlite3
 import sys
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from newsdesk.nlp.base import BaseComponent, Output, components
 from newsdesk.nlp.models import load_sentence_model
@@ -51,6 +50,7 @@ __all__ = [
     "EmbeddingCache",
     "EmbeddingComponent",
     "article_texts",
+    "open_embedding_cache",
     "parallel_encoding",
     "shared_embedder",
     "single_thread",
@@ -62,55 +62,31 @@ _LEAD_WORDS = 180  # about 240 word pieces: MiniLM's 256-token window minus spec
 _CHUNK_WORDS = 180
 
 
-class EmbeddingCache:
-    """A key -> vector table in one SQLite file (safe to share between processes).
+class EmbeddingCache(Protocol):
+    """Where an :class:`Embedder` keeps the vectors it computed: text key -> float32 bytes.
 
-    A process forked from the one that opened the cache (a pipeline worker) opens its own connection on
-    first use: an SQLite connection must not cross a fork.
+    A per-machine cache, not part of the archive: on every store backend it is a local file,
+    ``<home>/cache/embeddings.sqlite3`` (:func:`open_embedding_cache`), so that a miss costs one model call
+    on this machine and a hit no network round trip. Implementations must be safe to use from the threads
+    and forked processes of one machine.
     """
 
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self._open()
-
-    def _open(self) -> None:
-        self._pid = os.getpid()
-        self._conn = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB NOT NULL)")
-        self._lock = threading.Lock()
-
-    def _connection(self) -> sqlite3.Connection:
-        if self._pid != os.getpid():  # forked: the parent's connection (and lock) stay the parent's
-            self._open()
-        return self._conn
-
     def get_many(self, keys: Sequence[str]) -> dict[str, bytes]:
-        found: dict[str, bytes] = {}
-        conn = self._connection()
-        with self._lock:
-            for start in range(0, len(keys), 500):
-                part = list(keys[start : start + 500])
-                marks = ", ".join("?" * len(part))
-                found.update(conn.execute(f"SELECT key, vector FROM vectors WHERE key IN ({marks})", part))
-        return found
+        """The cached vectors of those ``keys`` that are cached."""
+        ...
 
     def put_many(self, items: Sequence[tuple[str, bytes]]) -> None:
-        conn = self._connection()
-        with self._lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                conn.executemany("INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)", items)
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        """Store (key, vector bytes) pairs, replacing any under the same key."""
+        ...
 
-    def close(self) -> None:
-        if self._pid == os.getpid():
-            self._conn.close()
+    def close(self) -> None: ...
+
+
+def open_embedding_cache(path: Path) -> EmbeddingCache:
+    """The cache file at ``path`` (SQLite, :mod:`newsdesk.store.sqlite_cache`), created if missing."""
+    from newsdesk.store.sqlite_cache import SQLiteEmbeddingCache
+
+    return SQLiteEmbeddingCache(path)
 
 
 class Embedder:
@@ -131,7 +107,7 @@ class Embedder:
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
-        self.cache = EmbeddingCache(cache) if isinstance(cache, Path) else cache
+        self.cache = open_embedding_cache(cache) if isinstance(cache, Path) else cache
         self._model: Any = None
         self.encoded = 0  # texts actually run through the model (cache misses)
 
