@@ -7,6 +7,7 @@ import json
 import random
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
@@ -28,7 +29,7 @@ from newsdesk.lifecycle.sections import LabelledArticle, load_labelled, write_la
 from newsdesk.lifecycle.train import train_model
 from newsdesk.monitor.checks import parse_window, run_checks
 from newsdesk.monitor.feedback import effective_sections, live_precision, record_feedback
-from newsdesk.monitor.predictions import PredictionLog
+from newsdesk.monitor.predictions import PredictionLog, open_prediction_store
 from newsdesk.monitor.report import write_report
 from newsdesk.settings import GateConfig, Settings
 from newsdesk.store import open_store
@@ -38,29 +39,68 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::U
 
 
 def test_prediction_log_samples_queries_and_prunes(tmp_path: Path) -> None:
-    log = PredictionLog(tmp_path / "p.sqlite3", max_rows=1_000)
+    log = PredictionLog(open_prediction_store(Settings(home=tmp_path / "a")), max_rows=1_000)
     items = [(f"a{i}", f"text number {i} " * (i + 1), {"section": "sport"}, 0.5 + i / 100) for i in range(30)]
     assert log.log(source="pipeline", model="sections", version="1+x", items=items, latency_ms=3.0) == 30
     log.log(source="api", model="newsdesk-sections", version="2", items=items[:5], latency_ms=9.0)
     rows = log.query(model="sections")
     assert len(rows) == 30 and rows[0].article_id == "a29"  # newest first
     assert rows[0].input_words == 90 and rows[0].output == {"section": "sport"}
-    assert rows[0].ref == "sections@1+x"
+    assert rows[0].ref == "sections@1+x" and rows[0].confidence == pytest.approx(0.79)
+    assert datetime.fromisoformat(rows[0].at) <= datetime.now(UTC) and rows[0].at.endswith("+00:00")
     assert len(log.query(source="api")) == 5
+    assert len(log.query(model="sections", since=datetime.now(UTC) - timedelta(minutes=5))) == 30
+    assert log.query(until=datetime.now(UTC) - timedelta(minutes=5)) == []
     summary = {(s["model"], s["source"]): s for s in log.summary()}
     assert summary[("newsdesk-sections", "api")]["predictions"] == 5
     assert summary[("sections", "pipeline")]["mean_latency_ms"] == pytest.approx(3.0)
+    assert summary[("sections", "pipeline")]["first"] <= summary[("sections", "pipeline")]["last"]
+    assert [s["model"] for s in log.summary()] == ["newsdesk-sections", "sections"]
+    # a long output is capped, and reads back as JSON
+    log.log(source="api", model="long", version="1", items=[(None, "x", "w" * 5_000, None)])
+    (long,) = log.query(model="long")
+    assert long.output == {"truncated": json.dumps("w" * 5_000)[:4_000]} and long.article_id is None
     # sampling by input hash is stable: the same inputs are kept at every rate
-    half = PredictionLog(tmp_path / "half.sqlite3", sample_rate=0.5)
+    half = PredictionLog(open_prediction_store(Settings(home=tmp_path / "b")), sample_rate=0.5)
     kept = half.log(source="api", model="m", version="1", items=items)
     assert 5 < kept < 25
     assert half.log(source="api", model="m", version="1", items=items) == kept
+    half.close()
     # max_rows keeps the newest rows
     log.log(source="api", model="m", version="1", items=items * 40)
     log.prune()
     assert len(log.query(limit=100_000)) == 1_000
+    assert log.query(limit=1)[0].model == "m"
     with pytest.raises(InvalidInput, match="limit"):
         log.query(limit=0)
+    # rows past retention go
+    old = replace(rows[0], at=(datetime.now(UTC) - timedelta(days=91)).isoformat(timespec="milliseconds"))
+    log.store.append([replace(old, output=json.dumps(old.output))])
+    assert len(log.query(limit=100_000)) == 1_001
+    assert log.prune() == 1 and len(log.query(limit=100_000)) == 1_000
+    log.close()
+
+
+def test_the_prediction_store_follows_the_store_url(tmp_path: Path, backend: str) -> None:
+    from newsdesk.monitor.predictions import prediction_log, prediction_stores
+
+    settings = Settings(home=tmp_path)
+    log = prediction_log(settings)
+    assert log is not None and prediction_log(settings) is log  # one per process and workspace
+    assert (
+        type(log.store).__module__
+        == {
+            "sqlite": "newsdesk.store.sqlite_predictions",
+            "postgresql": "newsdesk.store.pg_predictions",
+        }[backend]
+    )
+    assert (settings.monitor_dir / "predictions.sqlite3").exists() == (backend == "sqlite")
+    assert {"sqlite", "postgresql", "postgres"} <= set(prediction_stores.names())
+    elsewhere = Settings(home=tmp_path, store={"url": "oracle://db/news"})
+    with pytest.raises(InvalidInput, match=r"store\.url"):
+        open_prediction_store(elsewhere)
+    settings.monitor.log_predictions = False
+    assert prediction_log(settings) is None
 
 
 def test_pipeline_and_api_outputs_are_logged(archive_copy: Path) -> None:

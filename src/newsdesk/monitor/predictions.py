@@ -3,8 +3,13 @@
 One row per output: when, where from (``api`` or ``pipeline``), the model (``name`` and ``version``), the
 article id when there is one, a fingerprint of the input (SHA-256 prefix) and cheap input features
 (characters, words, language), the output (JSON, capped at 4,000 characters), its confidence and the latency.
-Rows live in their own SQLite file, ``<home>/monitor/predictions.sqlite3`` (WAL), so logging never
-contends with the archive's writes.
+
+Where rows live is the store engine's choice, behind :class:`PredictionStore` (found in
+:data:`prediction_stores` by the scheme of ``store.url``): on SQLite, a file of their own,
+``<home>/monitor/predictions.sqlite3`` (WAL; :mod:`newsdesk.store.sqlite_predictions`), so that logging
+never contends with the archive's single writer; on PostgreSQL, the ``predictions`` table of the archive's
+database (:mod:`newsdesk.store.pg_predictions`), where writers do not block each other and every service
+process and pipeline of the team logs to one place.
 
 Bounded: ``monitor.sample_rate`` keeps a stable share of inputs (by input hash, so the same article is
 always in or always out); rows older than ``monitor.retention_days`` and rows beyond ``monitor.max_rows``
@@ -15,40 +20,29 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from newsdesk.errors import InvalidInput
+from newsdesk.registry import Registry
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
 
-__all__ = ["LoggedPrediction", "PredictionLog", "input_features", "prediction_log"]
+__all__ = [
+    "LoggedPrediction",
+    "PredictionLog",
+    "PredictionStore",
+    "input_features",
+    "open_prediction_store",
+    "parse_prediction_rows",
+    "prediction_log",
+    "prediction_stores",
+]
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS predictions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    at TEXT NOT NULL,
-    source TEXT NOT NULL,
-    model TEXT NOT NULL,
-    version TEXT NOT NULL,
-    article_id TEXT,
-    input_sha256 TEXT NOT NULL,
-    input_chars INTEGER NOT NULL,
-    input_words INTEGER NOT NULL,
-    language TEXT,
-    output TEXT NOT NULL,
-    confidence REAL,
-    latency_ms REAL
-);
-CREATE INDEX IF NOT EXISTS predictions_model_at ON predictions (model, at);
-CREATE INDEX IF NOT EXISTS predictions_at ON predictions (at);
-"""
 _OUTPUT_CHARS = 4_000
 _PRUNE_EVERY = 1_000
 
@@ -92,25 +86,125 @@ def input_features(text: str, language: str | None = None) -> dict[str, Any]:
     }
 
 
+def parse_prediction_rows(rows: Sequence[Sequence[Any]]) -> list[LoggedPrediction]:
+    """Store rows (at, source, model, version, article_id, input_sha256, input_chars, input_words, language,
+    output, confidence, latency_ms, id) -> LoggedPrediction; ``at`` as ISO text or ``datetime``, ``output``
+    as JSON text."""
+    return [
+        LoggedPrediction(
+            at=r[0] if isinstance(r[0], str) else r[0].astimezone(UTC).isoformat(timespec="milliseconds"),
+            source=r[1],
+            model=r[2],
+            version=r[3],
+            article_id=r[4],
+            input_sha256=r[5],
+            input_chars=int(r[6]),
+            input_words=int(r[7]),
+            language=r[8],
+            output=json.loads(r[9]),
+            confidence=r[10],
+            latency_ms=r[11],
+            id=int(r[12]),
+        )
+        for r in rows
+    ]
+
+
 def _sampled(digest: str, rate: float) -> bool:
     return rate >= 1.0 or int(digest[:8], 16) / 0xFFFFFFFF < rate
 
 
+class PredictionStore(Protocol):
+    """Where logged predictions are kept: one implementation per store engine, each safe to share between
+    threads. Sampling, the output cap and when to prune are :class:`PredictionLog`'s."""
+
+    def append(self, rows: Sequence[LoggedPrediction]) -> None:
+        """Store rows in one transaction. Their ``output`` is JSON text (already capped), their ``id`` is
+        ignored (the store numbers rows in the order they arrive)."""
+        ...
+
+    def prune(self, *, before: datetime, max_rows: int) -> int:
+        """Delete rows logged before ``before``, then the oldest beyond the newest ``max_rows``; returns how
+        many went."""
+        ...
+
+    def query(
+        self,
+        *,
+        model: str | None,
+        version: str | None,
+        source: str | None,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+    ) -> list[LoggedPrediction]:
+        """At most ``limit`` rows, newest first, matching every filter given (``since`` inclusive, ``until``
+        exclusive); ``at`` as ISO 8601 text in UTC (milliseconds), ``output`` decoded."""
+        ...
+
+    def summary(self, *, since: datetime | None) -> list[dict[str, Any]]:
+        """Per (model, version, source), ordered so: ``predictions``, ``mean_confidence``,
+        ``mean_latency_ms``, ``max_latency_ms``, ``first`` and ``last`` (``at`` text)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+#: store engine (the scheme of ``store.url``, as in :data:`newsdesk.store.stores`) -> factory(settings) of
+#: its prediction store; a plug-in engine adds its own through the ``newsdesk.prediction_stores`` entry-point
+#: group
+prediction_stores: Registry[Callable[[Settings], PredictionStore]] = Registry("prediction_stores")
+
+
+@prediction_stores.register("sqlite")
+def _sqlite(settings: Settings) -> PredictionStore:
+    from newsdesk.store.sqlite_predictions import SQLitePredictions
+
+    return SQLitePredictions(settings.monitor_dir / "predictions.sqlite3")
+
+
+@prediction_stores.register("postgresql")
+@prediction_stores.register("postgres")
+def _postgres(settings: Settings) -> PredictionStore:
+    from newsdesk.store.pg_predictions import open_pg_predictions
+
+    return open_pg_predictions(settings)
+
+
+def open_prediction_store(settings: Settings) -> PredictionStore:
+    """A new prediction store for the engine ``settings.store_url`` names (most callers want the shared
+    :func:`prediction_log` instead)."""
+    from newsdesk.store import engine_of
+
+    engine = engine_of(settings.store_url)
+    if engine not in prediction_stores.names():
+        raise InvalidInput(
+            "store.url",
+            settings.store_url,
+            f"a store engine with a prediction log: one of {', '.join(prediction_stores.names())}",
+        )
+    return prediction_stores.get(engine)(settings)
+
+
 class PredictionLog:
-    """Append and query logged predictions (thread-safe; one connection per log)."""
+    """Append and query logged predictions in a :class:`PredictionStore` (thread-safe).
+
+    Sampling (by input hash, so the same input is always in or always out), the output cap and pruning
+    (every 1,000 writes, and :meth:`prune`) happen here, the same on every engine.
+    """
 
     def __init__(
-        self, path: Path, *, sample_rate: float = 1.0, retention_days: int = 90, max_rows: int = 1_000_000
-    ):
-        self.path = path
+        self,
+        store: PredictionStore,
+        *,
+        sample_rate: float = 1.0,
+        retention_days: int = 90,
+        max_rows: int = 1_000_000,
+    ) -> None:
+        self.store = store
         self.sample_rate = sample_rate
         self.retention_days = retention_days
         self.max_rows = max_rows
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode = WAL")
-        self._conn.execute("PRAGMA synchronous = NORMAL")
-        self._conn.executescript(_SCHEMA)
         self._lock = threading.Lock()
         self._writes = 0
 
@@ -137,31 +231,22 @@ class PredictionLog:
             if len(encoded) > _OUTPUT_CHARS:
                 encoded = json.dumps({"truncated": encoded[:_OUTPUT_CHARS]})
             rows.append(
-                (
-                    now,
-                    source,
-                    model,
-                    version,
-                    article_id,
-                    feats["input_sha256"],
-                    feats["input_chars"],
-                    feats["input_words"],
-                    feats["language"],
-                    encoded,
-                    confidence,
-                    latency_ms,
+                LoggedPrediction(
+                    at=now,
+                    source=source,
+                    model=model,
+                    version=version,
+                    article_id=article_id,
+                    output=encoded,
+                    confidence=confidence,
+                    latency_ms=latency_ms,
+                    **feats,
                 )
             )
         if not rows:
             return 0
+        self.store.append(rows)
         with self._lock:
-            self._conn.execute("BEGIN")
-            self._conn.executemany(
-                "INSERT INTO predictions (at, source, model, version, article_id, input_sha256, input_chars, "
-                "input_words, language, output, confidence, latency_ms) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                rows,
-            )
-            self._conn.execute("COMMIT")
             self._writes += len(rows)
             due = self._writes >= _PRUNE_EVERY
             if due:
@@ -172,16 +257,8 @@ class PredictionLog:
 
     def prune(self) -> int:
         """Delete rows past retention and beyond ``max_rows``; returns how many went."""
-        cutoff = (datetime.now(UTC) - timedelta(days=self.retention_days)).isoformat()
-        with self._lock:
-            gone = self._conn.execute("DELETE FROM predictions WHERE at < ?", (cutoff,)).rowcount
-            total = self._conn.execute("SELECT count(*) FROM predictions").fetchone()[0]
-            if total > self.max_rows:
-                gone += self._conn.execute(
-                    "DELETE FROM predictions WHERE id IN (SELECT id FROM predictions ORDER BY id LIMIT ?)",
-                    (total - self.max_rows,),
-                ).rowcount
-        return int(gone)
+        cutoff = datetime.now(UTC) - timedelta(days=self.retention_days)
+        return self.store.prune(before=cutoff, max_rows=self.max_rows)
 
     def query(
         self,
@@ -196,89 +273,37 @@ class PredictionLog:
         """Logged predictions, newest first."""
         if limit < 1 or limit > 100_000:
             raise InvalidInput("limit", limit, "an integer from 1 to 100000")
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (("model", model), ("version", version), ("source", source)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if since is not None:
-            where.append("at >= ?")
-            params.append(since.astimezone(UTC).isoformat())
-        if until is not None:
-            where.append("at < ?")
-            params.append(until.astimezone(UTC).isoformat())
-        sql = (
-            "SELECT at, source, model, version, article_id, input_sha256, input_chars, input_words, "
-            "language, output, confidence, latency_ms, id FROM predictions"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY id DESC LIMIT ?"
+        return self.store.query(
+            model=model, version=version, source=source, since=since, until=until, limit=limit
         )
-        with self._lock:
-            rows = self._conn.execute(sql, [*params, limit]).fetchall()
-        return [
-            LoggedPrediction(
-                at=r[0],
-                source=r[1],
-                model=r[2],
-                version=r[3],
-                article_id=r[4],
-                input_sha256=r[5],
-                input_chars=r[6],
-                input_words=r[7],
-                language=r[8],
-                output=json.loads(r[9]),
-                confidence=r[10],
-                latency_ms=r[11],
-                id=r[12],
-            )
-            for r in rows
-        ]
 
     def summary(self, *, since: datetime | None = None) -> list[dict[str, Any]]:
         """Per model version: predictions, mean confidence, mean and max latency, first and last."""
-        where, params = ("WHERE at >= ?", [since.astimezone(UTC).isoformat()]) if since else ("", [])
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT model, version, source, count(*), avg(confidence), avg(latency_ms), "
-                f"max(latency_ms), min(at), max(at) FROM predictions {where} "
-                "GROUP BY model, version, source ORDER BY model, version",
-                params,
-            ).fetchall()
-        keys = (
-            "model",
-            "version",
-            "source",
-            "predictions",
-            "mean_confidence",
-            "mean_latency_ms",
-            "max_latency_ms",
-            "first",
-            "last",
-        )
-        return [dict(zip(keys, r, strict=True)) for r in rows]
+        return self.store.summary(since=since)
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self.store.close()
 
 
-_LOGS: dict[Path, PredictionLog] = {}
+_LOGS: dict[tuple[str, str], PredictionLog] = {}
 _LOGS_LOCK = threading.Lock()
 _OPEN_LOGS = 8
 
 
 def prediction_log(settings: Settings) -> PredictionLog | None:
-    """The workspace's prediction log (one per process and path), or None when logging is off."""
+    """The workspace's prediction log (one per process, store and workspace), or None when logging is off."""
     if not settings.monitor.log_predictions:
         return None
-    path = (settings.monitor_dir / "predictions.sqlite3").resolve()
+    key = (settings.store_url, str(settings.monitor_dir.resolve()))
     with _LOGS_LOCK:
-        log = _LOGS.get(path)
+        log = _LOGS.get(key)
         if log is None:
             m = settings.monitor
-            log = _LOGS[path] = PredictionLog(
-                path, sample_rate=m.sample_rate, retention_days=m.retention_days, max_rows=m.max_rows
+            log = _LOGS[key] = PredictionLog(
+                open_prediction_store(settings),
+                sample_rate=m.sample_rate,
+                retention_days=m.retention_days,
+                max_rows=m.max_rows,
             )
             while len(_LOGS) > _OPEN_LOGS:  # many workspaces in one process (tests): close the oldest
                 _LOGS.pop(next(iter(_LOGS))).close()

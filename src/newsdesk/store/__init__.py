@@ -32,6 +32,7 @@ __all__ = [
     "Backend",
     "Revision",
     "UpsertOutcome",
+    "engine_of",
     "open_store",
     "stores",
 ]
@@ -71,12 +72,22 @@ def _postgres(url: str, settings: Settings) -> Backend:
     )
 
 
-def open_store(settings: Settings) -> Backend:
-    """Open (creating or migrating if needed) the store that ``settings.store_url`` names."""
-    url = settings.store_url
+def engine_of(url: str) -> str:
+    """The name a store URL's engine is registered under in :data:`stores` (its scheme, lower case, without
+    a ``+driver`` suffix); :class:`~newsdesk.errors.InvalidInput` when no backend serves it.
+
+    >>> engine_of("postgresql+psycopg://news@db/archive")
+    'postgresql'
+    """
     scheme = urlsplit(url).scheme.split("+", 1)[0].lower()
     if not scheme:
         raise InvalidInput("store.url", url, "a URL such as sqlite:///path or postgresql://user@host:port/db")
     if scheme not in stores.names():
         raise InvalidInput("store.url", url, f"a URL whose scheme is one of: {', '.join(stores.names())}")
-    return stores.get(scheme)(url, settings)
+    return scheme
+
+
+def open_store(settings: Settings) -> Backend:
+    """Open (creating or migrating if needed) the store that ``settings.store_url`` names."""
+    url = settings.store_url
+    return stores.get(engine_of(url))(url, settings)

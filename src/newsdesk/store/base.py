@@ -6,9 +6,13 @@
 - :class:`FullText`: keyword search and what a text index needs to mirror it.
 
 API keys (:class:`newsdesk.auth.KeyStore`), editors' feedback
-(:class:`newsdesk.monitor.feedback.FeedbackStore`), the prediction log and the embedding cache have their
-protocols beside the code that uses them. One backend object per engine implements all of them;
-:func:`newsdesk.store.open_store` finds it in the ``stores`` registry by the URL's scheme. This module
+(:class:`newsdesk.monitor.feedback.FeedbackStore`), the prediction log
+(:class:`newsdesk.monitor.predictions.PredictionStore`) and the embedding cache
+(:class:`newsdesk.nlp.embed.EmbeddingCache`) have their protocols beside the code that uses them. One
+backend object per engine implements the archive, keys and feedback; :func:`newsdesk.store.open_store` finds
+it in the ``stores`` registry by the URL's scheme. The prediction log's implementations live here too
+(``sqlite_predictions``, ``pg_predictions``, found by the same scheme), and the embedding cache is a local
+SQLite file on every engine (``sqlite_cache``). This module
 imports nothing above :mod:`newsdesk.articles`.
 
 Tests in ``tests/store`` are written against the protocols and run over every backend, so callers never

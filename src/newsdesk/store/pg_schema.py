@@ -109,4 +109,25 @@ MIGRATIONS: list[str] = [
     CREATE TABLE content_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);
     INSERT INTO content_epoch (id, n) VALUES (1, 0);
     """,
+    # 2: the prediction log (newsdesk.store.pg_predictions); no reference to articles: a logged output
+    # outlives its article, as in SQLite's separate log file.
+    """
+    CREATE TABLE predictions (
+        id BIGSERIAL PRIMARY KEY,
+        at TIMESTAMPTZ NOT NULL,
+        source TEXT COLLATE "C" NOT NULL,
+        model TEXT COLLATE "C" NOT NULL,
+        version TEXT COLLATE "C" NOT NULL,
+        article_id TEXT COLLATE "C",
+        input_sha256 TEXT NOT NULL,
+        input_chars INTEGER NOT NULL,
+        input_words INTEGER NOT NULL,
+        language TEXT,
+        output JSON NOT NULL,
+        confidence DOUBLE PRECISION,
+        latency_ms DOUBLE PRECISION
+    );
+    CREATE INDEX predictions_model_at ON predictions (model, at);
+    CREATE INDEX predictions_at ON predictions (at);
+    """,
 ]
