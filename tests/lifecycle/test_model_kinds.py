@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import sqlite3
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
@@ -309,14 +308,12 @@ def test_a_third_kind_is_picked_up_everywhere_from_its_entry_alone(
         store.close()
 
 
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=sqlite3.IntegrityError,
-    reason="the SQLite store's feedback table still CHECKs kind IN ('section', 'tag', 'entity') "
-    "(store/migrations.py, outside this change): a new kind's feedback needs that check relaxed",
-)
 def test_feedback_on_a_third_kind_is_stored(third_kind: ModelKind, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from newsdesk.api import create_app
+    from newsdesk.auth import create_key
+
     settings = Settings(home=tmp_path)
     store = open_store(settings)
     try:
@@ -324,5 +321,18 @@ def test_feedback_on_a_third_kind_is_stored(third_kind: ModelKind, tmp_path: Pat
         article_id = next(iter(store.iter_articles())).id
         item = record_feedback(store, article_id, kind="lead", action="accept", value="sport", actor="ed")
         assert item.kind == "lead" and [f.kind for f in store.list_feedback(kind="lead")] == ["lead"]
+        editor = {"X-API-Key": create_key(store, "editor", name="ed")[1]}
     finally:
         store.close()
+    # the API takes any registered kind, and names them all when refusing one
+    with TestClient(create_app(settings)) as client:
+        body = {"kind": "lead", "action": "correct", "value": "sport", "correction": "business"}
+        added = client.post(f"/articles/{article_id}/feedback", json=body, headers=editor)
+        assert added.status_code == 201, added.text
+        quality = client.get("/monitor/quality", params={"kind": "lead"}, headers=editor).json()
+        assert [(q["kind"], q["judged"]) for q in quality] == [("lead", 2)]
+        bad = client.post(f"/articles/{article_id}/feedback", json={**body, "kind": "mood"}, headers=editor)
+        assert bad.status_code == 422 and bad.json()["error"]["field"] == "kind"
+        assert "lead" in bad.text and "section" in bad.text
+        unknown = client.get("/monitor/quality", params={"kind": "mood"}, headers=editor)
+        assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "kind"

@@ -154,7 +154,7 @@ def predictions_command(
 def feedback_add(
     ctx: typer.Context,
     article_id: Annotated[str, typer.Argument(metavar="ARTICLE_ID")],
-    kind: Annotated[str, typer.Option("--kind", help="section, tag or entity.")],
+    kind: Annotated[str, typer.Option("--kind", help="section, tag, entity, or a plug-in's kind.")],
     action: Annotated[str, typer.Option("--action", help="accept, reject or correct.")],
     value: Annotated[str, typer.Option("--value", help="The shown value (section, tag qcode, entity id).")],
     correction: Annotated[str | None, typer.Option("--correction", help="The right value (correct).")] = None,

@@ -53,6 +53,12 @@ def feedback_kinds() -> list[str]:
     return list(_judged())
 
 
+def _check_kind(kind: str | None) -> None:
+    kinds = feedback_kinds()
+    if kind is not None and kind not in kinds:
+        raise InvalidInput("kind", kind, f"one of {', '.join(kinds)}")
+
+
 def component_of(feedback_kind: str) -> str:
     """The component whose outputs feedback of ``feedback_kind`` judges (the kind itself when unknown)."""
     return _judged().get(feedback_kind, feedback_kind)
@@ -129,9 +135,7 @@ def record_feedback(
 ) -> Feedback:
     """Validate and store one piece of feedback. ``model`` defaults to ``component@version`` of the
     article's stored enrichment that shows such values."""
-    kinds = feedback_kinds()
-    if kind not in kinds:
-        raise InvalidInput("kind", kind, f"one of {', '.join(kinds)}")
+    _check_kind(kind)
     if action not in ACTIONS:
         raise InvalidInput("action", action, f"one of {', '.join(ACTIONS)}")
     value = _clean("value", value)
@@ -173,6 +177,7 @@ def live_precision(
     and the share they accepted (precision of shown values)."""
     if period not in ("day", "week", "all"):
         raise InvalidInput("period", period, "day, week or all")
+    _check_kind(kind)
     counts: dict[tuple[str, str, str], dict[str, int]] = defaultdict(
         lambda: {"accept": 0, "reject": 0, "correct": 0}
     )

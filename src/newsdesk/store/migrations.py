@@ -118,4 +118,29 @@ MIGRATIONS: list[str] = [
     CREATE TABLE content_epoch (id INTEGER PRIMARY KEY CHECK (id = 1), n INTEGER NOT NULL);
     INSERT INTO content_epoch (id, n) VALUES (1, 0);
     """,
+    # 6: feedback of any kind: plug-in model kinds add feedback kinds, so the table no longer CHECKs them
+    # (newsdesk.monitor.feedback validates against feedback_kinds()). SQLite cannot drop a CHECK: the table
+    # is rebuilt, ids kept, and its AUTOINCREMENT counter carried over (ids of deleted rows are not reused).
+    """
+    CREATE TABLE feedback_new (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        article_id TEXT NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+        kind TEXT NOT NULL,
+        action TEXT NOT NULL CHECK (action IN ('accept', 'reject', 'correct')),
+        value TEXT NOT NULL,
+        correction TEXT,
+        model TEXT,
+        actor TEXT NOT NULL,
+        created_at TEXT NOT NULL
+    );
+    INSERT INTO feedback_new (id, article_id, kind, action, value, correction, model, actor, created_at)
+    SELECT id, article_id, kind, action, value, correction, model, actor, created_at FROM feedback;
+    DELETE FROM sqlite_sequence WHERE name = 'feedback_new';
+    INSERT INTO sqlite_sequence (name, seq)
+    SELECT 'feedback_new', seq FROM sqlite_sequence WHERE name = 'feedback';
+    DROP TABLE feedback;
+    ALTER TABLE feedback_new RENAME TO feedback;
+    CREATE INDEX feedback_article ON feedback (article_id, kind, id);
+    CREATE INDEX feedback_created ON feedback (created_at);
+    """,
 ]

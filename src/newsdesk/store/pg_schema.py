@@ -130,4 +130,9 @@ MIGRATIONS: list[str] = [
     CREATE INDEX predictions_model_at ON predictions (model, at);
     CREATE INDEX predictions_at ON predictions (at);
     """,
+    # 3: feedback of any kind: plug-in model kinds add feedback kinds (newsdesk.monitor.feedback validates
+    # against feedback_kinds()), so the table no longer CHECKs them.
+    """
+    ALTER TABLE feedback DROP CONSTRAINT IF EXISTS feedback_kind_check;
+    """,
 ]

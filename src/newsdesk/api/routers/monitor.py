@@ -1,7 +1,8 @@
 """Editors' feedback on an article (``/articles/{id}/feedback``) and monitoring views (``/monitor/...``).
 
-Editors accept, reject or correct the sections, tags and entities newsdesk showed; readers see an
-article's feedback and live quality; admins query the prediction log.
+Editors accept, reject or correct the sections, tags and entities newsdesk showed, and the outputs of
+plug-in model kinds (the kinds of feedback come from :func:`newsdesk.monitor.feedback.feedback_kinds`, which
+validates them); readers see an article's feedback and live quality; admins query the prediction log.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ ArticleId = Annotated[str, Path(min_length=1, max_length=512)]
 
 
 class FeedbackRequest(BaseModel):
-    kind: Literal["section", "tag", "entity"]
+    kind: str = Field(
+        min_length=1,
+        max_length=100,
+        description="A feedback kind: `section`, `tag`, `entity`, or one a plug-in model kind adds "
+        "(anything else: 422 naming the kinds there are).",
+    )
     action: Literal["accept", "reject", "correct"]
     value: str = Field(min_length=1, max_length=500, description="The shown section, tag qcode or entity id.")
     correction: str | None = Field(default=None, max_length=500, description="The right value (`correct`).")
@@ -83,7 +89,7 @@ def quality(
     store: StoreDep,
     key: Annotated[ApiKey, require(Role.READER)],
     period: Annotated[Literal["day", "week", "all"], Query()] = "all",
-    kind: Annotated[Literal["section", "tag", "entity"] | None, Query()] = None,
+    kind: Annotated[str | None, Query(min_length=1, max_length=100, description="A feedback kind.")] = None,
     since: Annotated[datetime | None, Query(description="ISO 8601 with a timezone.")] = None,
 ) -> list[dict[str, Any]]:
     """Live precision of shown outputs per model version (and period), from editors' feedback."""
