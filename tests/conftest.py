@@ -57,7 +57,11 @@ class PgDatabases:
 
     def create(self, template: str = "nd_template") -> str:
         name = f"t{next(self._names)}"
-        self.server.psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+        # a template must have no sessions: close any a finished fixture's store left open
+        self.server.psql(
+            f"SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = '{template}'",
+            f'CREATE DATABASE "{name}" TEMPLATE "{template}"',
+        )
         return self.server.url_of(name)
 
     def drop(self, url: str) -> None:

@@ -49,6 +49,7 @@ def check(files: Files, fmt: str, target: str | None = None, parallel: str = "of
         source = root / "in" / (target if target is not None else next(iter(files)))
         conf = Settings(home=root / "home")
         conf.ingest.parallel = parallel  # type: ignore[assignment]
+        _empty_database(conf)
         store = open_store(conf)
         try:
             try:
@@ -414,3 +415,15 @@ def test_check_sees_records() -> None:
     """The helper is not vacuous: it reports what a small valid file holds."""
     report = check({"in.jsonl": b'{"id": 1, "headline": "H"}\n{"id": 2}\n'}, "jsonl")
     assert report is not None and (report.read, report.inserted, report.rejected) == (2, 1, 1)
+
+
+def _empty_database(settings: Settings) -> None:
+    """A fresh store for each example: on PostgreSQL the test's one database, emptied."""
+    if settings.store.url is None or not settings.store.url.startswith("postgresql"):
+        return
+    import psycopg
+
+    with psycopg.connect(settings.store.url, autocommit=True) as conn:
+        if conn.execute("SELECT to_regclass('articles')").fetchone() != (None,):
+            conn.execute("TRUNCATE articles, article_revisions, api_keys, feedback CASCADE")
+

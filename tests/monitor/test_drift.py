@@ -24,7 +24,8 @@ REUTERS_SAMPLE = Path(__file__).parents[1] / "data" / "sections" / "reuters" / "
 @pytest.fixture(scope="module")
 def bbc(archive_home: Path) -> Iterator[tuple[list[Article], np.ndarray]]:
     """The 100 BBC sample articles (section = the BBC folder) and their stored MiniLM ``chunks`` vectors."""
-    settings = Settings(home=archive_home)
+    pinned = archive_home / "store-url"  # the archive's own database on the PostgreSQL run
+    settings = Settings(home=archive_home, store={"url": pinned.read_text() if pinned.exists() else None})
     store = open_store(settings)
     try:
         articles = list(store.iter_articles())

@@ -179,19 +179,30 @@ class PostgresStore:
         with self._pool.connection() as pooled:
             yield pooled
 
+    @property
+    def _depth(self) -> int:
+        """How deep this thread is in nested :meth:`transaction` blocks (0: in none)."""
+        return int(getattr(self._local, "depth", 0))
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         if getattr(self._local, "conn", None) is not None:
-            yield  # nested: joins the outer transaction
+            self._local.depth += 1
+            try:
+                yield  # nested: joins the outer transaction
+            finally:
+                self._local.depth -= 1
             return
         try:
             with self._pool.connection() as conn:
                 self._local.conn = conn
+                self._local.depth = 1
                 try:
                     with conn.transaction():
                         yield
                 finally:
                     self._local.conn = None
+                    self._local.depth = 0
         finally:
             self._forget()
 
