@@ -350,9 +350,9 @@ def component_pairs(articles: Sequence[Any], settings: Settings, **options: Any)
     from newsdesk.store import open_store
 
     with tempfile.TemporaryDirectory(prefix="newsdesk-dups-") as tmp:
-        store_settings = settings.model_copy(
-            update={"store": settings.store.model_copy(update={"path": Path(tmp) / "bench.sqlite3"})}
-        )
+        # a scratch store of its own, whatever ``store.url`` names (never the team's archive)
+        scratch = {"url": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "path": None}
+        store_settings = settings.model_copy(update={"store": settings.store.model_copy(update=scratch)})
         store = open_store(store_settings)
         try:
             store.upsert(articles, dedupe=False)
