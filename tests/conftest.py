@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -97,6 +97,47 @@ def store_url(
     monkeypatch.setenv("NEWSDESK_STORE__URL", url)
     yield url
     databases.drop(url)
+
+
+def _pinned(home: Path) -> str | None:
+    pinned = home / "store-url"
+    return pinned.read_text() if pinned.exists() else None
+
+
+@pytest.fixture(scope="session")
+def pinned_home(
+    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Path]:
+    """Make a workspace for a module- or session-wide fixture: on the PostgreSQL run it gets a database of
+    its own (named in ``<home>/store-url``), since each test's own database lives only as long as the test."""
+
+    def make(name: str) -> Path:
+        home = tmp_path_factory.mktemp(name)
+        if backend == "postgresql":
+            (home / "store-url").write_text(request.getfixturevalue("pg_databases").create())
+        return home
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def home_settings() -> Callable[[Path], Settings]:
+    """Settings of a workspace made by :func:`pinned_home` (its own database on the PostgreSQL run)."""
+    return lambda home: Settings(home=home, store={"url": _pinned(home)})
+
+
+@pytest.fixture(scope="session")
+def home_env() -> Callable[[Path], dict[str, str]]:
+    """The environment for a ``newsdesk`` process on a workspace made by :func:`pinned_home`."""
+
+    def env(home: Path) -> dict[str, str]:
+        out = {k: v for k, v in os.environ.items() if k != "NEWSDESK_STORE__URL"}
+        url = _pinned(home)
+        if url is not None:
+            out["NEWSDESK_STORE__URL"] = url
+        return out
+
+    return env
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,8 @@ def run(home: Path, *args: str) -> tuple[int, str]:
 
 
 @pytest.fixture(scope="module")
-def demo_home(tmp_path_factory: pytest.TempPathFactory, backend: str, request: pytest.FixtureRequest) -> Path:
-    home = tmp_path_factory.mktemp("demo")
-    if backend == "postgresql":
-        (home / "store-url").write_text(request.getfixturevalue("pg_databases").create())
+def demo_home(pinned_home: Callable[[str], Path]) -> Path:
+    home = pinned_home("demo")
     code, out = run(home, "demo", "--no-enrich")
     assert code == 0, out
     return home

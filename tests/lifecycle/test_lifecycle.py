@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -66,7 +66,8 @@ def splits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _settings(home: Path) -> Settings:
-    settings = Settings(home=home)
+    pinned = home / "store-url"  # the workspace's own database on the PostgreSQL run (conftest.pinned_home)
+    settings = Settings(home=home, store={"url": pinned.read_text() if pinned.exists() else None})
     settings.lifecycle.reload_seconds = 0.0
     settings.lifecycle.gates["sections"] = GateConfig(
         minimum={"accuracy": 0.6, "macro_f1": 0.6},
@@ -81,9 +82,9 @@ def _settings(home: Path) -> Settings:
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory: pytest.TempPathFactory, splits: dict[str, Path]) -> dict[str, object]:
+def workspace(pinned_home: Callable[[str], Path], splits: dict[str, Path]) -> dict[str, object]:
     """A workspace with three registered sections versions: 1 (medium data), 2 (small), 3 (large)."""
-    home = tmp_path_factory.mktemp("lifecycle-home")
+    home = pinned_home("lifecycle-home")
     settings = _settings(home)
     versions = {}
     for size in ("medium", "small", "large"):
@@ -103,12 +104,14 @@ def server(workspace: dict[str, object]) -> Iterator[tuple[str, dict[str, str]]]
     """``newsdesk serve`` in its own process on the workspace, with admin and reader keys."""
     home = workspace["home"]
     assert isinstance(home, Path)
-    store = open_store(Settings(home=home))
+    store = open_store(_settings(home))
     _, admin = create_key(store, Role.ADMIN, name="admin-test")
     _, reader = create_key(store, Role.READER, name="reader-test")
     store.close()
     port = _free_port()
     env = {**os.environ, "NEWSDESK_HOME": str(home), "NEWSDESK_LIFECYCLE__RELOAD_SECONDS": "0"}
+    if _settings(home).store.url is not None:
+        env["NEWSDESK_STORE__URL"] = str(_settings(home).store.url)
     proc = subprocess.Popen(
         [sys.executable, "-m", "newsdesk.cli.app", "serve", "--port", str(port)],
         env=env,
@@ -222,6 +225,7 @@ def test_lifecycle_end_to_end(
             "--reason",
             "editors report misrouted stories",
         ],
+        env={"NEWSDESK_STORE__URL": settings.store.url} if settings.store.url else None,
     )
     assert result.exit_code == 0, result.output
     assert "newsdesk-sections@1 is the champion again" in result.output
@@ -326,7 +330,9 @@ def test_model_card_markdown_and_html(workspace: dict[str, object]) -> None:
     html = card.to_html()
     assert html.startswith("<!doctype html>") and "<table>" in html and "newsdesk-sections" in html
     result = CliRunner().invoke(
-        cli, ["--home", str(settings.home), "models", "card", "sections", "3", "--format", "json"]
+        cli,
+        ["--home", str(settings.home), "models", "card", "sections", "3", "--format", "json"],
+        env={"NEWSDESK_STORE__URL": settings.store.url} if settings.store.url else None,
     )
     assert result.exit_code == 0 and json.loads(result.output)["version"] == "3"
 
@@ -406,3 +412,22 @@ def test_ner_fine_tuned_on_conll2003_reaches_the_target(tmp_path: Path) -> None:
     result = train_model(settings, "ner", actor="tester", data=CONLL / "eng.train", dev=CONLL / "eng.testa")
     assert result.metrics["f1"] >= 0.88, result.metrics
     assert result.metrics["f1_ORG"] > 0.7
+
+
+def test_mlflow_lives_beside_the_store(workspace: dict[str, object]) -> None:
+    """On PostgreSQL, MLflow's runs and registry are kept in the store's own database (schema ``mlflow``);
+    on SQLite, in the workspace's MLflow database."""
+    from newsdesk.lifecycle.registry import ModelRegistry
+
+    settings = workspace["settings"]
+    assert isinstance(settings, Settings)
+    registry = ModelRegistry(settings)
+    if settings.store.url is None:
+        assert registry.uri.startswith("sqlite:///") and registry.uri.endswith("mlflow.db")
+        return
+    import psycopg
+
+    assert registry.uri.startswith("postgresql+psycopg://") and "search_path%3Dmlflow" in registry.uri
+    with psycopg.connect(settings.store.url) as conn:
+        names = {r[0] for r in conn.execute("SELECT name FROM mlflow.registered_models")}
+    assert "newsdesk-sections" in names

@@ -75,16 +75,29 @@ def mlflow_dir(settings: Settings) -> Path:
 
 
 def tracking_uri(settings: Settings) -> str:
-    """The team's MLflow URI when set, else the workspace's SQLite database."""
+    """The team's MLflow URI when set; else beside the store when its engine can host MLflow (PostgreSQL:
+    an ``mlflow`` schema in the same database); else the workspace's SQLite database."""
     if settings.mlflow_uri:
         return settings.mlflow_uri
+    from newsdesk.store import tracking_beside
+
+    beside = tracking_beside(settings)
+    if beside is not None:
+        return beside.uri
     return f"sqlite:///{(mlflow_dir(settings) / 'mlflow.db').resolve()}"
 
 
 def registry_exists(settings: Settings) -> bool:
     """Whether there can be registered models to load, without importing mlflow: a remote MLflow is
-    configured, or the workspace's database exists."""
-    return bool(settings.mlflow_uri) or (mlflow_dir(settings) / "mlflow.db").exists()
+    configured, the store hosts MLflow (PostgreSQL: like a remote server, it may gain models from any
+    process at any time), or the workspace's MLflow database exists."""
+    if settings.mlflow_uri:
+        return True
+    from newsdesk.store import tracking_beside
+
+    if tracking_beside(settings) is not None:
+        return True
+    return (mlflow_dir(settings) / "mlflow.db").exists()
 
 
 def _mlflow() -> Any:
@@ -132,8 +145,7 @@ class ModelRegistry:
         self.settings = settings
         self.uri = tracking_uri(settings)
         self.mlflow = _mlflow()
-        if not settings.mlflow_uri:
-            mlflow_dir(settings).mkdir(parents=True, exist_ok=True)
+        mlflow_dir(settings).mkdir(parents=True, exist_ok=True)  # local artifacts, when no store holds them
         from mlflow import MlflowClient
 
         self.client = MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
@@ -148,7 +160,7 @@ class ModelRegistry:
         # the artifact store when one is set (it also points MLflow's S3 client at the store's endpoint)
         root = mlflow_artifact_root(self.settings)
         location = f"{root}/{name}" if root else None
-        if location is None and not self.settings.mlflow_uri:
+        if location is None and not self.settings.mlflow_uri:  # local artifacts, whichever the database
             location = (mlflow_dir(self.settings) / "artifacts" / name).resolve().as_uri()
         return str(self.client.create_experiment(name, artifact_location=location))
 

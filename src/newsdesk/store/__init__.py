@@ -16,6 +16,7 @@ group. Nothing outside a backend imports its driver.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 from urllib.parse import urlsplit
 
@@ -35,6 +36,8 @@ __all__ = [
     "engine_of",
     "open_store",
     "stores",
+    "tracking_beside",
+    "trackings",
 ]
 
 
@@ -70,6 +73,46 @@ def _postgres(url: str, settings: Settings) -> Backend:
         cache_ttl_ms=settings.store.cache_ttl_ms,
         busy_timeout_ms=settings.store.busy_timeout_ms,
     )
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Where MLflow keeps runs and the model registry beside a store: a SQLAlchemy URI, and whether MLflow's
+    tables were there when it was first asked for."""
+
+    uri: str
+    exists: bool
+
+
+#: engine -> (store URL -> MLflow tracking beside it), for engines that can host MLflow themselves
+trackings: Registry[Callable[[str], Tracking]] = Registry("trackings")
+
+
+@trackings.register("postgresql")
+def _postgres_tracking(url: str) -> Tracking:
+    from newsdesk.store.postgres import mlflow_tracking
+
+    uri, exists = mlflow_tracking(url)
+    return Tracking(uri, exists)
+
+
+def tracking_beside(settings: Settings) -> Tracking | None:
+    """MLflow's tracking and registry in the store's own database (its ``mlflow`` schema), when the store's
+    engine can host it (PostgreSQL); ``None`` for the embedded SQLite store, whose workspace keeps its own
+    MLflow database."""
+    engine = engine_of(settings.store_url)
+    if engine == "postgres":
+        engine = "postgresql"
+    if engine not in trackings.names():
+        return None
+    url = settings.store_url
+    found = _TRACKINGS.get(url)
+    if found is None:  # prepared once per process (the schema is made if missing)
+        found = _TRACKINGS[url] = trackings.get(engine)(url)
+    return found
+
+
+_TRACKINGS: dict[str, Tracking] = {}
 
 
 def engine_of(url: str) -> str:

@@ -729,6 +729,27 @@ class PostgresStore:
         self.close()
 
 
+def mlflow_tracking(url: str, schema: str = "mlflow") -> tuple[str, bool]:
+    """MLflow's SQLAlchemy URI for ``schema`` in the store's database (created if missing), and whether
+    MLflow's tables are there yet. MLflow keeps its own tables and migrations; the schema keeps them apart
+    from newsdesk's."""
+    from urllib.parse import quote
+
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+            row = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".registered_models',)).fetchone()
+    except psycopg.Error as exc:
+        raise StoreError(f"cannot prepare MLflow's schema in {redacted(url)}: {exc}") from exc
+    parts = urlsplit(url)
+    options = quote(f"-csearch_path={schema}", safe="")
+    query = f"{parts.query}&options={options}" if parts.query else f"options={options}"
+    uri = urlunsplit(parts._replace(scheme="postgresql+psycopg", query=query))
+    return uri, bool(row and row[0] is not None)
+
+
 def _register_vector(conn: Any) -> None:
     from pgvector.psycopg import register_vector
 
