@@ -242,3 +242,27 @@ def test_change_token_moves_with_articles_and_vectors_only(
         assert store.change_token() != moved
     finally:
         other.close()
+
+
+def test_event_loop_reads_never_wait_on_a_network_store(
+    store: ArticleStore, settings: Settings, store_url: str | None
+) -> None:
+    """Routes on the event loop ask a PostgreSQL store only for what it holds in memory (the change token
+    and API keys, kept for ``cache_ttl_ms``); SQLite is read in place and offers no such shortcut."""
+    from newsdesk.auth import create_key, hash_secret, verify_key
+
+    peek = getattr(store, "peek_change_token", None)
+    if store_url is None:
+        assert peek is None and not hasattr(store, "has_cached_key")
+        return
+    assert peek is not None
+    time.sleep(settings.store.cache_ttl_ms / 1000)
+    assert peek() is None  # nothing fresh in memory: the caller moves to the thread pool
+    token = store.change_token()
+    assert peek() == token
+    store.upsert([make(1)])  # a write through this handle clears the memory at once
+    assert peek() is None and store.change_token() != token
+    _, secret = create_key(store, "reader")
+    assert not store.has_cached_key(hash_secret(secret))  # type: ignore[attr-defined]
+    assert verify_key(store, secret) is not None
+    assert store.has_cached_key(hash_secret(secret))  # type: ignore[attr-defined]

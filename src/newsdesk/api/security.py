@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 
 from newsdesk.api.errors import ApiError
 from newsdesk.api.state import service_state
-from newsdesk.auth import ApiKey, Role, record_use, use_is_stale, verify_key
+from newsdesk.auth import ApiKey, Role, hash_secret, record_use, use_is_stale, verify_key
 
 __all__ = ["LOCAL_DEVELOPER", "require"]
 
@@ -68,7 +68,12 @@ def require(role: Role) -> Any:
         store = state.opened_store()
         if store is None:
             store = await run_in_threadpool(state.store)
-        key = verify_key(store, secret)
+        # a store on the network (PostgreSQL) answers on the loop only from its in-memory cache
+        cached = getattr(store, "has_cached_key", None)
+        if cached is None or cached(hash_secret(secret)):
+            key = verify_key(store, secret)
+        else:
+            key = await run_in_threadpool(verify_key, store, secret)
         if key is None:
             raise ApiError(401, "unauthorized", "the API key is unknown or revoked", headers=_CHALLENGE)
         if not key.allows(role):

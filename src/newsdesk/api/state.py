@@ -56,7 +56,7 @@ class ServiceState:
         may have seconds of loading or syncing to do, which belongs in the thread pool.
         """
         searcher = self._searcher
-        return searcher if searcher is not None and searcher.current() else None
+        return searcher if searcher is not None and searcher.current(without_io=True) else None
 
     def enricher(self) -> LiveEnricher:
         if self._enricher is None:

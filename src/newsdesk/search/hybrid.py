@@ -258,10 +258,14 @@ class Searcher:
             self.text_index.sync(self.store)
         return self.index.sync(self.store)
 
-    def current(self) -> bool:
+    def current(self, *, without_io: bool = False) -> bool:
         """Whether both indexes are in step with the store, so that a search does no index upkeep (one
-        cheap read of the store's change token tells)."""
-        token = self.store.change_token()
+        cheap read of the store's change token tells). With ``without_io``, a store on the network
+        (PostgreSQL) is not asked: only a token it holds in memory counts, else the answer is ``False``."""
+        peek = getattr(self.store, "peek_change_token", None) if without_io else None
+        token = peek() if peek is not None else self.store.change_token()
+        if token is None:
+            return False
         return self.index.synced_to(token) and (self.text_index is None or self.text_index.synced_to(token))
 
     def rebuild(self) -> tuple[IndexStats, TextIndexStats | None]:

@@ -562,6 +562,19 @@ class PostgresStore:
             ).fetchall()
         return {r[0]: int(r[1]) for r in rows}
 
+    def peek_change_token(self) -> str | None:
+        """The change token if a fresh one is in memory, else ``None``: never waits on the database (what
+        a route on the event loop may call; on ``None`` it moves to the thread pool)."""
+        cached = self._token
+        if cached is not None and time.monotonic() - cached[0] < self._ttl:
+            return cached[1]
+        return None
+
+    def has_cached_key(self, key_hash: str) -> bool:
+        """Whether :meth:`find_api_key` would answer ``key_hash`` from memory, without the database."""
+        cached = self._keys.get(key_hash)
+        return cached is not None and time.monotonic() - cached[0] < self._ttl
+
     def change_token(self) -> str:
         cached = self._token
         now = time.monotonic()
