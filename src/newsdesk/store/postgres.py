@@ -51,6 +51,9 @@ from newsdesk.store.rows import (
     encode,
     enrichment,
     enrichment_row,
+    feedback_query,
+    feedback_row,
+    key_row,
     runs_without_repeats,
 )
 from newsdesk.store.rows import where as where_clause
@@ -637,16 +640,7 @@ class PostgresStore:
                 row = conn.execute(
                     "INSERT INTO feedback (article_id, kind, action, value, correction, model, actor, "
                     "created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                    (
-                        item.article_id,
-                        item.kind,
-                        item.action,
-                        item.value,
-                        item.correction,
-                        item.model,
-                        item.actor,
-                        utc_iso(item.created_at),
-                    ),
+                    feedback_row(item),
                 ).fetchone()
                 stored.append(replace(item, id=int(row[0]) if row else 0))
         return stored
@@ -660,23 +654,8 @@ class PostgresStore:
         until: datetime | None = None,
         limit: int | None = None,
     ) -> list[Feedback]:
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (("article_id", article_id), ("kind", kind)):
-            if value is not None:
-                where.append(f"{column} = %s")
-                params.append(value)
-        if since is not None:
-            where.append("created_at >= %s")
-            params.append(utc_iso(since))
-        if until is not None:
-            where.append("created_at < %s")
-            params.append(utc_iso(until))
-        sql = (
-            "SELECT id, article_id, kind, action, value, correction, model, actor, created_at FROM feedback"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY id"
-            + (f" LIMIT {int(limit)}" if limit else "")
+        sql, params = feedback_query(
+            mark="%s", article_id=article_id, kind=kind, since=since, until=until, limit=limit
         )
         with self._conn() as conn:
             rows = conn.execute(sql, params).fetchall()
@@ -688,15 +667,7 @@ class PostgresStore:
             conn.execute(
                 "INSERT INTO api_keys (id, name, role, key_hash, created_at, revoked_at, last_used_at) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                (
-                    key.id,
-                    key.name,
-                    key.role.label,
-                    key_hash,
-                    utc_iso(key.created_at),
-                    utc_iso(key.revoked_at),
-                    utc_iso(key.last_used_at),
-                ),
+                key_row(key, key_hash),
             )
 
     def find_api_key(self, key_hash: str) -> tuple[ApiKey, str] | None:

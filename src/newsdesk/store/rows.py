@@ -31,6 +31,9 @@ __all__ = [
     "brief",
     "encode",
     "enrichment_row",
+    "feedback_query",
+    "feedback_row",
+    "key_row",
     "runs_without_repeats",
     "timestamp",
     "vector_bytes",
@@ -214,3 +217,66 @@ def where(filt: ArticleFilter | None, *, prefix: str = "", mark: str = "?") -> t
         clauses.append(f"{prefix}published_at < {mark}")
         params.append(utc_iso(filt.until))
     return (" WHERE " + " AND ".join(clauses), params) if clauses else ("", [])
+
+
+FEEDBACK_COLUMNS = ("article_id", "kind", "action", "value", "correction", "model", "actor", "created_at")
+
+
+def feedback_row(item: Any) -> tuple[Any, ...]:
+    """The stored columns (:data:`FEEDBACK_COLUMNS`) of one piece of editors' feedback."""
+    return (
+        item.article_id,
+        item.kind,
+        item.action,
+        item.value,
+        item.correction,
+        item.model,
+        item.actor,
+        utc_iso(item.created_at),
+    )
+
+
+def key_row(key: Any, key_hash: str) -> tuple[Any, ...]:
+    """The stored columns (id, name, role, key_hash, created_at, revoked_at, last_used_at) of an API key."""
+    return (
+        key.id,
+        key.name,
+        key.role.label,
+        key_hash,
+        utc_iso(key.created_at),
+        utc_iso(key.revoked_at),
+        utc_iso(key.last_used_at),
+    )
+
+
+def feedback_query(
+    *,
+    mark: str,
+    article_id: str | None = None,
+    kind: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    limit: int | None = None,
+) -> tuple[str, list[Any]]:
+    """The ``SELECT`` of stored feedback (oldest first, filtered) with ``mark`` placeholders, and its
+    parameters."""
+    clauses: list[str] = []
+    params: list[Any] = []
+    for column, value in (("article_id", article_id), ("kind", kind)):
+        if value is not None:
+            clauses.append(f"{column} = {mark}")
+            params.append(value)
+    if since is not None:
+        clauses.append(f"created_at >= {mark}")
+        params.append(utc_iso(since))
+    if until is not None:
+        clauses.append(f"created_at < {mark}")
+        params.append(utc_iso(until))
+    sql = (
+        f"SELECT id, {', '.join(FEEDBACK_COLUMNS)} FROM feedback"
+        + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        + " ORDER BY id"
+        + (f" LIMIT {int(limit)}" if limit else "")
+    )
+    return sql, params
+

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from newsdesk.articles.model import Article, Enrichment, utc_iso
 from newsdesk.auth import ApiKey, key_from_row
 from newsdesk.errors import NotFound, StoreError
-from newsdesk.monitor.feedback import Feedback
+from newsdesk.monitor.feedback import Feedback, parse_feedback_rows
 from newsdesk.store.base import (
     ArticleBrief,
     ArticleFilter,
@@ -39,6 +39,9 @@ from newsdesk.store.rows import (
     encode,
     enrichment,
     enrichment_row,
+    feedback_query,
+    feedback_row,
+    key_row,
     runs_without_repeats,
     vector_bytes,
 )
@@ -525,16 +528,7 @@ class SQLiteStore:
                 cur = self._conn.execute(
                     "INSERT INTO feedback (article_id, kind, action, value, correction, model, actor, "
                     "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        item.article_id,
-                        item.kind,
-                        item.action,
-                        item.value,
-                        item.correction,
-                        item.model,
-                        item.actor,
-                        utc_iso(item.created_at),
-                    ),
+                    feedback_row(item),
                 )
                 stored.append(replace(item, id=int(cur.lastrowid or 0)))
         return stored
@@ -548,25 +542,8 @@ class SQLiteStore:
         until: datetime | None = None,
         limit: int | None = None,
     ) -> list[Feedback]:
-        from newsdesk.monitor.feedback import parse_feedback_rows
-
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (("article_id", article_id), ("kind", kind)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if since is not None:
-            where.append("created_at >= ?")
-            params.append(utc_iso(since))
-        if until is not None:
-            where.append("created_at < ?")
-            params.append(utc_iso(until))
-        sql = (
-            "SELECT id, article_id, kind, action, value, correction, model, actor, created_at FROM feedback"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY id"
-            + (f" LIMIT {int(limit)}" if limit else "")
+        sql, params = feedback_query(
+            mark="?", article_id=article_id, kind=kind, since=since, until=until, limit=limit
         )
         with self._lock:
             rows = self._conn.execute(sql, params).fetchall()
@@ -578,15 +555,7 @@ class SQLiteStore:
             self._conn.execute(
                 "INSERT INTO api_keys (id, name, role, key_hash, created_at, revoked_at, last_used_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    key.id,
-                    key.name,
-                    key.role.label,
-                    key_hash,
-                    utc_iso(key.created_at),
-                    utc_iso(key.revoked_at),
-                    utc_iso(key.last_used_at),
-                ),
+                key_row(key, key_hash),
             )
 
     def find_api_key(self, key_hash: str) -> tuple[ApiKey, str] | None:
