@@ -104,3 +104,32 @@ def test_a_failed_batch_writes_nothing(store: ArticleStore, filled: list[Article
     with pytest.raises(ValueError, match="1-d"):
         store.write_enrichments(bad)
     assert len(store.stale("demo", "1")) == len(filled)
+
+
+def test_nearest_in_the_database_matches_exact_search(store: ArticleStore, store_url: str | None) -> None:
+    """PostgreSQL answers a query vector from its HNSW index, filters in SQL; the top hits are the exact
+    ones on a small archive (where the index's breadth covers everything)."""
+    nearest = getattr(store, "nearest", None)
+    if store_url is None:
+        assert nearest is None  # SQLite keeps no vector index: the search layer's faiss index serves it
+        return
+    assert nearest is not None
+    rng = np.random.default_rng(7)
+    articles = [make(i, section="sport" if i % 3 == 0 else "news") for i in range(120)]
+    store.upsert(articles)
+    vectors = rng.normal(size=(120, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    store.write_enrichments(
+        [EnrichmentWrite(a.id, [], {"m": v}) for a, v in zip(articles, vectors, strict=True)]
+    )
+    query = rng.normal(size=16).astype(np.float32)
+    query /= np.linalg.norm(query)
+    exact = vectors @ query
+    hits = nearest("m", query, limit=50)
+    assert [h[0] for h in hits] == [articles[i].id for i in np.argsort(-exact)[:50]]
+    assert np.allclose([h[1] for h in hits], np.sort(exact)[::-1][:50], atol=1e-5)
+    from newsdesk.store.base import ArticleFilter
+
+    sport = nearest("m", query, limit=10, filt=ArticleFilter(section="sport"))
+    wanted = [i for i in np.argsort(-exact) if i % 3 == 0][:10]
+    assert [h[0] for h in sport] == [articles[i].id for i in wanted]

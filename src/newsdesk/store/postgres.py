@@ -460,10 +460,20 @@ class PostgresStore:
         return {r[0]: r[1].isoformat() for r in rows}
 
     def nearest(
-        self, model: str, vector: Any, *, limit: int = 10, filt: ArticleFilter | None = None
+        self,
+        model: str,
+        vector: Any,
+        *,
+        limit: int = 10,
+        filt: ArticleFilter | None = None,
+        ef_search: int = 200,
     ) -> list[tuple[str, float]]:
         """The ``limit`` articles whose ``model`` vector is closest to ``vector`` (cosine similarity, best
-        first), answered by the model's HNSW index in the database, optionally among ``filt``'s articles."""
+        first), answered by the model's HNSW index in the database, optionally among ``filt``'s articles.
+
+        The index's search breadth (``hnsw.ef_search``) is set to ``max(limit, ef_search)`` for the query:
+        pgvector's default (40) caps the rows an index scan returns; and a filtered query keeps scanning
+        (``hnsw.iterative_scan``) until it has ``limit`` matches."""
         import numpy as np
 
         query = np.ascontiguousarray(vector, dtype=np.float32)
@@ -478,9 +488,12 @@ class PostgresStore:
             f"{join} WHERE v.model = %s AND v.dim = %s "
             f"ORDER BY v.embedding::vector({dim}) <=> %s::vector({dim}) LIMIT %s"
         )
-        with self._conn() as conn:
+        with self._conn() as conn, conn.transaction():
+            conn.execute(f"SET LOCAL hnsw.ef_search = {max(int(limit), int(ef_search))}")
+            conn.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
             rows = conn.execute(sql, [query, *params, model, dim, query, limit]).fetchall()
-        return [(r[0], float(r[1])) for r in rows]
+        # relaxed order: matches found by a continued scan may come slightly out of order
+        return sorted(((r[0], float(r[1])) for r in rows), key=lambda hit: -hit[1])
 
     # -- reads --------------------------------------------------------------------------------------------
     def get(self, article_id: str, *, with_enrichments: bool = True) -> Article:
