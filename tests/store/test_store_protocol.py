@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import sqlite3
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -266,3 +268,21 @@ def test_event_loop_reads_never_wait_on_a_network_store(
     assert not store.has_cached_key(hash_secret(secret))  # type: ignore[attr-defined]
     assert verify_key(store, secret) is not None
     assert store.has_cached_key(hash_secret(secret))  # type: ignore[attr-defined]
+
+
+def test_store_urls_are_checked_and_passwords_never_shown(tmp_path: Path) -> None:
+    from newsdesk.errors import InvalidInput
+    from newsdesk.store import stores
+
+    with pytest.raises(InvalidInput, match=r"store\.url.*one of: .*postgresql.*sqlite"):
+        open_store(Settings(home=tmp_path, store={"url": "mysql://news@db/archive"}))
+    with pytest.raises(InvalidInput, match=r"store\.url"):
+        open_store(Settings(home=tmp_path, store={"url": "not a url"}))
+    assert {"sqlite", "postgresql"} <= set(stores.names())
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    url = f"postgresql://news:hunter2@127.0.0.1:{port}/archive"
+    with pytest.raises(StoreError) as caught:
+        open_store(Settings(home=tmp_path, store={"url": url, "busy_timeout_ms": 1000}))
+    assert "hunter2" not in str(caught.value) and "news:***@127.0.0.1" in str(caught.value)
