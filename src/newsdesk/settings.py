@@ -19,6 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
     "ApiSettings",
+    "EvalSettings",
     "GateConfig",
     "IngestSettings",
     "LifecycleSettings",
@@ -260,6 +261,15 @@ class MonitorSettings(BaseModel):
     webhook_url: str | None = Field(default=None, description="Alerts are POSTed here as JSON.")
 
 
+class EvalSettings(BaseModel):
+    """Evaluations (``newsdesk eval``, ``make eval-ci``)."""
+
+    data_dir: Path | None = Field(
+        default=None,
+        description="The folder of benchmark datasets. Default: ./../shared/data, else ./shared/data.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure."""
 
@@ -277,6 +287,7 @@ class Settings(BaseSettings):
     search: SearchSettings = SearchSettings()
     lifecycle: LifecycleSettings = LifecycleSettings()
     monitor: MonitorSettings = MonitorSettings()
+    eval: EvalSettings = EvalSettings()
     mlflow_uri: str | None = Field(
         default=None,
         description="A team's MLflow tracking and registry server (env NEWSDESK_MLFLOW_URI). Default: a "
