@@ -72,6 +72,7 @@ _MODULES = {
     "duplicates": "newsdesk.evaluate.duplicates",
     "embedding-strategy": "newsdesk.evaluate.embedding_strategy",
     "retrieval": "newsdesk.evaluate.retrieval",
+    "drift": "newsdesk.evaluate.drift",
 }
 
 
