@@ -34,9 +34,10 @@ def dataset_for(task: str, settings: Settings) -> Path:
     try:
         return default_dataset(task, settings)
     except DatasetNotFound as exc:
-        if data_required():
-            pytest.fail(f"{exc} [CI mode: a missing dataset fails the gate]", pytrace=False)
-        pytest.skip(str(exc))
+        missing = str(exc)
+    if data_required():  # outside the except block: the message alone, not a chained traceback
+        pytest.fail(f"{missing} [CI mode: a missing dataset fails the gate]", pytrace=False)
+    pytest.skip(missing)
 
 
 def _cpu_seconds() -> float:
