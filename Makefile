@@ -1,6 +1,8 @@
 # newsdesk: two commands on a fresh machine.
 #   make run   set up, build the demo newsroom (ingest, enrich, index) from the bundled corpus, serve it
 #   make test  set up, run lint, type checks and all tests (slow evaluations excluded: make eval)
+#   make eval-ci  the quality gates: full-dataset evaluations against their recorded targets
+#              (src/newsdesk/evaluate/targets.py); a missing dataset skips, or fails under CI=true
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -10,7 +12,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: setup run demo test test-fast lint bench eval clean
+.PHONY: setup run demo test test-fast lint bench eval eval-ci clean
 
 setup: $(STAMP)
 
@@ -45,6 +47,10 @@ test-fast: setup
 
 eval: setup
 	$(BIN)/python -m pytest -m slow tests
+
+# -rsP: the reason of every skip (the paths tried) and each gate's figures; --durations: time per evaluation
+eval-ci: setup
+	$(BIN)/python -m pytest -m evalci -rsP --durations=10 tests
 
 bench: setup
 	$(BIN)/python benchmarks/ingest.py

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 import time
 from collections import Counter
@@ -35,14 +34,16 @@ from typing import Any
 import numpy as np
 
 from newsdesk.articles.model import Article
+from newsdesk.errors import DatasetNotFound
 from newsdesk.evaluate.datasets import load_bbc
+from newsdesk.evaluate.drift import wilson
+from newsdesk.evaluate.locate import find_dataset
 from newsdesk.monitor.drift import Window, detect_drift
 from newsdesk.nlp.embed import Embedder
 from newsdesk.settings import Settings
 from newsdesk.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 BENCH = ROOT / ".newsdesk" / "bench"
 STRATEGY = "chunks"
 
@@ -99,16 +100,6 @@ def reuters_corpus(path: Path, limit: int, embedder: Embedder) -> tuple[list[str
     return [f"{a.headline}\n\n{a.body}" for a in articles], vectors
 
 
-def wilson(hits: int, n: int, z: float = 1.96) -> tuple[float, float]:
-    """95% Wilson score interval for a proportion."""
-    if n == 0:
-        return 0.0, 1.0
-    p = hits / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return max(0.0, centre - half), min(1.0, centre + half)
-
-
 def scenario(
     name: str,
     pairs: list[tuple[np.ndarray, np.ndarray]],
@@ -150,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--bbc", type=Path, default=SHARED / "bbc-news-summary")
-    parser.add_argument("--reuters", type=Path, default=SHARED / "reuters21578")
+    parser.add_argument("--bbc", type=Path, help="default: bbc-news-summary in the data folder")
+    parser.add_argument("--reuters", type=Path, help="default: reuters21578 in the data folder")
     parser.add_argument("--reuters-limit", type=int, default=4000)
     parser.add_argument("--splits", type=int, default=50, help="random no-drift splits per window size")
     parser.add_argument("--draws", type=int, default=50, help="random draws per shift and window size")
@@ -161,6 +152,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    try:  # the data folder, as newsdesk.evaluate.locate finds it
+        args.bbc = args.bbc or find_dataset("bbc-news-summary")
+        args.reuters = args.reuters or find_dataset("reuters21578")
+    except DatasetNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 2
     for path in (args.bbc, args.reuters):
         if not path.exists():
             print(f"dataset not found: {path}", file=sys.stderr)

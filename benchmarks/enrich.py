@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 
 
 def _prepare(home: Path, articles: Path, limit: int | None) -> int:
@@ -127,7 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--articles", type=Path, default=SHARED / "bbc-news-summary" / "News Articles")
+    parser.add_argument(
+        "--articles", type=Path, help="default: bbc-news-summary/News Articles in the data folder"
+    )
     parser.add_argument("--limit", type=int, default=None, help="Use only N articles (default: all 2,124).")
     parser.add_argument("--only", default=None, help="Comma-separated components (default: all).")
     parser.add_argument(
@@ -149,6 +150,15 @@ def main(argv: list[str] | None = None) -> int:
     if args.child:
         print(json.dumps(_run(args.child[0], Path(args.child[1]), only, args.workers, args.dump)))
         return 0
+    if args.articles is None:  # the data folder: newsdesk.evaluate.locate
+        from newsdesk.errors import DatasetNotFound
+        from newsdesk.evaluate.locate import find_dataset
+
+        try:
+            args.articles = find_dataset("bbc-news-summary/News Articles")
+        except DatasetNotFound as exc:
+            print(exc, file=sys.stderr)
+            return 2
     if not args.articles.is_dir():
         print(f"dataset not found: {args.articles}", file=sys.stderr)
         return 2

@@ -20,13 +20,13 @@ import time
 from pathlib import Path
 
 from newsdesk import Settings, open_store
+from newsdesk.errors import DatasetNotFound
+from newsdesk.evaluate.locate import find_dataset
 from newsdesk.ingest import ingest
 from newsdesk.ingest.readers import ReaderOptions, get_reader
 from newsdesk.ingest.validate import RecordInvalid, to_article
 from newsdesk.store.migrations import MIGRATIONS
 from newsdesk.store.sqlite import _INSERT, SQLiteStore, _statements
-
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
 def datasets(bbc: Path, reuters: Path) -> list[tuple[str, list[Path], str]]:
@@ -89,11 +89,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--bbc", type=Path, default=SHARED / "bbc-news-summary" / "News Articles")
-    parser.add_argument("--reuters", type=Path, default=SHARED / "reuters21578")
+    parser.add_argument("--bbc", type=Path, help="default: bbc-news-summary/News Articles in the data folder")
+    parser.add_argument("--reuters", type=Path, help="default: reuters21578 in the data folder")
     parser.add_argument("--repeat", type=int, default=5, help="runs of each; the median is reported")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    try:  # the data folder, as newsdesk.evaluate.locate finds it
+        args.bbc = args.bbc or find_dataset("bbc-news-summary/News Articles")
+        args.reuters = args.reuters or find_dataset("reuters21578")
+    except DatasetNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if not args.bbc.is_dir() or not args.reuters.is_dir():
         print(f"datasets not found: {args.bbc} / {args.reuters}", file=sys.stderr)
         return 2

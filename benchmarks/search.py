@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -53,7 +54,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "data"
 
 
 def _settings(home: Path, kind: str = "hnsw", *, text_index: bool = True) -> Any:
@@ -459,9 +459,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--articles", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=300)
-    parser.add_argument("--bbc", type=Path, default=SHARED / "bbc-news-summary")
-    parser.add_argument("--ag", type=Path, default=SHARED / "ag-news")
-    parser.add_argument("--reuters", type=Path, default=SHARED / "reuters21578")
+    # defaults: these datasets in the data folder (newsdesk.evaluate.locate); AG News and Reuters are optional
+    parser.add_argument("--bbc", type=Path, help="default: bbc-news-summary in the data folder")
+    parser.add_argument("--ag", type=Path, help="default: ag-news in the data folder, when there")
+    parser.add_argument("--reuters", type=Path, help="default: reuters21578 in the data folder, when there")
     parser.add_argument(
         "--reuters-limit", type=int, default=4000, help="Reuters articles embedded as real ones (CPU time)."
     )
@@ -491,6 +492,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    from newsdesk.errors import DatasetNotFound
+    from newsdesk.evaluate.locate import find_dataset
+
+    for name, dataset in (("ag", "ag-news"), ("reuters", "reuters21578")):
+        if getattr(args, name) is None:
+            with contextlib.suppress(DatasetNotFound):  # optional: the archive is built without it
+                setattr(args, name, find_dataset(dataset))
+    try:
+        args.bbc = args.bbc or find_dataset("bbc-news-summary")
+    except DatasetNotFound as exc:
+        print(exc, file=sys.stderr)
+        return 2
     if not args.bbc.exists():
         print(f"dataset not found: {args.bbc}", file=sys.stderr)
         return 2

@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "AuditTampered",
+    "DatasetNotFound",
     "GateFailed",
     "InvalidInput",
     "MissingDependency",
@@ -56,6 +57,21 @@ class UnknownFormat(NewsdeskError, ValueError):
 
 class UnreadableSource(NewsdeskError, OSError):
     """A file or folder could not be opened or read at all."""
+
+
+class DatasetNotFound(UnreadableSource):
+    """A benchmark dataset is in none of the places looked at; ``tried`` lists them, in order.
+
+    >>> str(DatasetNotFound("ag-news", ["/data/ag-news"]))
+    "dataset 'ag-news' not found; tried /data/ag-news (set NEWSDESK_EVAL__DATA_DIR to the folder holding it)"
+    """
+
+    def __init__(self, dataset: str, tried: list[Any]) -> None:
+        self.dataset = dataset
+        self.tried = list(tried)
+        where = ", ".join(str(p) for p in self.tried)
+        hint = "set NEWSDESK_EVAL__DATA_DIR to the folder holding it"
+        super().__init__(f"dataset '{dataset}' not found; tried {where} ({hint})")
 
 
 class StoreError(NewsdeskError):

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 __all__ = [
     "ApiSettings",
     "ArtifactSettings",
+    "EvalSettings",
     "GateConfig",
     "IngestSettings",
     "LifecycleSettings",
@@ -224,7 +225,9 @@ class LifecycleSettings(BaseModel):
 
     owner: str = Field(default="newsroom data team", description="Owner named on model cards.")
     reload_seconds: float = Field(
-        default=2.0, ge=0, le=3600,
+        default=2.0,
+        ge=0,
+        le=3600,
         description="How often a running service checks whether a model's champion alias moved.",
     )
     shadow: bool = Field(
@@ -236,7 +239,7 @@ class LifecycleSettings(BaseModel):
     )
     gates: dict[str, GateConfig] = Field(
         default_factory=dict,
-        description="Gate overrides per model kind, e.g. NEWSDESK_LIFECYCLE__GATES='{\"ner\": "
+        description='Gate overrides per model kind, e.g. NEWSDESK_LIFECYCLE__GATES=\'{"ner": '
         "{\"latency_p95_ms\": 80}}'. Each kind's default gates live in its entry in "
         "newsdesk.model_kinds; the fields given here replace those fields, the others keep their defaults.",
     )
@@ -282,6 +285,15 @@ class ArtifactSettings(BaseModel):
     region: str | None = Field(default=None, description="The S3 region, when the store needs one.")
 
 
+class EvalSettings(BaseModel):
+    """Evaluations (``newsdesk eval``, ``make eval-ci``)."""
+
+    data_dir: Path | None = Field(
+        default=None,
+        description="The folder of benchmark datasets. Default: ./../shared/data, else ./shared/data.",
+    )
+
+
 class Settings(BaseSettings):
     """Everything a deployment can configure."""
 
@@ -300,6 +312,7 @@ class Settings(BaseSettings):
     lifecycle: LifecycleSettings = LifecycleSettings()
     monitor: MonitorSettings = MonitorSettings()
     artifacts: ArtifactSettings = ArtifactSettings()
+    eval: EvalSettings = EvalSettings()
     mlflow_uri: str | None = Field(
         default=None,
         description="A team's MLflow tracking and registry server (env NEWSDESK_MLFLOW_URI). Default: a "

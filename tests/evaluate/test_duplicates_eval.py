@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.errors import DatasetNotFound
 from newsdesk.evaluate.datasets import BbcItem, load_bbc
 from newsdesk.evaluate.duplicates import (
     REWRITE_KINDS,
@@ -15,7 +16,8 @@ from newsdesk.evaluate.duplicates import (
     rewrite,
     score_pairs,
 )
-from newsdesk.evaluate.harness import SHARED_DATA, run_eval
+from newsdesk.evaluate.harness import run_eval
+from newsdesk.evaluate.locate import find_dataset
 from newsdesk.settings import Settings
 
 BBC = Path(__file__).parents[1] / "data" / "bbc"
@@ -100,9 +102,10 @@ def test_eval_on_the_sample(nlp_settings: Settings) -> None:
 
 @pytest.mark.slow
 def test_full_bbc(nlp_settings: Settings) -> None:
-    path = SHARED_DATA / "bbc-news-summary"
-    if not path.exists():
-        pytest.skip("BBC News Summary not available")
+    try:
+        path = find_dataset("bbc-news-summary", nlp_settings)
+    except DatasetNotFound as exc:
+        pytest.skip(str(exc))
     result = run_eval("duplicates", path, nlp_settings)
     assert result.details["files"] == 2225 and result.details["gold_by_kind"]["exact"] == 98
     assert result.baseline["recall_by_kind"]["exact"] == 1.0 and result.baseline["precision"] == 1.0

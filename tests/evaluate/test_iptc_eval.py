@@ -1,14 +1,13 @@
-"""The ``iptc-zeroshot`` evaluation: on the committed AG News sample (JSON shape, the mapping, better than
-chance) and, marked slow, on the 3,780 AG News rows in ../shared/data against the 85% target."""
+"""The ``iptc-zeroshot`` evaluation on the committed AG News sample (JSON shape, the mapping, better than
+chance); the full run on the 3,780 AG News rows against the 85% target is a quality gate
+(``test_quality_gates.py``, targets in ``newsdesk.evaluate.targets``)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import pytest
-
-from newsdesk.evaluate.harness import SHARED_DATA, run_eval
+from newsdesk.evaluate.harness import run_eval
 from newsdesk.evaluate.iptc import AG_MAPPING, ag_class_of
 from newsdesk.nlp.iptc import IptcTagger
 from newsdesk.nlp.taxonomy import Taxonomy
@@ -48,14 +47,3 @@ def test_eval_on_the_sample(nlp_settings: Settings) -> None:
     assert details["adaptation"]["articles"] == 0
     assert metrics["accuracy"] >= 0.6 > 0.25
 
-
-@pytest.mark.slow
-@pytest.mark.skipif(not (SHARED_DATA / "ag-news").exists(), reason="AG News is only on development machines")
-def test_eval_on_ag_news_reaches_target(nlp_settings: Settings) -> None:
-    result = run_eval("iptc-zeroshot", None, nlp_settings)
-    assert result.n == 3780 and result.details["adaptation"]["articles"] == 3780
-    assert result.metrics["accuracy"] >= 0.85
-    assert result.metrics["accuracy"] > result.baseline["accuracy"] + 0.15
-    assert result.metrics["accuracy"] > result.details["zero_shot_without_adaptation"]["accuracy"] + 0.1
-    assert min(result.metrics["per_class_accuracy"].values()) >= 0.7
-    assert result.metrics["ece"] <= 0.1

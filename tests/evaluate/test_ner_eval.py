@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk.errors import DatasetNotFound
 from newsdesk.evaluate.datasets import ConllSentence, load_conll
-from newsdesk.evaluate.harness import SHARED_DATA, run_eval
+from newsdesk.evaluate.harness import run_eval
+from newsdesk.evaluate.locate import find_dataset
 from newsdesk.evaluate.ner import (
     SPACY_TO_CONLL,
     capitalisation_baseline,
@@ -99,9 +101,10 @@ def test_eval_limit_and_fallback_baseline(tmp_path: Path, nlp_settings: Settings
 
 @pytest.mark.slow
 def test_full_eng_testa(nlp_settings: Settings) -> None:
-    path = SHARED_DATA / "conll2003" / "eng.testa"
-    if not path.exists():
-        pytest.skip("CoNLL-2003 eng.testa not available")
+    try:
+        path = find_dataset("conll2003/eng.testa", nlp_settings)
+    except DatasetNotFound as exc:
+        pytest.skip(str(exc))
     result = run_eval("ner", path, nlp_settings)
     assert result.n == 3250 and result.details["gold_entities"]["PER"] == 1842
     assert 55 < result.metrics["micro"]["f1"] < 75  # measured: 64.4

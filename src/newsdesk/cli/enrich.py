@@ -98,7 +98,12 @@ def eval_command(
         str, typer.Argument(help="sections, iptc-zeroshot, ner, summaries, multilabel, duplicates")
     ],
     dataset: Annotated[
-        Path | None, typer.Option("--dataset", help="Dataset path (default: the shared copy).")
+        Path | None,
+        typer.Option(
+            "--dataset",
+            help="Dataset path (default: the task's folder under NEWSDESK_EVAL__DATA_DIR, else "
+            "../shared/data or ./shared/data).",
+        ),
     ] = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="Use only the first N items.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print only the JSON result.")] = False,

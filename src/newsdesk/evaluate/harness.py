@@ -11,12 +11,15 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.errors import InvalidInput, UnreadableSource
+from newsdesk.evaluate.locate import find_dataset
 from newsdesk.registry import Registry
 from newsdesk.settings import Settings
 
 __all__ = ["EvalResult", "EvalTask", "default_dataset", "run_eval", "task", "tasks"]
 
-# Where the shared evaluation data lives on development machines (see ../shared/data/*/SOURCE.md).
+# The data folder beside the source checkout this module was imported from. Kept for the callers that still
+# read it (newsdesk.lifecycle.ner); everything else resolves datasets with newsdesk.evaluate.locate, from
+# settings or the working directory, since this place means nothing in an installed package.
 SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 
 
@@ -69,6 +72,7 @@ _MODULES = {
     "duplicates": "newsdesk.evaluate.duplicates",
     "embedding-strategy": "newsdesk.evaluate.embedding_strategy",
     "retrieval": "newsdesk.evaluate.retrieval",
+    "drift": "newsdesk.evaluate.drift",
 }
 
 
@@ -94,15 +98,19 @@ def task_names() -> list[str]:
     return sorted(_MODULES)
 
 
-def default_dataset(name: str) -> Path:
-    """The task's dataset under ``../shared/data`` (may not exist on this machine)."""
-    return SHARED_DATA / _load(name).default_dataset
+def default_dataset(name: str, settings: Settings | None = None) -> Path:
+    """Where the task's dataset is (:func:`~newsdesk.evaluate.locate.find_dataset`): under
+    ``settings.eval.data_dir``, else ``../shared/data`` or ``./shared/data`` from the working directory.
+
+    Raises :class:`~newsdesk.errors.DatasetNotFound`, naming the paths tried, when it is in none of them.
+    """
+    return find_dataset(_load(name).default_dataset, settings)
 
 
 def run_eval(name: str, dataset: Path | None, settings: Settings, *, limit: int | None = None) -> EvalResult:
-    """Run task ``name`` on ``dataset`` (default: its shared dataset) and time it."""
+    """Run task ``name`` on ``dataset`` (default: :func:`default_dataset`) and time it."""
     spec = _load(name)
-    path = Path(dataset) if dataset is not None else SHARED_DATA / spec.default_dataset
+    path = Path(dataset) if dataset is not None else find_dataset(spec.default_dataset, settings)
     if not path.exists():
         raise UnreadableSource(
             f"{path}: dataset not found for task '{name}' (pass --dataset; expected {spec.default_dataset})"

@@ -49,7 +49,8 @@ from typing import TYPE_CHECKING, Any
 
 from newsdesk.errors import MissingDependency
 from newsdesk.evaluate.datasets import BbcItem, load_bbc
-from newsdesk.evaluate.harness import SHARED_DATA, EvalResult, task
+from newsdesk.evaluate.harness import EvalResult, task
+from newsdesk.evaluate.locate import find_dataset
 from newsdesk.nlp.summarize import (
     DEFAULT_LENGTH_POWER,
     FEATURES,
@@ -383,9 +384,11 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(prog="python -m newsdesk.evaluate.summaries", description=main.__doc__)
     parser.add_argument("--train", type=Path, required=True, help="where to write the scorer JSON")
-    parser.add_argument("dataset", type=Path, nargs="?", default=SHARED_DATA / "bbc-news-summary")
+    parser.add_argument(
+        "dataset", type=Path, nargs="?", help="default: bbc-news-summary in the data folder (evaluate.locate)"
+    )
     args = parser.parse_args(argv)
-    scorer = train_scorer(args.dataset)
+    scorer = train_scorer(args.dataset or find_dataset("bbc-news-summary"))
     args.train.parent.mkdir(parents=True, exist_ok=True)
     args.train.write_text(json.dumps(scorer.to_dict(), indent=1) + "\n", encoding="utf-8")
     print(f"wrote {args.train} ({scorer.provenance and scorer.provenance['articles']} articles)")
