@@ -64,7 +64,7 @@ from typing import Any
 from ingest import run_executemany
 from newsdesk.store.base import EncodedArticle, EnrichmentWrite
 from newsdesk.store.rows import ARTICLE_COLUMNS, encode
-from search import ROOT, SHARED, _settings, build, load_test
+from search import ROOT, _settings, build, load_test
 
 _COLUMNS = ", ".join(ARTICLE_COLUMNS)
 _BARE = f"CREATE TABLE bare AS SELECT {_COLUMNS} FROM articles WHERE false"
@@ -419,7 +419,9 @@ def main(argv: list[str] | None = None) -> int:
     for flag, number in (("--articles", 100_000), ("--queries", 300), ("--reuters-limit", 4000)):
         parser.add_argument(flag, type=int, default=number)
     for flag, folder in (("--bbc", "bbc-news-summary"), ("--ag", "ag-news"), ("--reuters", "reuters21578")):
-        parser.add_argument(flag, type=Path, default=SHARED / folder)
+        parser.add_argument(
+            flag, type=Path, help=f"default: {folder} in the data folder (newsdesk.evaluate.locate)"
+        )
     parser.add_argument("--workdir", type=Path, default=ROOT / ".newsdesk" / "bench" / "search")
     parser.add_argument("--repeat", type=int, default=1, help="Ingest rounds (medians reported).")
     parser.add_argument("--rate", type=float, default=200.0)
@@ -428,6 +430,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-load", action="store_true")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
+    from newsdesk.errors import DatasetNotFound
+    from newsdesk.evaluate.locate import find_dataset
+
+    for name, dataset in (("ag", "ag-news"), ("reuters", "reuters21578"), ("bbc", "bbc-news-summary")):
+        if getattr(args, name) is None:
+            try:
+                setattr(args, name, find_dataset(dataset))
+            except DatasetNotFound as exc:
+                if name == "bbc":  # the others are optional: the archive is built without them
+                    print(exc, file=sys.stderr)
+                    return 2
     if not args.bbc.exists():
         print(f"dataset not found: {args.bbc}", file=sys.stderr)
         return 2

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.monitor.predictions import LoggedPrediction, parse_prediction_rows
+from newsdesk.store.rows import conditions
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
@@ -96,21 +97,16 @@ class PgPredictions:
         until: datetime | None,
         limit: int,
     ) -> list[LoggedPrediction]:
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (("model", model), ("version", version), ("source", source)):
-            if value is not None:
-                where.append(f"{column} = %s")
-                params.append(value)
-        if since is not None:
-            where.append("at >= %s")
-            params.append(since)
-        if until is not None:
-            where.append("at < %s")
-            params.append(until)
+        where, params = conditions(
+            [("model", model), ("version", version), ("source", source)],
+            mark="%s",
+            column="at",
+            since=since,
+            until=until,
+        )
         sql = (
             f"SELECT {_COLUMNS.replace('output', 'output::text')}, id FROM predictions"
-            + (" WHERE " + " AND ".join(where) if where else "")
+            + where
             + " ORDER BY id DESC LIMIT %s"
         )
         with self._store._conn() as conn:

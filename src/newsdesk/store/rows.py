@@ -26,9 +26,11 @@ from newsdesk.store.base import ArticleBrief, ArticleFilter, EncodedArticle
 __all__ = [
     "ARTICLE_COLUMNS",
     "BRIEF_COLUMNS",
+    "FEEDBACK_COLUMNS",
     "KEY_COLUMNS",
     "article",
     "brief",
+    "conditions",
     "encode",
     "enrichment_row",
     "feedback_query",
@@ -197,26 +199,45 @@ def runs_without_repeats(articles: Sequence[EncodedArticle]) -> list[list[Encode
     return runs
 
 
+def conditions(
+    equal: Sequence[tuple[str, Any]],
+    *,
+    mark: str,
+    column: str = "",
+    since: Any = None,
+    until: Any = None,
+) -> tuple[str, list[Any]]:
+    """A ``WHERE`` clause (empty when nothing filters) with ``mark`` placeholders, and its parameters:
+    ``column = value`` for each pair of ``equal`` whose value is not ``None``, then ``column >= since`` and
+    ``column < until`` (values as given: the caller converts them to its stored form).
+
+    >>> conditions([("kind", "tag"), ("model", None)], mark="%s", column="at", since="2024-01-01")
+    (' WHERE kind = %s AND at >= %s', ['tag', '2024-01-01'])
+    """
+    clauses: list[str] = []
+    params: list[Any] = []
+    for name, value in equal:
+        if value is not None:
+            clauses.append(f"{name} = {mark}")
+            params.append(value)
+    for op, value in ((">=", since), ("<", until)):
+        if value is not None:
+            clauses.append(f"{column} {op} {mark}")
+            params.append(value)
+    return (" WHERE " + " AND ".join(clauses), params) if clauses else ("", [])
+
+
 def where(filt: ArticleFilter | None, *, prefix: str = "", mark: str = "?") -> tuple[str, list[Any]]:
     """The filter as a ``WHERE`` clause with ``mark`` placeholders, and its parameters."""
     if filt is None:
         return "", []
-    clauses: list[str] = []
-    params: list[Any] = []
-    for column, value in (
-        ("section", filt.section),
-        ("source", filt.source),
-    ):
-        if value is not None:
-            clauses.append(f"{prefix}{column} = {mark}")
-            params.append(value)
-    if filt.since is not None:
-        clauses.append(f"{prefix}published_at >= {mark}")
-        params.append(utc_iso(filt.since))
-    if filt.until is not None:
-        clauses.append(f"{prefix}published_at < {mark}")
-        params.append(utc_iso(filt.until))
-    return (" WHERE " + " AND ".join(clauses), params) if clauses else ("", [])
+    return conditions(
+        [(f"{prefix}section", filt.section), (f"{prefix}source", filt.source)],
+        mark=mark,
+        column=f"{prefix}published_at",
+        since=utc_iso(filt.since),
+        until=utc_iso(filt.until),
+    )
 
 
 FEEDBACK_COLUMNS = ("article_id", "kind", "action", "value", "correction", "model", "actor", "created_at")
@@ -260,23 +281,14 @@ def feedback_query(
 ) -> tuple[str, list[Any]]:
     """The ``SELECT`` of stored feedback (oldest first, filtered) with ``mark`` placeholders, and its
     parameters."""
-    clauses: list[str] = []
-    params: list[Any] = []
-    for column, value in (("article_id", article_id), ("kind", kind)):
-        if value is not None:
-            clauses.append(f"{column} = {mark}")
-            params.append(value)
-    if since is not None:
-        clauses.append(f"created_at >= {mark}")
-        params.append(utc_iso(since))
-    if until is not None:
-        clauses.append(f"created_at < {mark}")
-        params.append(utc_iso(until))
-    sql = (
-        f"SELECT id, {', '.join(FEEDBACK_COLUMNS)} FROM feedback"
-        + (" WHERE " + " AND ".join(clauses) if clauses else "")
-        + " ORDER BY id"
-        + (f" LIMIT {int(limit)}" if limit else "")
+    clause, params = conditions(
+        [("article_id", article_id), ("kind", kind)],
+        mark=mark,
+        column="created_at",
+        since=utc_iso(since),
+        until=utc_iso(until),
+    )
+    sql = f"SELECT id, {', '.join(FEEDBACK_COLUMNS)} FROM feedback{clause} ORDER BY id" + (
+        f" LIMIT {int(limit)}" if limit else ""
     )
     return sql, params
-

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from newsdesk.monitor.predictions import LoggedPrediction, parse_prediction_rows
+from newsdesk.store.rows import conditions
 
 __all__ = ["SQLitePredictions"]
 
@@ -125,23 +126,14 @@ class SQLitePredictions:
         until: datetime | None,
         limit: int,
     ) -> list[LoggedPrediction]:
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (("model", model), ("version", version), ("source", source)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if since is not None:
-            where.append("at >= ?")
-            params.append(_when(since))
-        if until is not None:
-            where.append("at < ?")
-            params.append(_when(until))
-        sql = (
-            f"SELECT {_COLUMNS}, id FROM predictions"
-            + (" WHERE " + " AND ".join(where) if where else "")
-            + " ORDER BY id DESC LIMIT ?"
+        where, params = conditions(
+            [("model", model), ("version", version), ("source", source)],
+            mark="?",
+            column="at",
+            since=_when(since) if since else None,
+            until=_when(until) if until else None,
         )
+        sql = f"SELECT {_COLUMNS}, id FROM predictions" + where + " ORDER BY id DESC LIMIT ?"
         with self._lock:
             rows = self._conn.execute(sql, [*params, limit]).fetchall()
         return parse_prediction_rows(rows)
