@@ -80,49 +80,14 @@ def test_serve_with_two_workers_answers_searches(archive_copy: Path) -> None:
     given by --home (passed on as NEWSDESK_HOME), preload the indexes, and answer the same search alike."""
     import os
     import signal
-    import socket
-    import subprocess
-    import sys
     import time
 
     import httpx
 
+    from servehelpers import served
+
     secret = run(archive_copy, "keys", "create", "--role", "reader").stdout.strip().splitlines()[-1]
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "NEWSDESK_HOME"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsdesk.cli.app",
-            "--home",
-            str(archive_copy),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "the service did not become ready"
-            time.sleep(0.5)
+    with served(archive_copy) as (proc, base):
         workers = _children(proc.pid)
         assert len(workers) >= 2, workers
         # each worker's model threads are capped at its share of the cores (unless the caller set them)
@@ -154,9 +119,6 @@ def test_serve_with_two_workers_answers_searches(archive_copy: Path) -> None:
         for _ in range(6):
             assert httpx.get(f"{base}/healthz", timeout=60).status_code == 200
         assert all(_environ(pid).get("OMP_NUM_THREADS") == share for pid in _children(proc.pid))
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=60)
 
 
 def _children(pid: int) -> list[int]:

@@ -3,13 +3,9 @@ enrichment runs. At the end every article and every enrichment is stored exactly
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +13,7 @@ import httpx
 
 from newsdesk.settings import Settings
 from newsdesk.store import open_store
+from servehelpers import served
 
 
 def _cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -27,44 +24,6 @@ def _cli(home: Path, *args: str, check: bool = True) -> subprocess.CompletedProc
         timeout=240,
         check=check,
     )
-
-
-def _serve(home: Path) -> tuple[subprocess.Popen[str], str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if k != "NEWSDESK_HOME"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "newsdesk.cli.app",
-            "--home",
-            str(home),
-            "serve",
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", timeout=2).status_code == 200:
-                return proc, base
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            os.killpg(proc.pid, signal.SIGKILL)
-            raise AssertionError(proc.stderr.read() if proc.stderr else "serve did not start")
-        time.sleep(0.3)
 
 
 def _batch(start: int, stop: int) -> list[dict[str, Any]]:
@@ -80,23 +39,19 @@ def _batch(start: int, stop: int) -> list[dict[str, Any]]:
     ]
 
 
-def test_two_workers_and_a_batch_enrichment_store_everything_once(archive_copy: Path) -> None:
-    home = archive_copy
-    before = open_store(Settings(home=home))
-    try:
-        archived = set(before.ids())
-    finally:
-        before.close()
-    editor = _cli(home, "keys", "create", "--role", "editor").stdout.strip().splitlines()[-1]
-    proc, base = _serve(home)
-    headers = {"X-API-Key": editor}
+_COMPONENTS = "language,reading_time"
+
+
+def _traffic(home: Path, base: str, key: str) -> tuple[list[dict[str, Any]], list[str], int]:
+    """Two writers post the same 60 articles (opposite orders, batches of 10) and a reader searches, while a
+    batch enrichment runs as its own process. Returns the ingest reports, the errors and the searches done."""
+    headers = {"X-API-Key": key}
     outcomes: list[dict[str, Any]] = []
     errors: list[str] = []
     searches = [0]
     stop = threading.Event()
 
     def ingest(order: int) -> None:
-        # both writers post the same 60 articles, in opposite orders, in batches of 10
         with httpx.Client(base_url=base, headers=headers, timeout=60) as client:
             starts = list(range(0, 60, 10))
             for start in starts if order == 0 else reversed(starts):
@@ -123,7 +78,7 @@ def test_two_workers_and_a_batch_enrichment_store_everything_once(archive_copy: 
             str(home),
             "enrich",
             "--only",
-            "language,reading_time",
+            _COMPONENTS,
             "--batch-size",
             "16",
         ],
@@ -139,20 +94,32 @@ def test_two_workers_and_a_batch_enrichment_store_everything_once(archive_copy: 
             t.join(timeout=200)
         stop.set()
         threads[2].join(timeout=60)
-        assert enrich.wait(timeout=200) == 0, enrich.stderr.read() if enrich.stderr else ""
+        if enrich.wait(timeout=200) != 0:
+            errors.append(f"enrich: {enrich.stderr.read() if enrich.stderr else ''}")
     finally:
         stop.set()
         if enrich.poll() is None:
             enrich.kill()
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+    return outcomes, errors, searches[0]
+
+
+def test_two_workers_and_a_batch_enrichment_store_everything_once(archive_copy: Path) -> None:
+    home = archive_copy
+    before = open_store(Settings(home=home))
+    try:
+        archived = set(before.ids())
+    finally:
+        before.close()
+    editor = _cli(home, "keys", "create", "--role", "editor").stdout.strip().splitlines()[-1]
+    with served(home) as (_, base):
+        outcomes, errors, searches = _traffic(home, base, editor)
     assert not errors, errors[:5]
-    assert searches[0] > 0
+    assert searches > 0
     inserted = sum(o.get("inserted", 0) for o in outcomes)
     assert inserted == 60, outcomes  # each new article inserted by exactly one of the two writers
 
     # a second enrichment run picks up what the first did not see; then nothing is left to do
-    again = _cli(home, "enrich", "--only", "language,reading_time", "--json")
+    again = _cli(home, "enrich", "--only", _COMPONENTS, "--json")
     assert again.returncode == 0, again.stderr
     store = open_store(Settings(home=home))
     try:
@@ -161,7 +128,7 @@ def test_two_workers_and_a_batch_enrichment_store_everything_once(archive_copy: 
         assert {f"api:wire:{i}" for i in range(60)} <= set(ids)
         fingerprints = [a.fingerprint for a in store.iter_articles()]
         assert len(fingerprints) == len(set(fingerprints))  # no article stored twice under two ids
-        for component in ("language", "reading_time"):
+        for component in _COMPONENTS.split(","):
             values = list(store.enrichment_values(component))
             assert [v[0] for v in values] == ids  # one output per article, none missing, none twice
             version = store.get(ids[0]).enrichments[component].version
