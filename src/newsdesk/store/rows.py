@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from newsdesk.articles.model import Article, Enrichment, Subject, utc_iso
-from newsdesk.store.base import ArticleBrief, ArticleFilter, EncodedArticle
+from newsdesk.store.base import ArticleBrief, ArticleFilter, EncodedArticle, UpsertOutcome
 
 __all__ = [
     "ARTICLE_COLUMNS",
@@ -36,6 +37,7 @@ __all__ = [
     "feedback_query",
     "feedback_row",
     "key_row",
+    "plan_upsert",
     "runs_without_repeats",
     "timestamp",
     "vector_bytes",
@@ -184,6 +186,50 @@ def vector_bytes(vector: Any) -> bytes:
     if array.ndim != 1:
         raise ValueError(f"a vector must be 1-d, got shape {array.shape}")
     return array.tobytes()
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertPlan:
+    """What one upsert batch writes: an outcome per input, the rows to insert and update (with revision and
+    timestamps), and the ids whose current version must be kept as a revision first."""
+
+    outcomes: list[UpsertOutcome]
+    inserts: list[tuple[Any, ...]]
+    updates: list[tuple[Any, ...]]
+    revised: list[str]
+
+
+def plan_upsert(
+    articles: Sequence[EncodedArticle],
+    existing: dict[str, tuple[str, int]],
+    owners: dict[str, str],
+    *,
+    dedupe: bool,
+    now: str,
+) -> UpsertPlan:
+    """Classify a batch without repeated ids against the stored ``existing`` (id -> (content hash,
+    revision)) and fingerprint ``owners``: new (inserted, or a duplicate of another id's article),
+    unchanged, or updated (a new revision). Every backend writes the plan its own way."""
+    plan = UpsertPlan([], [], [], [])
+    owners = dict(owners)
+    for art in articles:
+        known = existing.get(art.id)
+        if known is None:
+            owner = owners.get(art.fingerprint) if dedupe else None
+            if owner is not None:
+                plan.outcomes.append(UpsertOutcome(art.id, "duplicate", owner))
+                continue
+            plan.inserts.append((*art.row, 1, now, now))
+            if dedupe:
+                owners[art.fingerprint] = art.id
+            plan.outcomes.append(UpsertOutcome(art.id, "inserted"))
+        elif known[0] == art.content_hash:
+            plan.outcomes.append(UpsertOutcome(art.id, "unchanged"))
+        else:
+            plan.revised.append(art.id)
+            plan.updates.append((*art.row[1:], known[1] + 1, now, art.id))
+            plan.outcomes.append(UpsertOutcome(art.id, "updated"))
+    return plan
 
 
 def runs_without_repeats(articles: Sequence[EncodedArticle]) -> list[list[EncodedArticle]]:

@@ -42,6 +42,7 @@ from newsdesk.store.rows import (
     feedback_query,
     feedback_row,
     key_row,
+    plan_upsert,
     runs_without_repeats,
     vector_bytes,
 )
@@ -164,36 +165,17 @@ class SQLiteStore:
             if dedupe:
                 fresh_fps = [a.fingerprint for a in articles if a.id not in existing]
                 owners = self._fingerprint_owners(fresh_fps)
-            outcomes: list[UpsertOutcome] = []
-            inserts: list[tuple[Any, ...]] = []
-            updates: list[tuple[Any, ...]] = []
-            for art in articles:
-                known = existing.get(art.id)
-                if known is None:
-                    owner = owners.get(art.fingerprint) if dedupe else None
-                    if owner is not None:
-                        outcomes.append(UpsertOutcome(art.id, "duplicate", owner))
-                        continue
-                    inserts.append((*art.row, 1, now, now))
-                    existing[art.id] = (art.content_hash, 1)
-                    if dedupe:
-                        owners[art.fingerprint] = art.id
-                    outcomes.append(UpsertOutcome(art.id, "inserted"))
-                elif known[0] == art.content_hash:
-                    outcomes.append(UpsertOutcome(art.id, "unchanged"))
-                else:
-                    revision = known[1] + 1
-                    self._save_revision(art.id, now)
-                    updates.append((*art.row[1:], revision, now, art.id))
-                    existing[art.id] = (art.content_hash, revision)
-                    outcomes.append(UpsertOutcome(art.id, "updated"))
+            plan = plan_upsert(articles, existing, owners, dedupe=dedupe, now=now)
+            for article_id in plan.revised:  # the current version is kept before it is replaced
+                self._save_revision(article_id, now)
+            inserts, updates = plan.inserts, plan.updates
             if inserts:
                 self._conn.executemany(_INSERT, inserts)
             if updates:
                 self._conn.executemany(_UPDATE, updates)
             if inserts or updates:
                 self._conn.execute(_BUMP)
-        return outcomes
+        return plan.outcomes
 
     def _save_revision(self, article_id: str, now: str) -> None:
         old = self.get(article_id, with_enrichments=False)
