@@ -19,6 +19,7 @@ import pytest
 
 from newsdesk.settings import Settings
 from newsdesk.store import ArticleStore, open_store
+from pinned import pinned_settings, pinned_url
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.pop("NEWSDESK_STORE__URL", None)
@@ -99,11 +100,6 @@ def store_url(
     databases.drop(url)
 
 
-def _pinned(home: Path) -> str | None:
-    pinned = home / "store-url"
-    return pinned.read_text() if pinned.exists() else None
-
-
 @pytest.fixture(scope="session")
 def pinned_home(
     backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
@@ -118,26 +114,6 @@ def pinned_home(
         return home
 
     return make
-
-
-@pytest.fixture(scope="session")
-def home_settings() -> Callable[[Path], Settings]:
-    """Settings of a workspace made by :func:`pinned_home` (its own database on the PostgreSQL run)."""
-    return lambda home: Settings(home=home, store={"url": _pinned(home)})
-
-
-@pytest.fixture(scope="session")
-def home_env() -> Callable[[Path], dict[str, str]]:
-    """The environment for a ``newsdesk`` process on a workspace made by :func:`pinned_home`."""
-
-    def env(home: Path) -> dict[str, str]:
-        out = {k: v for k, v in os.environ.items() if k != "NEWSDESK_STORE__URL"}
-        url = _pinned(home)
-        if url is not None:
-            out["NEWSDESK_STORE__URL"] = url
-        return out
-
-    return env
 
 
 @pytest.fixture
@@ -160,20 +136,14 @@ def nlp_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def archive_home(
-    backend: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Path:
+def archive_home(pinned_home: Callable[[str], Path]) -> Path:
     """A search archive: the BBC section sample (100 articles) and their real ``chunks`` vectors (on the
     PostgreSQL run, in a database of its own that :func:`archive_copy` copies)."""
     from newsdesk.ingest import ingest
     from newsdesk.pipeline import enrich
 
-    home = tmp_path_factory.mktemp("search-archive")
-    url = None
-    if backend == "postgresql":
-        url = request.getfixturevalue("pg_databases").create()
-        (home / "store-url").write_text(url)
-    settings = Settings(home=home, store={"url": url})
+    home = pinned_home("search-archive")
+    settings = pinned_settings(home)
     store = open_store(settings)
     try:
         ingest([DATA / "sections" / "bbc"], store, settings=settings, format="textdir", source="bbc")
@@ -192,12 +162,12 @@ def archive_copy(
 
     home = tmp_path / "archive"
     shutil.copytree(archive_home, home)
-    source = home / "store-url"
-    if not source.exists():
+    source = pinned_url(home)
+    if source is None:
         yield home
         return
     databases: PgDatabases = request.getfixturevalue("pg_databases")
-    url = databases.create(template=source.read_text().rsplit("/", 1)[1])
+    url = databases.create(template=source.rsplit("/", 1)[1])
     monkeypatch.setenv("NEWSDESK_STORE__URL", url)
     yield home
     databases.drop(url)

@@ -14,14 +14,15 @@ from typer.testing import CliRunner
 
 from newsdesk.articles.ninjs import schema
 from newsdesk.cli.app import app
+from pinned import pinned_url
 
 runner = CliRunner()
 
 
 def run(home: Path, *args: str) -> tuple[int, str]:
     # a workspace built on PostgreSQL names its own database (see demo_home)
-    pinned = home / "store-url"
-    env = {"NEWSDESK_STORE__URL": pinned.read_text()} if pinned.exists() else None
+    url = pinned_url(home)
+    env = {"NEWSDESK_STORE__URL": url} if url is not None else None
     result = runner.invoke(app, ["--home", str(home), *args], env=env)
     return result.exit_code, result.stdout
 

@@ -32,6 +32,7 @@ from newsdesk.lifecycle.serving import Champions, shadow_log_path
 from newsdesk.lifecycle.train import train_model
 from newsdesk.settings import GateConfig, Settings
 from newsdesk.store import open_store
+from pinned import pinned_settings
 
 DATA = Path(__file__).parents[1] / "data"
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore::UserWarning")
@@ -66,8 +67,7 @@ def splits(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 def _settings(home: Path) -> Settings:
-    pinned = home / "store-url"  # the workspace's own database on the PostgreSQL run (conftest.pinned_home)
-    settings = Settings(home=home, store={"url": pinned.read_text() if pinned.exists() else None})
+    settings = pinned_settings(home)  # the workspace's own database on the PostgreSQL run
     settings.lifecycle.reload_seconds = 0.0
     settings.lifecycle.gates["sections"] = GateConfig(
         minimum={"accuracy": 0.6, "macro_f1": 0.6},

@@ -17,6 +17,7 @@ from newsdesk.monitor.drift import DriftReport, Window, detect_drift
 from newsdesk.nlp.embed import Embedder
 from newsdesk.settings import Settings
 from newsdesk.store import ArticleStore, open_store
+from pinned import pinned_settings
 
 REUTERS_SAMPLE = Path(__file__).parents[1] / "data" / "sections" / "reuters" / "reut2-sample.sgm"
 
@@ -24,8 +25,7 @@ REUTERS_SAMPLE = Path(__file__).parents[1] / "data" / "sections" / "reuters" / "
 @pytest.fixture(scope="module")
 def bbc(archive_home: Path) -> Iterator[tuple[list[Article], np.ndarray]]:
     """The 100 BBC sample articles (section = the BBC folder) and their stored MiniLM ``chunks`` vectors."""
-    pinned = archive_home / "store-url"  # the archive's own database on the PostgreSQL run
-    settings = Settings(home=archive_home, store={"url": pinned.read_text() if pinned.exists() else None})
+    settings = pinned_settings(archive_home)  # the archive's own database on the PostgreSQL run
     store = open_store(settings)
     try:
         articles = list(store.iter_articles())
