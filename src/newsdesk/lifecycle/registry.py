@@ -83,7 +83,7 @@ def tracking_uri(settings: Settings) -> str:
 
     beside = tracking_beside(settings)
     if beside is not None:
-        return beside.uri
+        return beside
     return f"sqlite:///{(mlflow_dir(settings) / 'mlflow.db').resolve()}"
 
 

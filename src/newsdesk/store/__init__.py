@@ -16,9 +16,8 @@ group. Nothing outside a backend imports its driver.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from newsdesk.auth import KeyStore
 from newsdesk.errors import InvalidInput
@@ -35,6 +34,7 @@ __all__ = [
     "UpsertOutcome",
     "engine_of",
     "open_store",
+    "redacted",
     "stores",
     "tracking_beside",
     "trackings",
@@ -75,34 +75,23 @@ def _postgres(url: str, settings: Settings) -> Backend:
     )
 
 
-@dataclass(frozen=True)
-class Tracking:
-    """Where MLflow keeps runs and the model registry beside a store: a SQLAlchemy URI, and whether MLflow's
-    tables were there when it was first asked for."""
-
-    uri: str
-    exists: bool
-
-
-#: engine -> (store URL -> MLflow tracking beside it), for engines that can host MLflow themselves
-trackings: Registry[Callable[[str], Tracking]] = Registry("trackings")
+#: engine -> (store URL -> MLflow's tracking URI in the same database), for engines that can host MLflow
+trackings: Registry[Callable[[str], str]] = Registry("trackings")
 
 
 @trackings.register("postgresql")
-def _postgres_tracking(url: str) -> Tracking:
+@trackings.register("postgres")
+def _postgres_tracking(url: str) -> str:
     from newsdesk.store.postgres import mlflow_tracking
 
-    uri, exists = mlflow_tracking(url)
-    return Tracking(uri, exists)
+    return mlflow_tracking(url)
 
 
-def tracking_beside(settings: Settings) -> Tracking | None:
-    """MLflow's tracking and registry in the store's own database (its ``mlflow`` schema), when the store's
-    engine can host it (PostgreSQL); ``None`` for the embedded SQLite store, whose workspace keeps its own
-    MLflow database."""
+def tracking_beside(settings: Settings) -> str | None:
+    """MLflow's tracking and registry URI in the store's own database (its ``mlflow`` schema), when the
+    store's engine can host it (PostgreSQL); ``None`` for the embedded SQLite store, whose workspace keeps its
+    own MLflow database."""
     engine = engine_of(settings.store_url)
-    if engine == "postgres":
-        engine = "postgresql"
     if engine not in trackings.names():
         return None
     url = settings.store_url
@@ -112,7 +101,20 @@ def tracking_beside(settings: Settings) -> Tracking | None:
     return found
 
 
-_TRACKINGS: dict[str, Tracking] = {}
+_TRACKINGS: dict[str, str] = {}
+
+
+def redacted(url: str) -> str:
+    """The URL without its password, for messages and logs.
+
+    >>> redacted("postgresql://news:secret@db:5432/archive")
+    'postgresql://news:***@db:5432/archive'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def engine_of(url: str) -> str:
@@ -124,9 +126,13 @@ def engine_of(url: str) -> str:
     """
     scheme = urlsplit(url).scheme.split("+", 1)[0].lower()
     if not scheme:
-        raise InvalidInput("store.url", url, "a URL such as sqlite:///path or postgresql://user@host:port/db")
+        raise InvalidInput(
+            "store.url", redacted(url), "a URL such as sqlite:///path or postgresql://user@host:port/db"
+        )
     if scheme not in stores.names():
-        raise InvalidInput("store.url", url, f"a URL whose scheme is one of: {', '.join(stores.names())}")
+        raise InvalidInput(
+            "store.url", redacted(url), f"a URL whose scheme is one of: {', '.join(stores.names())}"
+        )
     return scheme
 
 

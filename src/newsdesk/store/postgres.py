@@ -34,6 +34,7 @@ from newsdesk.articles.model import Article, Enrichment, utc_iso
 from newsdesk.auth import ApiKey, key_from_row
 from newsdesk.errors import MissingDependency, NotFound, StoreError
 from newsdesk.monitor.feedback import Feedback, parse_feedback_rows
+from newsdesk.store import redacted
 from newsdesk.store.base import (
     ArticleBrief,
     ArticleFilter,
@@ -57,10 +58,11 @@ from newsdesk.store.rows import (
     key_row,
     plan_upsert,
     runs_without_repeats,
+    vector_array,
 )
 from newsdesk.store.rows import where as where_clause
 
-__all__ = ["PostgresStore", "redacted"]
+__all__ = ["PostgresStore", "mlflow_tracking"]
 
 _T = TypeVar("_T")
 
@@ -87,19 +89,6 @@ _PUT_VECTOR = (
 )
 #: ts_rank's weights for {D, C, B, A}: body (B) 0.5, headline (A) 1.0 -- the headline counts double
 _WEIGHTS = "'{0.1, 0.2, 0.5, 1.0}'"
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages and logs.
-
-    >>> redacted("postgresql://news:secret@db:5432/archive")
-    'postgresql://news:***@db:5432/archive'
-    """
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 class PostgresStore:
@@ -305,8 +294,6 @@ class PostgresStore:
     def write_enrichments(self, writes: Sequence[EnrichmentWrite]) -> int:
         if not writes:
             return 0
-        import numpy as np
-
         now = datetime.now(UTC).isoformat()
         models: dict[str, int] = {}
         with self.transaction(), self._conn() as conn:
@@ -328,9 +315,7 @@ class PostgresStore:
                 if w.article_id not in present:
                     continue
                 for model, vec in (w.vectors or {}).items():
-                    array = np.ascontiguousarray(vec, dtype=np.float32)
-                    if array.ndim != 1:
-                        raise ValueError(f"a vector must be 1-d, got shape {array.shape}")
+                    array = vector_array(vec)
                     vectors.append((w.article_id, model, int(array.shape[0]), array, now))
                     models[model] = int(array.shape[0])
             with conn.cursor() as cur:
@@ -460,9 +445,8 @@ class PostgresStore:
         The index's search breadth (``hnsw.ef_search``) is set to ``max(limit, ef_search)`` for the query:
         pgvector's default (40) caps the rows an index scan returns; and a filtered query keeps scanning
         (``hnsw.iterative_scan``) until it has ``limit`` matches."""
-        import numpy as np
 
-        query = np.ascontiguousarray(vector, dtype=np.float32)
+        query = vector_array(vector)
         dim = int(query.shape[0])
         where, params = where_clause(filt, prefix="a.", mark="%s")
         join = (
@@ -712,10 +696,9 @@ class PostgresStore:
         self.close()
 
 
-def mlflow_tracking(url: str, schema: str = "mlflow") -> tuple[str, bool]:
-    """MLflow's SQLAlchemy URI for ``schema`` in the store's database (created if missing), and whether
-    MLflow's tables are there yet. MLflow keeps its own tables and migrations; the schema keeps them apart
-    from newsdesk's."""
+def mlflow_tracking(url: str, schema: str = "mlflow") -> str:
+    """MLflow's SQLAlchemy URI for ``schema`` in the store's database (created if missing). MLflow keeps its
+    own tables and migrations; the schema keeps them apart from newsdesk's."""
     from urllib.parse import quote
 
     import psycopg
@@ -723,14 +706,12 @@ def mlflow_tracking(url: str, schema: str = "mlflow") -> tuple[str, bool]:
     try:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
-            row = conn.execute("SELECT to_regclass(%s)", (f'"{schema}".registered_models',)).fetchone()
     except psycopg.Error as exc:
         raise StoreError(f"cannot prepare MLflow's schema in {redacted(url)}: {exc}") from exc
     parts = urlsplit(url)
     options = quote(f"-csearch_path={schema}", safe="")
     query = f"{parts.query}&options={options}" if parts.query else f"options={options}"
-    uri = urlunsplit(parts._replace(scheme="postgresql+psycopg", query=query))
-    return uri, bool(row and row[0] is not None)
+    return urlunsplit(parts._replace(scheme="postgresql+psycopg", query=query))
 
 
 def _register_vector(conn: Any) -> None:

@@ -40,6 +40,7 @@ __all__ = [
     "plan_upsert",
     "runs_without_repeats",
     "timestamp",
+    "vector_array",
     "vector_bytes",
     "where",
 ]
@@ -178,14 +179,19 @@ def enrichment_row(article_id: str, e: Enrichment) -> tuple[Any, ...]:
     )
 
 
-def vector_bytes(vector: Any) -> bytes:
-    """A 1-d vector as float32 bytes."""
+def vector_array(vector: Any) -> Any:
+    """A vector as a contiguous 1-d float32 array; ``ValueError`` for any other shape."""
     import numpy as np
 
     array = np.ascontiguousarray(vector, dtype=np.float32)
     if array.ndim != 1:
         raise ValueError(f"a vector must be 1-d, got shape {array.shape}")
-    return array.tobytes()
+    return array
+
+
+def vector_bytes(vector: Any) -> bytes:
+    """A 1-d vector as float32 bytes."""
+    return bytes(vector_array(vector).tobytes())
 
 
 @dataclass(frozen=True, slots=True)
