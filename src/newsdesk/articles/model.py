@@ -112,6 +112,12 @@ class Article(BaseModel):
         self.fingerprint = fp
         self.content_hash = _content_hash(self)
 
+    @property
+    def model_text(self) -> str:
+        """What a model reads of the article: the headline, a blank line, the body. Every component and
+        the prediction log use this one text, so a model sees the same input in training and serving."""
+        return f"{self.headline}\n\n{self.body}"
+
     def content_fields(self) -> dict[str, Any]:
         """The fields whose change makes a new revision, in JSON-ready form."""
         return {

@@ -8,10 +8,10 @@ use) are imported only then.
 from __future__ import annotations
 
 import importlib
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newsdesk.errors import InvalidInput
-from newsdesk.nlp.base import BaseComponent, Component, Output, components
+from newsdesk.nlp.base import BaseComponent, Component, ComponentConfig, Output, components
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
@@ -20,6 +20,7 @@ __all__ = [
     "DEFAULT_COMPONENTS",
     "BaseComponent",
     "Component",
+    "ComponentConfig",
     "Output",
     "component_names",
     "components",
@@ -55,6 +56,7 @@ def component_class(name: str) -> type[BaseComponent]:
     return components.get(name)
 
 
-def get_component(name: str, settings: Settings) -> BaseComponent:
-    """A new instance of component ``name`` built with ``settings``."""
-    return component_class(name)(settings)
+def get_component(name: str, settings: Settings, **options: Any) -> BaseComponent:
+    """A new instance of component ``name`` configured from ``settings`` (``options`` override fields of its
+    ``Config``)."""
+    return component_class(name).from_settings(settings, **options)
