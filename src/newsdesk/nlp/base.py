@@ -94,14 +94,24 @@ class ComponentConfig:
 
     def identity(self) -> dict[str, Any]:
         """The fields that can change outputs (local fields excluded), JSON-ready."""
-        return {
-            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if not f.metadata.get("local")
-        }
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            if f.metadata.get("local"):
+                continue
+            value = getattr(self, f.name)
+            out[f.name] = value.identity() if isinstance(value, ComponentConfig) else value
+        return out
 
     def for_executor(self) -> Self:
-        """This configuration without its local fields (reset to their defaults)."""
-        local = {f.name: f.default for f in dataclasses.fields(self) if f.metadata.get("local")}
-        return dataclasses.replace(self, **local) if local else self
+        """This configuration without its local fields (reset to their defaults), nested ones included."""
+        changes: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if f.metadata.get("local"):
+                changes[f.name] = f.default
+            elif isinstance(value, ComponentConfig):
+                changes[f.name] = value.for_executor()
+        return dataclasses.replace(self, **changes) if changes else self
 
 
 @runtime_checkable
