@@ -115,6 +115,17 @@ class PipelineSettings(BaseModel):
 
     batch_size: int = Field(default=64, ge=1, le=10_000, description="Articles per committed batch.")
     workers: int = Field(default=1, ge=1, le=64)
+    engine: str = Field(
+        default="local", description="The executor: 'serial', 'local' (forked processes) or 'spark'."
+    )
+    spark_master: str | None = Field(
+        default=None,
+        description="Spark master URL for engine 'spark' (e.g. 'local[2]', 'yarn'); None: Spark's default "
+        "(what spark-submit or the cluster configured).",
+    )
+    spark_partitions: int | None = Field(
+        default=None, ge=1, le=100_000, description="Partitions of the work on Spark; None: 4 per core."
+    )
 
 
 class SearchSettings(BaseModel):

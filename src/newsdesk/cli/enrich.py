@@ -41,6 +41,16 @@ def enrich_command(
         int | None, typer.Option("--workers", min=1, help="Processes for parallel-safe components.")
     ] = None,
     batch_size: Annotated[int | None, typer.Option("--batch-size", min=1, help="Articles per batch.")] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option("--engine", help="Executor: serial, local (processes) or spark. Default: settings."),
+    ] = None,
+    master: Annotated[
+        str | None, typer.Option("--master", help="Spark master for --engine spark, e.g. local[2] or yarn.")
+    ] = None,
+    refit: Annotated[
+        bool, typer.Option("--refit", help="Fit components that keep a fitted state between runs again.")
+    ] = False,
     list_: Annotated[bool, typer.Option("--list", help="List the components and exit.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report.")] = False,
 ) -> None:
@@ -55,6 +65,10 @@ def enrich_command(
             app.out.print(f"{name:<16} requires {', '.join(cls.requires)}; assigns {', '.join(cls.assigns)}")
         return
     names = [n.strip() for n in only.split(",") if n.strip()] if only else None
+    settings = app.settings
+    if master is not None:
+        pipeline = settings.pipeline.model_copy(update={"spark_master": master})
+        settings = settings.model_copy(update={"pipeline": pipeline})
     with Progress(
         TextColumn("{task.description:<16}"),
         BarColumn(),
@@ -73,11 +87,13 @@ def enrich_command(
 
         report = enrich(
             app.store,
-            app.settings,
+            settings,
             only=names,
             since=_since(since),
             workers=workers,
             batch_size=batch_size,
+            engine=engine,
+            refit=refit,
             progress=progress,
         )
     if as_json:

@@ -1,8 +1,9 @@
 """Enriching one article on the fly, without storing anything: what ``POST /enrich`` runs.
 
 Components are built once and kept (their models load on first use, once per process). Those that learn
-from the archive (sections, keyphrases, near-duplicates, the IPTC adaptation) are prepared on the store the
-first time they are asked for; one that cannot be (too few articles, :class:`~newsdesk.errors.NotFitted`,
+from the archive (sections, keyphrases, near-duplicates, the IPTC adaptation) are fitted on the store
+(:func:`~newsdesk.pipeline.fitting.fit_component`) the first time they are asked for, and again when the
+champion they serve changes; one that cannot be (too few articles, :class:`~newsdesk.errors.NotFitted`,
 a model that is not installed) is reported as skipped, with the reason, and tried again after
 ``RETRY_AFTER_S``. Each component runs under its own lock: models are not all safe to call from several
 request threads at once.
@@ -22,6 +23,7 @@ from newsdesk.monitor.hooks import log_outputs
 from newsdesk.nlp import BaseComponent, component_names
 from newsdesk.pipeline import plan_components
 from newsdesk.pipeline.champions import build_component
+from newsdesk.pipeline.fitting import fit_component
 from newsdesk.settings import Settings
 from newsdesk.store.base import ArticleStore
 
@@ -49,6 +51,7 @@ class LiveResult:
 class _Slot:
     lock: threading.Lock = field(default_factory=threading.Lock)
     component: BaseComponent | None = None
+    champion: str | None = None  # the champion the component was fitted with
     skipped: str | None = None
     skipped_at: float = 0.0
 
@@ -91,7 +94,7 @@ class LiveEnricher:
                     continue
                 try:
                     t0 = time.perf_counter()
-                    outputs = component.process([result.article])
+                    outputs = component.transform([result.article])
                     latency_ms = (time.perf_counter() - t0) * 1000
                 except _CANNOT_RUN as exc:
                     result.skipped.append(Skipped(name, str(exc)))
@@ -121,16 +124,24 @@ class LiveEnricher:
             return self._slots.setdefault(name, _Slot())
 
     def _prepared(self, name: str, slot: _Slot, store: ArticleStore) -> BaseComponent | None:
-        """The prepared component (slot lock held), or ``None`` with ``slot.skipped`` saying why."""
-        if slot.component is not None:
+        """The fitted component (slot lock held), or ``None`` with ``slot.skipped`` saying why. A component
+        serving a champion is fitted again when the champion changed (a promotion or a rollback)."""
+        if slot.component is not None and _champion_ref(slot.component) == slot.champion:
             return slot.component
         if slot.skipped is not None and time.monotonic() - slot.skipped_at < RETRY_AFTER_S:
             return None
         try:
             component = build_component(name, self.settings)
-            component.prepare(store)
+            champion = _champion_ref(component)
+            fit_component(component, store, self.settings)
         except _CANNOT_RUN as exc:
             slot.skipped, slot.skipped_at = str(exc), time.monotonic()
             return None
-        slot.component, slot.skipped = component, None
+        slot.component, slot.champion, slot.skipped = component, champion, None
         return component
+
+
+def _champion_ref(component: BaseComponent) -> str | None:
+    """The ``name@version`` of the champion the component's source serves now, or None."""
+    served = component.served_champion()
+    return None if served is None else served[0]
