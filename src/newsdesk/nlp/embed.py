@@ -26,13 +26,14 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
-from newsdesk.nlp.base import BaseComponent, Output, components
+from newsdesk.errors import InvalidInput
+from newsdesk.nlp.base import BaseComponent, ComponentConfig, Output, components, local_field
 from newsdesk.nlp.models import load_sentence_model
 from newsdesk.nlp.text import paragraphs, sentence_units
 
@@ -41,18 +42,19 @@ if TYPE_CHECKING:
 
     from newsdesk.articles.model import Article
     from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
 
 __all__ = [
     "MAX_SENTENCE_UNITS",
     "STRATEGIES",
     "Embedder",
+    "EmbedderConfig",
     "EmbeddingCache",
     "EmbeddingComponent",
+    "EmbeddingConfig",
     "article_texts",
+    "embedder_for",
     "open_embedding_cache",
     "parallel_encoding",
-    "shared_embedder",
     "single_thread",
 ]
 
@@ -249,8 +251,6 @@ def article_texts(headline: str, body: str, strategy: str) -> list[str]:
         if len(whole) == 1:  # fits one window: read whole, as ``chunks`` does (the model sees it all)
             return whole
         return sentence_units(headline, body, MAX_SENTENCE_UNITS) or whole
-    from newsdesk.errors import InvalidInput
-
     raise InvalidInput("nlp.embedding_strategy", strategy, "'lead', 'chunks' or 'sentences'")
 
 
@@ -294,26 +294,101 @@ def single_thread() -> None:
         torch.set_num_threads(1)
 
 
-_EMBEDDERS: dict[tuple[str, str, str], Embedder] = {}
+DEVICES = ("auto", "cpu", "cuda")
 
 
-def shared_embedder(settings: Settings) -> Embedder:
-    """One embedder per model, cache and device in this process, shared by every component."""
-    cache = settings.cache_dir / "embeddings.sqlite3" if settings.nlp.embedding_cache else None
-    key = (settings.nlp.embedding_model, str(cache), settings.nlp.device)
-    if key not in _EMBEDDERS:
-        _EMBEDDERS[key] = Embedder(
-            settings.nlp.embedding_model,
-            cache=cache,
-            batch_size=settings.nlp.embedding_batch_size,
-            device=settings.nlp.device,
+@dataclass(frozen=True)
+class EmbedderConfig(ComponentConfig):
+    """Which sentence model embeds articles, and how: what every component that embeds (``embedding``,
+    ``iptc``, ``near_duplicates``) holds in its own configuration as ``embedder``.
+
+    ``cache`` (a file on this machine, :func:`open_embedding_cache`) is a local field: it never changes a
+    vector, so it is left out of versions, and an executor shipped the configuration embeds without it.
+
+    >>> EmbedderConfig(strategy="sentences").vector_model
+    'all-MiniLM-L6-v2:sentences'
+    """
+
+    model: str = "all-MiniLM-L6-v2"
+    strategy: str = "chunks"
+    batch_size: int = 32
+    device: str = "auto"
+    cache: Path | None = local_field(None)  # noqa: RUF009 - a dataclasses.field
+
+    def __post_init__(self) -> None:
+        if self.strategy not in STRATEGIES:
+            raise InvalidInput("nlp.embedding_strategy", self.strategy, "'lead', 'chunks' or 'sentences'")
+        if not 1 <= self.batch_size <= 4096:
+            raise InvalidInput("nlp.embedding_batch_size", self.batch_size, "an integer from 1 to 4096")
+        if self.device not in DEVICES:
+            raise InvalidInput("nlp.device", self.device, "'auto', 'cpu' or 'cuda'")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """The embedder ``settings.nlp`` names, its cache in ``<home>/cache`` unless
+        ``nlp.embedding_cache`` is off; ``options`` win."""
+        nlp = settings.nlp
+        fields: dict[str, Any] = {
+            "model": nlp.embedding_model,
+            "strategy": nlp.embedding_strategy,
+            "batch_size": nlp.embedding_batch_size,
+            "device": nlp.device,
+            "cache": settings.cache_dir / "embeddings.sqlite3" if nlp.embedding_cache else None,
+        }
+        return cls(**(fields | options))
+
+    @property
+    def identity_name(self) -> str:
+        """The model's readable name (a local folder's last part), as :attr:`Embedder.identity`."""
+        return Path(self.model).name
+
+    @property
+    def vector_model(self) -> str:
+        """The name article vectors are stored under (``<model>:<strategy>``), without loading the model."""
+        return f"{self.identity_name}:{self.strategy}"
+
+
+_EMBEDDERS: dict[tuple[str, int, str, str], Embedder] = {}
+
+
+def embedder_for(config: EmbedderConfig) -> Embedder:
+    """The embedder of ``config`` in this process: built (and its model loaded) once per process, then
+    shared by every component that embeds with the same model, batch size, device and cache. The
+    strategy is not part of the key: it says how articles are cut, not which model reads them."""
+    key = (config.model, config.batch_size, config.device, str(config.cache))
+    embedder = _EMBEDDERS.get(key)
+    if embedder is None:
+        embedder = _EMBEDDERS[key] = Embedder(
+            config.model, cache=config.cache, batch_size=config.batch_size, device=config.device
         )
-    return _EMBEDDERS[key]
+    return embedder
+
+
+@dataclass(frozen=True)
+class EmbeddingConfig(ComponentConfig):
+    """The ``embedding`` component's configuration: its embedder."""
+
+    embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """The embedder of ``settings`` (:meth:`EmbedderConfig.from_settings`); an ``embedder`` option
+        replaces it, other options set single fields of it (``strategy="lead"``)."""
+        embedder = options.pop("embedder", None)
+        if embedder is None:
+            embedder = EmbedderConfig.from_settings(settings, **options)
+        elif options:
+            embedder = replace(embedder, **options)
+        return cls(embedder=embedder)
 
 
 @components.register("embedding")
 class EmbeddingComponent(BaseComponent):
-    """An article vector (stored in the vector table) by the configured model and strategy."""
+    """An article vector (stored in the vector table) by the configured model and strategy.
+
+    >>> EmbeddingComponent(embedder=EmbedderConfig(strategy="lead")).vector_model
+    'all-MiniLM-L6-v2:lead'
+    """
 
     name: ClassVar[str] = "embedding"
     # torch in forked workers: the pipeline gives each worker one thread (see newsdesk.pipeline.run)
@@ -321,25 +396,31 @@ class EmbeddingComponent(BaseComponent):
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("embedding", "vectors")
     code_version: ClassVar[str] = "1"
+    Config: ClassVar[type[ComponentConfig]] = EmbeddingConfig
+    config: EmbeddingConfig
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.embedder = shared_embedder(settings)
-        self.strategy = settings.nlp.embedding_strategy
+    @property
+    def embedder(self) -> Embedder:
+        return embedder_for(self.config.embedder)
+
+    @property
+    def strategy(self) -> str:
+        return self.config.embedder.strategy
 
     @property
     def vector_model(self) -> str:
-        return self.embedder.vector_model(self.strategy)
+        return self.config.embedder.vector_model
 
-    @property
-    def version(self) -> str:
-        return f"{self.code_version}+{self.vector_model}"
+    def model_identity(self) -> str:
+        return self.vector_model
 
-    def prepare(self, store: ArticleStore) -> None:
-        """Load the model now, so forked pipeline workers share it instead of each loading its own."""
+    def _fit(self, articles: Iterable[Article]) -> None:
+        """Nothing to learn: loads the model on the driver, so forked pipeline workers share it instead of
+        each loading its own."""
         self.embedder.model  # noqa: B018 - loads on first access
 
-    def process(self, articles: Sequence[Article]) -> list[Output]:
-        vectors = self.embedder.embed_articles(articles, self.strategy)
-        value = {"model": self.embedder.identity, "strategy": self.strategy, "dim": int(vectors.shape[1])}
+    def transform(self, articles: Sequence[Article]) -> list[Output]:
+        embedder = self.embedder
+        vectors = embedder.embed_articles(articles, self.strategy)
+        value = {"model": embedder.identity, "strategy": self.strategy, "dim": int(vectors.shape[1])}
         return [Output(dict(value), vector=v, vector_model=self.vector_model) for v in vectors]
