@@ -1,4 +1,5 @@
-"""The ``keyphrases`` component: candidates, archive document frequencies, output contract, odd inputs."""
+"""The ``keyphrases`` component: candidates, archive document frequencies, output contract, odd inputs, the
+fitted state and the version derived from it."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from newsdesk.errors import InvalidInput, NotFitted
 from newsdesk.evaluate.datasets import load_bbc
 from newsdesk.ingest import ingest
 from newsdesk.nlp import get_component
-from newsdesk.nlp.keyphrases import KeyphrasesComponent, candidates, phrase_key
+from newsdesk.nlp.keyphrases import KeyphrasesComponent, KeyphrasesConfig, candidates, phrase_key
 from newsdesk.settings import Settings
 from newsdesk.store import ArticleStore
 
@@ -29,8 +30,8 @@ def bbc() -> list[Article]:
 
 
 @pytest.fixture(scope="module")
-def fitted(nlp_settings: Settings, bbc: list[Article]) -> KeyphrasesComponent:
-    return KeyphrasesComponent(nlp_settings).fit(f"{a.headline}\n\n{a.body}" for a in bbc)
+def fitted(bbc: list[Article]) -> KeyphrasesComponent:
+    return KeyphrasesComponent().fit(bbc)
 
 
 def _article(headline: str, body: str) -> Article:
@@ -50,22 +51,38 @@ def _check(value: list[dict[str, object]], top_k: int = 10) -> None:
         assert not any(a != b and f" {a} " in f" {b} " for b in keys), "no phrase inside another"
 
 
-def test_refuses_before_prepare(nlp_settings: Settings) -> None:
+def test_refuses_before_fit(nlp_settings: Settings) -> None:
     component = get_component("keyphrases", nlp_settings)
-    assert isinstance(component, KeyphrasesComponent) and component.version == "1+tfidf+k10"
+    assert isinstance(component, KeyphrasesComponent) and component.config == KeyphrasesConfig(top_k=10)
+    assert component.learns and component.refit == "once" and component.version
     with pytest.raises(NotFitted):
-        component.process([_article("Rates rise", "The bank raised rates.")])
+        component.transform([_article("Rates rise", "The bank raised rates.")])
 
 
-def test_prepare_counts_the_archive(store: ArticleStore, settings: Settings) -> None:
+def test_fit_counts_the_archive(store: ArticleStore, settings: Settings) -> None:
     ingest([DATA / "bbc"], store, settings=settings, format="textdir", source="bbc")
-    component = KeyphrasesComponent(settings)
-    component.prepare(store)
+    component = KeyphrasesComponent.from_settings(settings).fit(store.iter_articles())
     assert component.n_docs_ == store.count() > 0
-    assert component.df_["time warner"] >= 1
+    assert component.df_ is not None and component.df_["time warner"] >= 1
+    assert component.fitted_from_
     article = store.get(next(a.id for a in store.iter_articles() if "Time Warner" in a.headline))
-    phrases = [p["phrase"] for p in component.process([article])[0].value]
+    phrases = [p["phrase"] for p in component.transform([article])[0].value]
     assert {"TimeWarner", "Time Warner"} & set(phrases)
+    # articles and their model texts teach the same frequencies
+    from_texts = KeyphrasesComponent().fit_texts(a.model_text for a in store.iter_articles())
+    assert from_texts.df_ == component.df_ and from_texts.version == component.version
+
+
+def test_version_follows_the_state_and_the_configuration(bbc: list[Article]) -> None:
+    first = KeyphrasesComponent().fit(bbc[:6])
+    assert KeyphrasesComponent().fit(bbc[:6]).version == first.version
+    assert KeyphrasesComponent().fit(bbc[:5]).version != first.version, "other training data"
+    assert KeyphrasesComponent(top_k=3).fit(bbc[:6]).version != first.version, "another configuration"
+    restored = KeyphrasesComponent(first.config).set_state(first.get_state())
+    assert restored.version == first.version and restored.fitted_from_ == first.fitted_from_
+    assert restored.transform(bbc[:3]) == first.transform(bbc[:3])
+    shipped = first.for_executor()
+    assert shipped is not first and shipped.version == first.version
 
 
 def test_candidates_respect_boundaries() -> None:
@@ -77,7 +94,7 @@ def test_candidates_respect_boundaries() -> None:
 
 
 def test_top_phrases_on_bbc(fitted: KeyphrasesComponent, bbc: list[Article]) -> None:
-    outputs = fitted.process(bbc)
+    outputs = fitted.transform(bbc)
     assert len(outputs) == len(bbc)
     for article, output in zip(bbc, outputs, strict=True):
         _check(output.value)
@@ -86,17 +103,17 @@ def test_top_phrases_on_bbc(fitted: KeyphrasesComponent, bbc: list[Article]) -> 
         assert all(str(p["phrase"]).lower() in text for p in output.value)
 
 
-def test_rare_phrases_beat_common_ones(nlp_settings: Settings) -> None:
+def test_rare_phrases_beat_common_ones() -> None:
     archive = [f"Story {i}\n\nThe government announced plans today." for i in range(20)]
-    component = KeyphrasesComponent(nlp_settings, top_k=2).fit([*archive, "Zebra\n\nZebra sightings."])
+    component = KeyphrasesComponent(top_k=2).fit_texts([*archive, "Zebra\n\nZebra sightings."])
     body = "The government spoke about zebras. The government liked zebras."
-    phrases = [p["phrase"] for p in component.process([_article("News", body)])[0].value]
+    phrases = [p["phrase"] for p in component.transform([_article("News", body)])[0].value]
     assert phrases[0] == "zebras"
 
 
 def test_odd_inputs(fitted: KeyphrasesComponent) -> None:
-    assert fitted.process([]) == []
-    only_headline = fitted.process([_article("Floods hit northern England", "")])[0].value
+    assert fitted.transform([]) == []
+    only_headline = fitted.transform([_article("Floods hit northern England", "")])[0].value
     _check(only_headline)
     assert only_headline and only_headline[0]["phrase"]
     huge = "\n\n".join(
@@ -104,23 +121,26 @@ def test_odd_inputs(fitted: KeyphrasesComponent) -> None:
         "the city would invest in schools and roads." for i in range(3000)
     )
     started = time.perf_counter()
-    _check(fitted.process([_article("Budget", huge)])[0].value)
+    _check(fitted.transform([_article("Budget", huge)])[0].value)
     assert time.perf_counter() - started < 20
     german = _article(
         "Bundesregierung beschließt Klimaschutzgesetz",
         "Die Bundesregierung hat am Mittwoch in Berlin ein neues Klimaschutzgesetz beschlossen.",
     )
     chinese = _article("上海股市周三大幅上涨", "上海证券交易所综合指数周三上涨百分之三。")
-    german_value, chinese_value = (o.value for o in fitted.process([german, chinese]))
+    german_value, chinese_value = (o.value for o in fitted.transform([german, chinese]))
     _check(german_value)
     _check(chinese_value)
     assert any("Klimaschutzgesetz" in str(p["phrase"]) for p in german_value)
 
 
 def test_outputs_do_not_depend_on_the_batch(fitted: KeyphrasesComponent, bbc: list[Article]) -> None:
-    assert [o.value for o in fitted.process(bbc[:4])] == [fitted.process([a])[0].value for a in bbc[:4]]
+    assert [o.value for o in fitted.transform(bbc[:4])] == [fitted.transform([a])[0].value for a in bbc[:4]]
 
 
 def test_top_k_is_validated(nlp_settings: Settings) -> None:
+    for bad in (0, -1, 2.5, True):
+        with pytest.raises(InvalidInput, match="top_k"):
+            KeyphrasesComponent(top_k=bad)
     with pytest.raises(InvalidInput, match="top_k"):
-        KeyphrasesComponent(nlp_settings, top_k=0)
+        KeyphrasesComponent.from_settings(nlp_settings, top_k=0)

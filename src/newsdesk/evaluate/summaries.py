@@ -283,7 +283,7 @@ def keyphrase_check(items: Sequence[BbcItem], settings: Settings, top_k: int = 1
     from newsdesk.nlp.keyphrases import KeyphrasesComponent, candidates, phrase_key
 
     with_ref = [item for item in items if item.summary]
-    component = KeyphrasesComponent(settings, top_k=top_k).fit(item.text for item in with_ref)
+    component = KeyphrasesComponent.from_settings(settings, top_k=top_k).fit_texts(i.text for i in with_ref)
     rng = random.Random(SEED)
     top: list[float] = []
     chance: list[float] = []

@@ -6,7 +6,8 @@ with "the". Words of one or two letters count as stop words unless written in ca
 
 A candidate's score is ``tf * idf * position``: ``tf`` counts its occurrences in the headline and body,
 ``idf = ln((N + 1) / (df + 1)) + 1`` uses the number of archive articles containing it (learned by
-:meth:`KeyphrasesComponent.prepare`, which raises :class:`~newsdesk.errors.NotFitted` when skipped), and
+:meth:`~newsdesk.nlp.base.BaseComponent.fit`; :meth:`KeyphrasesComponent.transform` raises
+:class:`~newsdesk.errors.NotFitted` before it), and
 ``position = 1 + 1 / (1 + s)`` favours phrases that appear early (``s``: index of the first sentence using
 it, the headline being 0). A phrase of several words must occur twice or be in the headline: a rare word
 sequence used once has a high idf without being a phrase of the story. Phrases inside an already chosen
@@ -15,36 +16,39 @@ part's place ("interest rates" over "interest"), so "Time Warner" is not listed 
 are divided by the article's best, so the first phrase scores 1.0. Each phrase is shown in its most
 frequent spelling in the article.
 
+The document frequencies are the component's fitted state (``df_``, ``n_docs_``). They change little from
+one run to the next, so the component is fitted once (``refit = "once"``) and the pipeline keeps its state
+between runs until a refit is asked for.
+
 >>> from newsdesk.articles.model import Article
->>> from newsdesk.settings import Settings
->>> kp = KeyphrasesComponent(Settings(), top_k=2).fit(["Rates rise again", "Football results"])
+>>> kp = KeyphrasesComponent(top_k=2).fit_texts(["Rates rise again", "Football results"])
 >>> art = Article.create(source="d", headline="Bank of England raises interest rates",
 ...                      body="The Bank of England raised interest rates. Interest rates rose to 5%.")
->>> [p["phrase"] for p in kp.process([art])[0].value]
+>>> [p["phrase"] for p in kp.transform([art])[0].value]
 ['interest rates', 'Bank of England']
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from newsdesk.errors import InvalidInput, NotFitted
-from newsdesk.nlp.base import BaseComponent, Output, components
+from newsdesk.nlp.base import BaseComponent, ComponentConfig, Output, components
 from newsdesk.nlp.summarize import STOP_WORDS, article_sentences
 
 if TYPE_CHECKING:
     from typing import Self
 
     from newsdesk.articles.model import Article
-    from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
 
-__all__ = ["KEYPHRASE_STOP_WORDS", "KeyphrasesComponent", "candidates", "phrase_key"]
+__all__ = ["KEYPHRASE_STOP_WORDS", "KeyphrasesComponent", "KeyphrasesConfig", "candidates", "phrase_key"]
 
 MAX_WORDS = 3
 LONGER_SHARE = 0.5  # a longer phrase replaces a chosen part of it when it scores at least this share
@@ -171,48 +175,87 @@ def _article_candidates(headline: str, body: str) -> list[tuple[int, str, str]]:
     return found
 
 
+def _parts(text: str) -> tuple[str, str]:
+    """(headline, body) of a model text (:attr:`~newsdesk.articles.model.Article.model_text`: the headline,
+    a blank line, the body); a text without a blank line is all headline."""
+    headline, _, body = text.partition("\n\n")
+    return headline, body
+
+
+@dataclass(frozen=True)
+class KeyphrasesConfig(ComponentConfig):
+    """``top_k``: how many phrases an article gets (at most)."""
+
+    top_k: int = 10
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.top_k, int) or isinstance(self.top_k, bool) or self.top_k < 1:
+            raise InvalidInput("top_k", self.top_k, "an integer >= 1")
+
+
 @components.register("keyphrases")
 class KeyphrasesComponent(BaseComponent):
     """``[{"phrase", "score"}, ...]``: the ``top_k`` (default 10) phrases, best first; learns document
-    frequencies from the archive in :meth:`prepare`."""
+    frequencies from the articles it is fitted on (or from plain texts: :meth:`fit_texts`)."""
 
     name: ClassVar[str] = "keyphrases"
     parallel_safe: ClassVar[bool] = True  # pure Python, numpy or spaCy: safe in forked workers
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("keyphrases",)
     code_version: ClassVar[str] = "1"
+    Config: ClassVar[type[ComponentConfig]] = KeyphrasesConfig
+    state: ClassVar[tuple[str, ...]] = ("df_", "n_docs_")
+    learns: ClassVar[bool] = True
+    refit: ClassVar[str] = "once"  # document frequencies barely move between runs: reuse them until a refit
 
-    def __init__(self, settings: Settings, *, top_k: int = 10) -> None:
-        super().__init__(settings)
-        if not isinstance(top_k, int) or top_k < 1:
-            raise InvalidInput("top_k", top_k, "an integer >= 1")
-        self.top_k = top_k
+    config: KeyphrasesConfig
+    df_: Counter[str] | None = None  # candidate key -> number of texts containing it
+    n_docs_: int | None = None
+    _digest: str | None = None  # state_digest(), computed once per fitted state
 
-    @property
-    def version(self) -> str:
-        return f"{self.code_version}+tfidf+k{self.top_k}"
+    def _fit(self, articles: Iterable[Article]) -> None:
+        self._count(article.model_text for article in articles)
 
-    def prepare(self, store: ArticleStore) -> None:
-        self.fit(f"{a.headline}\n\n{a.body}" for a in store.iter_articles())
+    def fit_texts(self, texts: Iterable[str]) -> Self:
+        """Learn from plain texts written as a model text is (the headline, a blank line, the body), for
+        evaluations and tests without articles. ``fitted_from_`` stays None: no articles were seen."""
+        self._count(texts)
+        self.fitted_from_ = None
+        return self
 
-    def fit(self, texts: Iterable[str]) -> Self:
+    def _count(self, texts: Iterable[str]) -> None:
         """Count, for every candidate phrase, the texts containing it."""
         df: Counter[str] = Counter()
         n_docs = 0
         for text in texts:
-            headline, _, body = text.partition("\n\n")
-            df.update({key for _, key, _ in _article_candidates(headline, body)})
+            df.update({key for _, key, _ in _article_candidates(*_parts(text))})
             n_docs += 1
             if len(df) > MAX_VOCABULARY:
                 df = Counter({k: v for k, v in df.items() if v > 1})
         self.df_ = df
         self.n_docs_ = n_docs
-        return self
+        self._digest = None
+
+    def set_state(self, state: dict[str, Any]) -> Self:
+        self._digest = None
+        return super().set_state(state)
+
+    def state_digest(self) -> str:
+        """A hash of ``n_docs_`` and every (phrase, count) of ``df_`` in sorted order: it changes exactly when
+        the generic hash of the state would, but hashes one string once per fitted state, where the generic
+        one feeds up to ``MAX_VOCABULARY`` entries one by one (seconds) each time the version is read."""
+        if self.df_ is None or self.n_docs_ is None:
+            return ""
+        if self._digest is None:
+            rows = "\x1e".join(f"{key}\x1f{count}" for key, count in sorted(self.df_.items()))
+            payload = f"{self.n_docs_}\x1d{rows}".encode("utf-8", "surrogatepass")
+            self._digest = hashlib.sha256(payload).hexdigest()[:16]
+        return self._digest
 
     def extract(self, headline: str, body: str) -> list[dict[str, Any]]:
         """The article's keyphrases, best first."""
-        if not hasattr(self, "df_"):
-            raise NotFitted("keyphrases: call prepare(store) or fit(texts) before process()")
+        if self.df_ is None or self.n_docs_ is None:
+            raise NotFitted("keyphrases: call fit(articles) (or fit_texts, or set_state) before transform()")
         found = _article_candidates(headline, body)
         tf: Counter[str] = Counter(key for _, key, _ in found)
         first: dict[str, int] = {}
@@ -229,14 +272,14 @@ class KeyphrasesComponent(BaseComponent):
         scored.sort(key=lambda pair: (-pair[0], pair[1]))
         chosen: list[tuple[float, str]] = []
         for score, key in scored:
-            if len(chosen) == self.top_k and score < LONGER_SHARE * chosen[-1][0]:
+            if len(chosen) == self.config.top_k and score < LONGER_SHARE * chosen[-1][0]:
                 break  # nothing further can be chosen or replace a chosen phrase
             padded = f" {key} "
             if any(padded in f" {k} " for _, k in chosen):
                 continue  # part of a phrase already chosen
             inside = [j for j, (s, k) in enumerate(chosen) if f" {k} " in padded]
             if not inside:
-                if len(chosen) < self.top_k:
+                if len(chosen) < self.config.top_k:
                     chosen.append((score, key))
             elif all(score >= LONGER_SHARE * chosen[j][0] for j in inside):
                 # a longer phrase nearly as strong as the part chosen first ("interest rates" over
@@ -250,5 +293,6 @@ class KeyphrasesComponent(BaseComponent):
             for score, key in chosen
         ]
 
-    def process(self, articles: Sequence[Article]) -> list[Output]:
-        return [Output(self.extract(a.headline, a.body)) for a in articles]
+    def transform(self, articles: Sequence[Article]) -> list[Output]:
+        self.require_fitted()
+        return [Output(self.extract(*_parts(a.model_text))) for a in articles]
