@@ -17,9 +17,10 @@ import pytest
 from newsdesk.errors import InvalidInput
 from newsdesk.ingest import ingest
 from newsdesk.nlp import get_component
-from newsdesk.nlp.embed import EmbeddingComponent, shared_embedder
+from newsdesk.nlp.embed import EmbedderConfig, EmbeddingComponent, embedder_for
 from newsdesk.nlp.language import ReadingTimeComponent
 from newsdesk.pipeline import enrich, plan_components
+from newsdesk.pipeline.fitting import fit_component
 from newsdesk.settings import Settings
 from newsdesk.store import ArticleStore, open_store
 
@@ -44,7 +45,7 @@ def test_every_article_gets_every_component_with_its_version(
     for article in archive.iter_articles():
         got = archive.get(article.id).enrichments
         assert set(got) == set(CHEAP)
-        assert got["reading_time"].version == ReadingTimeComponent(settings).version
+        assert got["reading_time"].version == ReadingTimeComponent.from_settings(settings).version
         assert got["reading_time"].input_hash == article.content_hash
         assert got["reading_time"].value["words"] > 0
 
@@ -103,24 +104,29 @@ def test_torch_components_in_workers_match_this_process(
     report = enrich(archive, settings, only=["embedding", "iptc"], workers=2, batch_size=3)
     total = archive.count()
     assert [(c.name, c.processed) for c in report.components] == [("embedding", total), ("iptc", total)]
-    ids, vectors = archive.get_vectors(EmbeddingComponent(settings).vector_model)
+    ids, vectors = archive.get_vectors(EmbeddingComponent.from_settings(settings).vector_model)
     articles = [archive.get(i) for i in ids]
     # the workers' vectors are the model's, computed here without any cache
     plain = Settings(home=tmp_path / "plain")
     plain.nlp.embedding_cache = False
-    expected = shared_embedder(plain).embed_articles(articles, settings.nlp.embedding_strategy)
+    expected = embedder_for(EmbedderConfig.from_settings(plain)).embed_articles(
+        articles, settings.nlp.embedding_strategy
+    )
     np.testing.assert_allclose(vectors, expected, atol=1e-5)
     # the workers' tags are this process's (their sentence vectors went to the shared cache)
     tagger = get_component("iptc", settings)
-    tagger.prepare(archive)
-    for article, output in zip(articles, tagger.process(articles), strict=True):
+    fit_component(tagger, archive, settings)
+    for article, output in zip(articles, tagger.transform(articles), strict=True):
         assert article.enrichments["iptc"].value == output.value
 
 
 def test_unknown_component_is_refused_before_any_work(archive: ArticleStore, settings: Settings) -> None:
     with pytest.raises(InvalidInput, match="component"):
         enrich(archive, settings, only=["reading_time", "no-such-thing"])
-    assert len(archive.stale("reading_time", ReadingTimeComponent(settings).version)) == archive.count()
+    assert (
+        len(archive.stale("reading_time", ReadingTimeComponent.from_settings(settings).version))
+        == archive.count()
+    )
 
 
 def test_plan_puts_requirements_first() -> None:
@@ -156,7 +162,7 @@ def test_killed_run_resumes_without_redoing_committed_batches(tmp_path: Path) ->
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert proc.returncode == -signal.SIGKILL, proc.stderr
     store = open_store(settings)
-    version = ReadingTimeComponent(settings).version
+    version = ReadingTimeComponent.from_settings(settings).version
     assert len(store.stale("reading_time", version)) == total - 3
     report = enrich(store, settings, only=["reading_time"])
     assert report.components[0].processed == total - 3
@@ -180,3 +186,38 @@ def test_cli_enrich_json_report(archive: ArticleStore, settings: Settings) -> No
     report = json.loads(proc.stdout)
     assert report["components"][0]["name"] == "reading_time"
     assert report["components"][0]["processed"] >= 7
+
+
+def test_unknown_engine_is_refused_with_the_choices(archive: ArticleStore, settings: Settings) -> None:
+    with pytest.raises(InvalidInput) as err:
+        enrich(archive, settings, only=["reading_time"], engine="dask")
+    assert "engine" in str(err.value) and "serial" in str(err.value) and "local" in str(err.value)
+
+
+def test_refit_once_components_keep_their_state_until_refit(
+    archive: ArticleStore, settings: Settings, tmp_path: Path
+) -> None:
+    """keyphrases fits once: a grown archive keeps the saved document frequencies (same version, nothing
+    stale), until --refit learns them again (a new version: everything is recomputed)."""
+    from newsdesk.pipeline.fitting import saved_state_path
+
+    first = enrich(archive, settings, only=["keyphrases"], engine="serial").components[0]
+    assert first.processed == archive.count()
+    component = get_component("keyphrases", settings)
+    assert saved_state_path(component, settings).exists()
+    from newsdesk.articles.model import Article
+
+    new = [
+        Article.create(
+            source="later",
+            source_id=str(i),
+            headline=f"Harbour ferry strike day {i}",
+            body="Ferry crews walked out again over pay, stranding commuters at the harbour.",
+        )
+        for i in range(3)
+    ]
+    archive.upsert(new)
+    second = enrich(archive, settings, only=["keyphrases"], engine="serial").components[0]
+    assert second.version == first.version and second.processed == len(new)
+    third = enrich(archive, settings, only=["keyphrases"], engine="serial", refit=True).components[0]
+    assert third.version != first.version and third.processed == archive.count()

@@ -157,7 +157,9 @@ class BaseComponent:
         if config is None:
             config = self.Config(**options)
         elif not isinstance(config, self.Config):
-            raise TypeError(f"{type(self).__name__} takes a {self.Config.__name__}, not {type(config).__name__}")
+            raise TypeError(
+                f"{type(self).__name__} takes a {self.Config.__name__}, not {type(config).__name__}"
+            )
         self.config = config
         self.fitted_from_: str | None = None
 
@@ -271,7 +273,10 @@ def state_digest(value: Any) -> str:
     return digest.hexdigest()[:16]
 
 
-def _feed(digest: Any, value: Any, seen: set[int]) -> None:  # noqa: C901 - one branch per kind of value
+_DEFAULT_GETSTATE = getattr(object, "__getstate__", None)
+
+
+def _feed(digest: Any, value: Any, seen: set[int]) -> None:
     update = digest.update
     if value is None or isinstance(value, bool | int | float | str):
         update(f"{type(value).__name__}:{value!r}\x1e".encode("utf-8", "surrogatepass"))
@@ -312,7 +317,7 @@ def _feed(digest: Any, value: Any, seen: set[int]) -> None:  # noqa: C901 - one 
         update(f"object:{type(value).__module__}.{type(value).__qualname__}\x1e".encode())
         if dataclasses.is_dataclass(value):
             inner: Any = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        elif hasattr(value, "__getstate__") and type(value).__getstate__ is not object.__getstate__:
+        elif getattr(type(value), "__getstate__", None) not in (None, _DEFAULT_GETSTATE):
             inner = value.__getstate__()
         else:
             inner = getattr(value, "__dict__", repr(value))

@@ -86,7 +86,9 @@ def load_articles(store: ArticleStore, ids: Sequence[str]) -> list[Article]:
     return out
 
 
-def check_outputs(component: BaseComponent, articles: Sequence[Article], outputs: list[Output]) -> list[Output]:
+def check_outputs(
+    component: BaseComponent, articles: Sequence[Article], outputs: list[Output]
+) -> list[Output]:
     """``outputs``, after checking there is one per article."""
     if len(outputs) != len(articles):
         raise NewsdeskError(

@@ -60,7 +60,7 @@ def fit_component(
     if not refit and path.exists():
         try:
             with path.open("rb") as fh:
-                return component.set_state(pickle.load(fh))  # noqa: S301 - our own file, on the driver
+                return component.set_state(pickle.load(fh))
         except Exception:  # a file from an incompatible version, or truncated: fit again
             pass
     component.fit(store.iter_articles())
