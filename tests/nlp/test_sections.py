@@ -15,7 +15,7 @@ from newsdesk.articles.model import Article
 from newsdesk.errors import InvalidInput, NotFitted
 from newsdesk.evaluate.datasets import BbcItem, load_bbc, load_reuters_modapte
 from newsdesk.nlp import get_component
-from newsdesk.nlp.sections import SectionClassifier, SectionsComponent
+from newsdesk.nlp.sections import SectionClassifier, SectionsComponent, SectionsConfig
 from newsdesk.settings import Settings
 from newsdesk.store import ArticleStore
 
@@ -113,7 +113,7 @@ def test_parameters_follow_the_estimator_contract() -> None:
         {"nb": "yes"},
         {"pooling": "median"},
         {"view_weights": "learned"},
-        {"views": ("embeddings",)},  # needs embedding_settings
+        {"views": ("embeddings",)},  # needs an embedder
     ):
         with pytest.raises(InvalidInput):
             SectionClassifier(**bad).fit(texts, ["x", "y", "x", "y"])
@@ -283,17 +283,21 @@ def filled(store: ArticleStore, split: tuple[list[BbcItem], list[BbcItem]]) -> A
     return store
 
 
-def test_component_is_registered_and_refuses_before_prepare(settings: Settings) -> None:
+def test_component_is_registered_and_refuses_before_fit(settings: Settings) -> None:
     component = get_component("sections", settings)
-    assert isinstance(component, SectionsComponent) and component.version == component.code_version
+    assert isinstance(component, SectionsComponent) and component.learns and component.refit == "always"
+    assert component.config == SectionsConfig(top_k=3, cache_dir=settings.models_dir / "sections")
+    assert component.version and component.model_identity() == ""
     with pytest.raises(NotFitted):
-        component.process([Article.create(source="t", headline="h", body="b")])
+        component.transform([Article.create(source="t", headline="h", body="b")])
+    with pytest.raises(InvalidInput, match="top_k"):
+        SectionsComponent(top_k=0)
 
 
-def test_component_needs_two_sections_with_two_articles(store: ArticleStore, settings: Settings) -> None:
-    component = SectionsComponent(settings)
+def test_component_needs_two_sections_with_two_articles(store: ArticleStore) -> None:
+    component = SectionsComponent()
     with pytest.raises(NotFitted, match="at least 2 sections"):
-        component.prepare(store)
+        component.fit(store.iter_articles())
     store.upsert(
         [
             Article.create(source="t", source_id="a", headline="A", body="a", section="news"),
@@ -302,17 +306,15 @@ def test_component_needs_two_sections_with_two_articles(store: ArticleStore, set
         ]
     )
     with pytest.raises(NotFitted, match="at least 2 sections"):
-        component.prepare(store)
+        component.fit(store.iter_articles())
+    assert not component.fitted
 
 
-def test_component_outputs(
-    filled: ArticleStore, settings: Settings, split: tuple[list[BbcItem], list[BbcItem]]
-) -> None:
+def test_component_outputs(filled: ArticleStore, split: tuple[list[BbcItem], list[BbcItem]]) -> None:
     _, test = split
-    component = SectionsComponent(settings)
-    component.prepare(filled)
-    assert component.left_out == {"lone": 1}
-    assert component.process([]) == []
+    component = SectionsComponent().fit(filled.iter_articles())
+    assert component.left_out_ == {"lone": 1} and component.champion_ == ""
+    assert component.transform([]) == []
     articles = [
         *_articles(test),
         Article.create(source="t", source_id="empty", headline="Headline only", body=""),
@@ -324,7 +326,7 @@ def test_component_outputs(
             body="上海证券交易所综合指数周三上涨。",
         ),
     ]
-    outputs = component.process(articles)
+    outputs = component.transform(articles)
     assert len(outputs) == len(articles)
     for output in outputs:
         value = output.value
@@ -338,26 +340,36 @@ def test_component_outputs(
     correct = sum(o.value["section"] == i.section for o, i in zip(outputs, test, strict=False))
     assert correct >= 0.8 * len(test)
     assert all(o.value["explanation"] for o in outputs[: len(test)])
+    narrow = SectionsComponent(top_k=1).fit(filled.iter_articles())
+    assert [len(o.value["probabilities"]) for o in narrow(articles[:2])] == [1, 1]
 
 
 def test_version_follows_the_training_data(
     filled: ArticleStore, settings: Settings, split: tuple[list[BbcItem], list[BbcItem]]
 ) -> None:
-    first = SectionsComponent(settings)
-    first.prepare(filled)
-    assert first.version.startswith(f"{first.code_version}+") and first.ref == f"sections@{first.version}"
-    saved = list((settings.models_dir / "sections").glob("*.joblib"))
-    assert len(saved) == 1
+    first = SectionsComponent.from_settings(settings).fit(filled.iter_articles())
+    assert first.ref == f"sections@{first.version}" and first.trained_on_
+    cache = settings.models_dir / "sections"
+    saved = list(cache.glob("*.joblib"))
+    assert saved == [cache / f"{first.trained_on_}.joblib"]
 
-    again = SectionsComponent(settings)
-    again.prepare(filled)  # same archive: same version, the saved model is reused
-    assert again.version == first.version
-    assert list((settings.models_dir / "sections").glob("*.joblib")) == saved
+    again = SectionsComponent.from_settings(settings).fit(filled.iter_articles())
+    assert again.version == first.version, "same archive: same version, and the saved model is reused"
+    assert list(cache.glob("*.joblib")) == saved
+    assert SectionsComponent().fit(filled.iter_articles()).version == first.version, "the cache is no input"
+    assert SectionsComponent(top_k=2).fit(filled.iter_articles()).version != first.version
+
+    # an executor gets the fitted state, not the cache folder, and serves the same outputs
+    shipped = first.for_executor()
+    assert shipped.config.cache_dir is None and shipped.version == first.version
+    restored = SectionsComponent(first.config).set_state(first.get_state())
+    assert restored.version == first.version
+    probe = _articles(split[1][:3])
+    assert restored.transform(probe) == shipped.transform(probe) == first.transform(probe)
 
     _, test = split
     filled.upsert(_articles(test[:2]))
-    changed = SectionsComponent(settings)
-    changed.prepare(filled)
+    changed = SectionsComponent.from_settings(settings).fit(filled.iter_articles())
     assert changed.version != first.version
 
 
@@ -369,20 +381,27 @@ def test_tiny_vocabularies_and_empty_texts() -> None:
 
 
 def test_a_champion_handed_in_serves_instead_of_the_archive(
-    store: ArticleStore, settings: Settings, fitted: SectionClassifier
+    store: ArticleStore, fitted: SectionClassifier
 ) -> None:
-    """The pipeline hands the component its champion (``use_champion``); the component serves it, with the
-    champion in its version, even when the archive could not train a model; a source that answers None
-    leaves the component to learn from the archive as before."""
+    """The pipeline hands the component its champion (``use_champion``); fit asks for it (on the driver),
+    and the component serves it, with the champion in its version and its state, even when the archive
+    could not train a model; a source that answers None leaves the component to learn from the archive."""
     served = SimpleNamespace(classifier=fitted)  # the unwrapped pyfunc model exposes .classifier
-    component = SectionsComponent(settings)
+    component = SectionsComponent()
     component.use_champion(lambda: ("newsdesk-sections@7", served))
-    component.prepare(store)  # an empty archive: only the champion can serve
-    assert component.version == f"{component.code_version}+newsdesk-sections@7"
+    component.fit(store.iter_articles())  # an empty archive: only the champion can serve
+    assert component.model_identity() == component.champion_ == "newsdesk-sections@7"
+    assert component.version.startswith(f"{component.code_version}+newsdesk-sections@7+")
+    other = SectionsComponent()
+    other.use_champion(lambda: ("newsdesk-sections@8", served))
+    assert other.fit([]).version != component.version, "a promotion changes the version"
     match = Article.create(source="t", headline="Striker scores twice", body="The final went to extra time.")
-    [out] = component.process([match])
+    [out] = component.transform([match])
     assert out.value["section"] in fitted.classes_
-    without = SectionsComponent(settings)
+    shipped = component.for_executor()  # no champion source travels: the state holds the champion
+    assert shipped.champion_source is None and shipped.version == component.version
+    assert shipped.transform([match]) == [out]
+    without = SectionsComponent()
     without.use_champion(lambda: None)
     with pytest.raises(NotFitted, match="at least 2 sections"):
-        without.prepare(store)
+        without.fit(store.iter_articles())

@@ -207,7 +207,7 @@ class SectionsSpec(ModelSpec):
         dev_path = write_labelled(dev_items, workdir / "evaluation" / "dev.jsonl")
         from newsdesk.lifecycle.pyfunc import SectionsModel, model_code
 
-        full = {k: v for k, v in classifier.get_params().items() if k != "embedding_settings"}
+        full = classifier.params_identity()
         return Trained(
             python_model=model_code(SectionsModel, workdir),
             artifacts={"classifier": str(path)},

@@ -8,8 +8,8 @@ The classifier follows scikit-learn's estimator contract (``fit(texts, labels)``
   (Wang & Manning 2012: per label, features scaled by their naive Bayes log-count ratios, a binary
   LinearSVC, weights interpolated with naive Bayes); ``nb=False`` gives a plain LinearSVC;
 - ``chars``: TF-IDF of character 2-5-grams inside word boundaries (sublinear tf) + LinearSVC;
-- ``embeddings`` (off by default): the article's MiniLM vector (``chunks`` strategy, through
-  :func:`~newsdesk.nlp.embed.shared_embedder`, so cached) + LinearSVC.
+- ``embeddings`` (off by default): the article's MiniLM vector (the ``embedder`` configuration's
+  strategy, ``chunks`` by default, through :func:`~newsdesk.nlp.embed.embedder_for`, so cached) + LinearSVC.
 
 Measured on de-duplicated BBC News (2,127 articles, stratified 5-fold CV as in ``newsdesk eval sections``,
 seeds 0 / 1 / 2): the default (NB-SVM words + chars, weighted geometric pooling, weights from inner CV)
@@ -57,22 +57,23 @@ import json
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 import numpy as np
 from sklearn.base import BaseEstimator
 
 from newsdesk.errors import InvalidInput, NotFitted
-from newsdesk.nlp.base import BaseComponent, Output, components
+from newsdesk.nlp.base import BaseComponent, ComponentConfig, Output, components, local_field
 from newsdesk.nlp.text import split_sentences
 
 if TYPE_CHECKING:
     from newsdesk.articles.model import Article
+    from newsdesk.nlp.embed import EmbedderConfig
     from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
 
-__all__ = ["VIEWS", "SectionClassifier", "SectionsComponent"]
+__all__ = ["VIEWS", "SectionClassifier", "SectionsComponent", "SectionsConfig"]
 
 VIEWS = ("words", "chars", "embeddings")
 POOLINGS = ("geometric", "arithmetic")
@@ -99,8 +100,8 @@ class SectionClassifier(BaseEstimator):  # type: ignore[misc]
     - ``view_weights``: ``'cv'`` chooses the views' weights (multi-class, on a 0.1 grid) that minimise the
       Brier score of the pooled out-of-fold probabilities of the inner cross-validation; ``'equal'`` weighs
       every view alike (always the case in multi-label mode);
-    - ``embedding_settings``: the :class:`~newsdesk.settings.Settings` whose embedder the
-      ``'embeddings'`` view uses (required by that view only);
+    - ``embedder``: the :class:`~newsdesk.nlp.embed.EmbedderConfig` the ``'embeddings'`` view embeds
+      with (required by that view only);
     - ``random_state``: seed of the inner folds.
     """
 
@@ -116,7 +117,7 @@ class SectionClassifier(BaseEstimator):  # type: ignore[misc]
         n_terms: int = 8,
         pooling: str = "geometric",
         view_weights: str = "cv",
-        embedding_settings: Settings | None = None,
+        embedder: EmbedderConfig | None = None,
         random_state: int = 0,
     ) -> None:
         self.views = views
@@ -128,7 +129,7 @@ class SectionClassifier(BaseEstimator):  # type: ignore[misc]
         self.n_terms = n_terms
         self.pooling = pooling
         self.view_weights = view_weights
-        self.embedding_settings = embedding_settings
+        self.embedder = embedder
         self.random_state = random_state
 
     # ------------------------------------------------------------------ fitting
@@ -177,8 +178,8 @@ class SectionClassifier(BaseEstimator):  # type: ignore[misc]
         views = tuple(self.views)
         if not views or any(v not in VIEWS for v in views) or len(set(views)) != len(views):
             raise InvalidInput("views", self.views, "a non-empty selection of " + ", ".join(map(repr, VIEWS)))
-        if "embeddings" in views and self.embedding_settings is None:
-            raise InvalidInput("embedding_settings", None, "Settings when views include 'embeddings'")
+        if "embeddings" in views and self.embedder is None:
+            raise InvalidInput("embedder", None, "an EmbedderConfig when views include 'embeddings'")
         if not isinstance(self.cv, int) or self.cv < 2:
             raise InvalidInput("cv", self.cv, "an integer >= 2")
         if not self.C > 0:
@@ -193,6 +194,12 @@ class SectionClassifier(BaseEstimator):  # type: ignore[misc]
             raise InvalidInput("min_df", self.min_df, "an integer >= 1")
         if not isinstance(self.max_chars, int) or self.max_chars < 1:
             raise InvalidInput("max_chars", self.max_chars, "an integer >= 1")
+
+    def params_identity(self) -> dict[str, Any]:
+        """The parameters, JSON-ready: the embedder by its identity (its cache file is no parameter)."""
+        params: dict[str, Any] = self.get_params()
+        embedder = params.pop("embedder")
+        return {**params, "embedder": None if embedder is None else embedder.identity()}
 
     def _encode_labels(self, labels: Labels, n: int) -> np.ndarray:
         labels = list(labels)
@@ -264,22 +271,15 @@ class SectionClassifier(BaseEstimator):  # type: ignore[misc]
         return self.vectorizers_[view].transform(texts)
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        from newsdesk.nlp.embed import article_texts, shared_embedder
+        from newsdesk.nlp.embed import article_texts, embedder_for
 
-        assert self.embedding_settings is not None  # checked in _validate_params
-        embedder = shared_embedder(self.embedding_settings)
+        assert self.embedder is not None  # checked in _validate_params
+        embedder = embedder_for(self.embedder)
         pieces = []
-        for text in texts:
-            headline, _, body = text.partition("\n")
-            pieces.append(article_texts(headline, body, "chunks"))
-        vectors = embedder.encode([p for group in pieces for p in group])
-        out = np.zeros((len(texts), vectors.shape[1]), dtype=np.float32)
-        row = 0
-        for i, group in enumerate(pieces):
-            mean = vectors[row : row + len(group)].mean(axis=0)
-            out[i] = mean / max(float(np.linalg.norm(mean)), 1e-12)
-            row += len(group)
-        return out
+        for text in texts:  # a model text: the headline, a blank line, the body
+            headline, _, body = text.partition("\n\n")
+            pieces.append(article_texts(headline, body, self.embedder.strategy))
+        return embedder.pooled(pieces, embedder.encode([p for group in pieces for p in group]))
 
     def _fit_model(self, view: str, features: Any, target: np.ndarray) -> Any:
         from sklearn.multiclass import OneVsRestClassifier
@@ -576,108 +576,124 @@ class _NBSVM:
         return np.asarray(features @ self.coef_.T) + self.intercept_[None, :]
 
 
-def article_text(article: Article) -> str:
-    """What the classifier reads of an article: the headline, a blank line, the body."""
-    return f"{article.headline}\n\n{article.body}"
+@dataclass(frozen=True)
+class SectionsConfig(ComponentConfig):
+    """``top_k``: how many sections an output lists with their probabilities (the first is the answer).
+    ``cache_dir`` (this machine only, never shipped): where models fitted on the archive are kept under
+    their training digest, so an unchanged archive is not fitted again; None keeps none."""
+
+    top_k: int = 3
+    cache_dir: Path | None = local_field(None)  # noqa: RUF009 - a dataclasses.field
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.top_k, int) or isinstance(self.top_k, bool) or self.top_k < 1:
+            raise InvalidInput("top_k", self.top_k, "an integer >= 1")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """Fitted models cached under ``<models_dir>/sections``; ``options`` win."""
+        return cls(**({"cache_dir": settings.models_dir / "sections"} | options))
 
 
 @components.register("sections")
 class SectionsComponent(BaseComponent):
-    """The newsroom's section for each article, learned from the stored articles that have one.
+    """The newsroom's section for each article, learned from the articles it is fitted on that have one.
 
-    ``prepare`` trains a :class:`SectionClassifier` (its defaults) on every stored article with a
-    section, leaving out sections with fewer than 2 articles; it needs at least 2 sections left. The fitted
-    model is kept under ``<models_dir>/sections/`` keyed by the training data, so an unchanged archive is
-    not re-fitted. The version is ``<code_version>+<hash of the training ids, contents and sections>``.
-    Given a ``newsdesk-sections`` champion (:meth:`use_champion`), it serves that model instead, as
-    ``<code_version>+newsdesk-sections@N``.
+    :meth:`~newsdesk.nlp.base.BaseComponent.fit` trains a :class:`SectionClassifier` (its defaults) on every
+    article with a section, leaving out sections with fewer than 2 articles (``left_out_``); it needs at
+    least 2 sections left. Given a ``newsdesk-sections`` champion (:meth:`use_champion`; the pipeline
+    hands it one), it serves that model instead and reads no article: ``champion_`` is its registry ref
+    (``newsdesk-sections@N``, also the :meth:`model_identity`), ``""`` for a model fitted on the archive.
+    The fitted state (``model_``, ``left_out_``, ``champion_``, ``trained_on_``) ships to executors, so they
+    never reach the registry nor ``cache_dir``. The version changes with the training data (see
+    :meth:`state_digest`) and with the champion.
     """
 
     name: ClassVar[str] = "sections"
     requires: ClassVar[tuple[str, ...]] = ("headline", "body", "section")
     assigns: ClassVar[tuple[str, ...]] = ("sections",)
     code_version: ClassVar[str] = "1"
-    top_k: ClassVar[int] = 3
+    Config: ClassVar[type[ComponentConfig]] = SectionsConfig
+    state: ClassVar[tuple[str, ...]] = ("model_", "left_out_", "champion_", "trained_on_")
+    learns: ClassVar[bool] = True
+    refit: ClassVar[str] = "always"  # the archive's sections change with every run's articles
 
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.model: SectionClassifier | None = None
-        self.training_hash: str | None = None
-        self.champion: str | None = None  # "newsdesk-sections@N" when the registry's champion is used
-        self.left_out: dict[str, int] = {}
-
-    @property
-    def version(self) -> str:
-        if self.champion is not None:
-            return f"{self.code_version}+{self.champion}"
-        return (
-            self.code_version if self.training_hash is None else f"{self.code_version}+{self.training_hash}"
-        )
+    config: SectionsConfig
+    model_: SectionClassifier | None = None
+    left_out_: dict[str, int] | None = None  # section -> its articles, for sections too small to learn
+    champion_: str | None = None  # the served champion's ref, "" when fitted on the archive
+    trained_on_: str | None = None  # the training digest (see state_digest), "" when a champion serves
 
     def new_classifier(self) -> SectionClassifier:
+        """The (unfitted) classifier fitted on the archive."""
         return SectionClassifier()
 
-    def prepare(self, store: ArticleStore) -> None:
-        """Use the ``newsdesk-sections`` champion when one is served (:meth:`use_champion`, called by the
-        pipeline); otherwise learn the archive's sections as described above."""
+    def _fit(self, articles: Iterable[Article]) -> None:
+        self.model_ = self.left_out_ = self.champion_ = self.trained_on_ = None  # unfitted if this fails
         served = self.served_champion()
         if served is not None:
-            self.champion, wrapper = served
-            self.model = wrapper.classifier
+            ref, wrapper = served  # the unwrapped pyfunc model (lifecycle.pyfunc.SectionsModel)
+            self.model_, self.left_out_, self.champion_, self.trained_on_ = wrapper.classifier, {}, ref, ""
             return
-        self.champion = None
-        texts: list[str] = []
-        labels: list[str] = []
-        digest = hashlib.sha256()
-        classifier = self.new_classifier()
-        import sklearn
-
-        params = {k: v for k, v in classifier.get_params().items() if k != "embedding_settings"}
-        code = [self.code_version, sklearn.__version__, params]  # any of these changes the outputs
-        digest.update(json.dumps(code, sort_keys=True, default=str).encode())
-        rows = [
-            (a.id, a.content_hash, a.section, article_text(a)) for a in store.iter_articles() if a.section
-        ]
+        rows = [(a.id, a.content_hash, str(a.section), a.model_text) for a in articles if a.section]
         counts = Counter(section for _, _, section, _ in rows)
-        self.left_out = {s: n for s, n in counts.items() if n < 2}
-        for article_id, content_hash, section, text in rows:
-            if section in self.left_out:
-                continue
-            digest.update(f"{article_id}\x1f{content_hash}\x1f{section}\x1e".encode("utf-8", "surrogatepass"))
-            texts.append(text)
-            labels.append(str(section))
-        if len(set(labels)) < 2:
+        left_out = {s: n for s, n in counts.items() if n < 2}
+        kept = [row for row in rows if row[2] not in left_out]
+        if len({section for _, _, section, _ in kept}) < 2:
             raise NotFitted(
                 "sections: the archive needs at least 2 sections with at least 2 articles each to "
                 f"learn from; found {dict(counts) or 'no articles with a section'}"
             )
-        training_hash = digest.hexdigest()[:16]
-        path = self.settings.models_dir / "sections" / f"{training_hash}.joblib"
-        model = None
-        if path.exists():
-            try:
-                model = SectionClassifier.load(path)
-            except Exception:  # a corrupt or incompatible file: fit again
-                model = None
+        classifier = self.new_classifier()
+        digest = _training_digest(self.code_version, classifier, kept)
+        model = self._cached(digest)
         if model is None:
-            model = classifier.fit(texts, labels)
-            model.save(path)
-        self.model = model
-        self.training_hash = training_hash
+            model = classifier.fit([text for *_, text in kept], [section for _, _, section, _ in kept])
+            if self.config.cache_dir is not None:
+                model.save(self.config.cache_dir / f"{digest}.joblib")
+        self.model_, self.left_out_, self.champion_, self.trained_on_ = model, left_out, "", digest
 
-    def process(self, articles: Sequence[Article]) -> list[Output]:
-        if self.model is None:
-            raise NotFitted("sections: call prepare(store) before process() to learn the archive's sections")
+    def _cached(self, digest: str) -> SectionClassifier | None:
+        """The model fitted earlier on the same training data, when ``cache_dir`` keeps one."""
+        if self.config.cache_dir is None:
+            return None
+        path = self.config.cache_dir / f"{digest}.joblib"
+        if not path.exists():
+            return None
+        try:
+            return SectionClassifier.load(path)
+        except Exception:  # a corrupt or incompatible file: fit again
+            return None
+
+    def model_identity(self) -> str:
+        """The served champion's ref (``newsdesk-sections@N``); ``""`` for a model fitted on the archive."""
+        return self.champion_ or ""
+
+    def state_digest(self) -> str:
+        """The champion's ref, or the training digest: a hash of the code version, scikit-learn's version,
+        the classifier's parameters and every training article's id, content hash and section. Either
+        determines ``model_`` (a registered version never changes; fitting is deterministic, its folds
+        seeded) and so every output, like a hash of the fitted model would, without hashing (or, in
+        another process, rebuilding byte for byte) a pickled scikit-learn model. ``left_out_`` changes no
+        output and is left out."""
+        if self.champion_:
+            return self.champion_
+        return self.trained_on_ or ""
+
+    def transform(self, articles: Sequence[Article]) -> list[Output]:
+        self.require_fitted()
+        model = self.model_
+        assert model is not None  # require_fitted
         if not articles:
             return []
-        texts = [article_text(a) for a in articles]
-        proba = self.model.predict_proba(texts)
-        classes = [str(c) for c in self.model.classes_]
+        texts = [a.model_text for a in articles]
+        proba = model.predict_proba(texts)
+        classes = [str(c) for c in model.classes_]
         tops = [classes[int(i)] for i in proba.argmax(axis=1)]
-        explanations = self.model.explain(texts, tops)
+        explanations = model.explain(texts, tops)
         outputs = []
         for row, top, terms in zip(proba, tops, explanations, strict=True):
-            order = np.argsort(-row)[: self.top_k]
+            order = np.argsort(-row)[: self.config.top_k]
             value = {
                 "section": top,
                 "probabilities": {classes[int(j)]: round(float(row[j]), 4) for j in order},
@@ -685,3 +701,17 @@ class SectionsComponent(BaseComponent):
             }
             outputs.append(Output(value, confidence=round(float(row.max()), 4)))
         return outputs
+
+
+def _training_digest(
+    code_version: str, classifier: SectionClassifier, rows: Sequence[tuple[str, str, str, str]]
+) -> str:
+    """What a model fitted on ``rows`` ((id, content hash, section, text), in order) depends on."""
+    import sklearn
+
+    digest = hashlib.sha256()
+    code = [code_version, sklearn.__version__, classifier.params_identity()]  # any of these changes outputs
+    digest.update(json.dumps(code, sort_keys=True, default=str).encode())
+    for article_id, content_hash, section, _ in rows:
+        digest.update(f"{article_id}\x1f{content_hash}\x1f{section}\x1e".encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()[:16]
