@@ -21,7 +21,7 @@ def test_mapping_covers_the_taxonomy(nlp_settings: Settings) -> None:
     tax = Taxonomy.bundled()
     assert {c.qcode for c in tax.top_level()} <= set(AG_MAPPING)
     assert all(tax.get(q).active for q in AG_MAPPING)
-    index = IptcTagger(nlp_settings).index
+    index = IptcTagger.from_settings(nlp_settings).index
     by_label = {c.label: ag_class_of(index, i) for i, c in enumerate(index.concepts)}
     assert len(by_label) > 1000 and set(by_label.values()) == {1, 2, 3, 4}
     assert by_label["tennis"] == 2 and by_label["corporate earnings"] == 3 and by_label["election"] == 1

@@ -2,8 +2,8 @@
 
 The taxonomy tests check the bundled release against the counts IPTC's export gives (1,392 concepts, 1,084
 active, six levels); the tagger tests check the component contract, the shape and consistency of its tags,
-their evidence, and self-training's mechanics (adapt, save, load, prepare). Self-training's accuracy is
-checked by the ``iptc-zeroshot`` evaluation (tests/evaluate/test_iptc_eval.py).
+their evidence, and self-training's mechanics (adapt, save, load, fit on an even sample). Self-training's
+accuracy is checked by the ``iptc-zeroshot`` evaluation (tests/evaluate/test_iptc_eval.py).
 """
 
 from __future__ import annotations
@@ -20,10 +20,9 @@ from newsdesk.errors import InvalidInput, NotFound
 from newsdesk.evaluate.datasets import load_ag_news
 from newsdesk.nlp import components, get_component
 from newsdesk.nlp.base import Output
-from newsdesk.nlp.iptc import Adaptation, IptcTagger, SelfTraining
+from newsdesk.nlp.iptc import Adaptation, IptcTagger, SelfTraining, even_sample
 from newsdesk.nlp.taxonomy import Taxonomy, build_bundle, normalise_qcode
 from newsdesk.settings import Settings
-from newsdesk.store import ArticleStore
 
 DATA = Path(__file__).parents[1] / "data"
 SAMPLE = DATA / "iptc" / "ag-news-sample.csv"
@@ -112,7 +111,7 @@ def test_bundle_matches_the_export(tmp_path: Path, tax: Taxonomy) -> None:
 # -- tagger ------------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tagger(nlp_settings: Settings) -> IptcTagger:
-    return IptcTagger(nlp_settings)
+    return IptcTagger.from_settings(nlp_settings)
 
 
 def _articles() -> list[Article]:
@@ -163,17 +162,25 @@ def test_registered_and_versioned(tagger: IptcTagger, nlp_settings: Settings) ->
     assert components.get("iptc") is IptcTagger
     built = get_component("iptc", nlp_settings)
     assert isinstance(built, IptcTagger) and built.version == tagger.version
-    assert tagger.version.startswith("1+all-MiniLM-L6-v2:") and tagger.version.endswith(
-        "+2025-10-09+zeroshot"
+    assert tagger.model_identity() == f"all-MiniLM-L6-v2:{nlp_settings.nlp.embedding_strategy}+2025-10-09"
+    assert tagger.version.startswith("1+all-MiniLM-L6-v2:") and "+2025-10-09+" in tagger.version
+    assert tagger.state_digest() == "zeroshot"
+    # the version follows the configuration (the embedding cache, a local file, is not part of it)
+    assert get_component("iptc", nlp_settings, max_tags=3).version != tagger.version
+    lead = get_component(
+        "iptc", nlp_settings, embedder=IptcTagger.from_settings(nlp_settings).config.embedder
     )
-    assert tagger.process([]) == []
+    assert lead.version == tagger.version == tagger.for_executor().version
+    assert tagger.transform([]) == []
     with pytest.raises(InvalidInput):
-        IptcTagger(nlp_settings, min_confidence=0.0)
+        IptcTagger(min_confidence=0.0)
+    with pytest.raises(InvalidInput):
+        get_component("iptc", nlp_settings, max_evidence=4)
 
 
 def test_outputs_contract(tagger: IptcTagger, tax: Taxonomy) -> None:
     articles = _articles()
-    outputs = tagger.process(articles)
+    outputs = tagger.transform(articles)
     assert len(outputs) == len(articles) and all(isinstance(o, Output) for o in outputs)
     json.dumps([o.value for o in outputs])
     by_id = {a.source_id: o for a, o in zip(articles, outputs, strict=True)}
@@ -199,7 +206,7 @@ def test_outputs_contract(tagger: IptcTagger, tax: Taxonomy) -> None:
 
 
 def test_tags_make_sense(tagger: IptcTagger) -> None:
-    rates, match = tagger.process(_articles()[:2])
+    rates, match = tagger.transform(_articles()[:2])
     assert rates.value[0]["ancestors"][0]["label"] == "economy, business and finance"
     assert any("interest rate" in s for s in rates.value[0]["evidence"])
     assert all("weather" not in s for s in rates.value[0]["evidence"])
@@ -211,7 +218,7 @@ def test_retired_topics_never_emitted(tagger: IptcTagger, tax: Taxonomy) -> None
     articles = [
         Article.create(source="t", source_id=c.qcode, headline=c.label, body=c.definition) for c in retired
     ]
-    for output in tagger.process(articles):
+    for output in tagger.transform(articles):
         for tag in output.value:
             assert tax.get(tag["qcode"]).active
             assert all(tax.get(a["qcode"]).active for a in tag["ancestors"])
@@ -228,13 +235,13 @@ def sample() -> list[Article]:
 
 
 def test_adapt_save_and_load(nlp_settings: Settings, sample: list[Article], tmp_path: Path) -> None:
-    tagger = IptcTagger(nlp_settings, params=SMALL)
+    tagger = IptcTagger.from_settings(nlp_settings, params=SMALL)
     zero_shot = tagger.concept_probabilities(sample[:20])
     assert tagger.adapt(sample[:40]).adaptation_ is None  # too few articles: stays zero-shot
     tagger.adapt([f"{a.headline}\n{a.body}" for a in sample])  # plain texts are accepted too
     adaptation = tagger.adaptation_
     assert adaptation is not None and adaptation.n_articles == len(sample)
-    assert tagger.version.endswith("+" + adaptation.id)
+    assert tagger.state_digest() == adaptation.id
     adapted = tagger.concept_probabilities(sample[:20])
     assert adapted.shape == zero_shot.shape and np.allclose(adapted.sum(axis=1), 1.0)
     assert not np.allclose(adapted, zero_shot)
@@ -243,33 +250,53 @@ def test_adapt_save_and_load(nlp_settings: Settings, sample: list[Article], tmp_
     adaptation.save(path)
     loaded = Adaptation.load(path)
     assert loaded.classes == adaptation.classes and loaded.params == adaptation.params
-    again = IptcTagger(nlp_settings, params=SMALL)
+    again = IptcTagger.from_settings(nlp_settings, params=SMALL)
     again.adaptation_ = loaded
     assert np.allclose(
         again.concept_probabilities(sample[:20]), adapted, atol=2e-3
     )  # vectors kept as float16
-    out = again.process(sample[:3])
+    out = again.transform(sample[:3])
     assert all(0.0 <= t["confidence"] <= 1.0 for o in out for t in o.value)
 
 
-def test_prepare_adapts_once_then_reuses(
-    nlp_settings: Settings, store: ArticleStore, sample: list[Article], tmp_path: Path
+def test_fit_adapts_to_an_even_sample_or_stays_zero_shot(
+    nlp_settings: Settings, sample: list[Article]
 ) -> None:
-    path = tmp_path / "models" / "iptc.npz"
-    store.upsert(sample[:30])
-    small = IptcTagger(nlp_settings, params=SMALL, adapt_min_articles=100, model_path=path)
-    small.prepare(store)  # 30 articles: zero-shot, nothing saved
-    assert small.adaptation_ is None and not path.exists()
+    small = IptcTagger.from_settings(nlp_settings, params=SMALL, adapt_min_articles=100)
+    zero_shot_version = small.version
+    small.fit(iter(sample[:30]))  # 30 articles: zero-shot, with the concept vectors computed
+    assert small.adaptation_ is None and small.concept_vectors_ is not None
+    assert small.version == zero_shot_version
 
-    store.upsert(sample[30:])
-    tagger = IptcTagger(nlp_settings, params=SMALL, adapt_min_articles=100, model_path=path)
-    tagger.prepare(store)
-    assert tagger.adaptation_ is not None and path.exists()
-    assert tagger.adaptation_.n_articles == store.count() > 150
+    tagger = IptcTagger.from_settings(
+        nlp_settings, params=SMALL, adapt_min_articles=100, adapt_max_articles=120
+    )
+    tagger.fit(iter(sample))  # an iterator: its length is not known in advance
+    assert tagger.adaptation_ is not None and tagger.adaptation_.n_articles == 120 < len(sample)
+    assert tagger.version != small.version
 
-    reused = IptcTagger(nlp_settings, params=SMALL, adapt_min_articles=100, model_path=path)
-    reused.prepare(store)  # loads the saved adaptation instead of adapting again
-    assert reused.version == tagger.version != small.version
+    again = IptcTagger.from_settings(
+        nlp_settings, params=SMALL, adapt_min_articles=100, adapt_max_articles=120
+    )
+    again.fit(iter(sample))  # the sample is deterministic, so is the adaptation
+    assert again.adaptation_ is not None and again.version == tagger.version
+
+    # an executor receives the fitted state (concept vectors included) and tags alike, embedding no concept
+    shipped = tagger.for_executor()
+    assert shipped.concept_vectors_ is tagger.concept_vectors_ and shipped.adaptation_ is tagger.adaptation_
+    assert shipped.version == tagger.version
+    assert [o.value for o in shipped.transform(sample[:3])] == [o.value for o in tagger.transform(sample[:3])]
+
+
+def test_even_sample_is_even_deterministic_and_ordered() -> None:
+    items = [Article.create(source="t", source_id=str(i), headline=f"h{i}", body="b") for i in range(1_000)]
+    sample, seen = even_sample(iter(items), 100)
+    assert seen == 1_000 and len(sample) == 100
+    positions = [int(a.source_id or 0) for a in sample]
+    assert positions == sorted(positions) and positions[-1] >= 800 and positions[0] <= 200
+    assert sample == even_sample(iter(items), 100)[0]
+    assert even_sample(iter(items[:50]), 100) == (items[:50], 50)
+    assert even_sample(iter([]), 100) == ([], 0)
 
 
 def test_sentences_strategy_encodes_each_sentence_once_and_tags_alike(tmp_path: Path) -> None:
@@ -281,7 +308,7 @@ def test_sentences_strategy_encodes_each_sentence_once_and_tags_alike(tmp_path: 
     from newsdesk.nlp.iptc import _sentences
 
     settings = Settings(home=tmp_path, nlp={"embedding_strategy": "sentences", "embedding_cache": False})
-    tagger = IptcTagger(settings)
+    tagger = IptcTagger.from_settings(settings)
     long_story = Article.create(
         source="t",
         source_id="long",
@@ -299,7 +326,7 @@ def test_sentences_strategy_encodes_each_sentence_once_and_tags_alike(tmp_path: 
 
     tagger.index  # noqa: B018 - concept vectors first, so the count below is the articles' alone
     before = tagger.embedder.encoded
-    outputs = tagger.process(articles)
+    outputs = tagger.transform(articles)
     distinct = {u for group in units for u in group} | {s for a in articles[:4] for s in _sentences(a)}
     assert tagger.embedder.encoded - before == len(distinct)
 

@@ -92,7 +92,7 @@ def evaluate_iptc_zeroshot(path: Path, settings: Settings, limit: int | None) ->
         for i, it in enumerate(items)
     ]
     truth = np.array([it.label for it in items])
-    tagger = IptcTagger(settings)
+    tagger = IptcTagger.from_settings(settings)
     index = tagger.index
     to_class = np.zeros((len(index.concepts), 4))
     for position in range(len(index.concepts)):
@@ -101,7 +101,7 @@ def evaluate_iptc_zeroshot(path: Path, settings: Settings, limit: int | None) ->
     zero_shot = tagger.concept_probabilities(articles) @ to_class
     tagger.adapt(articles)  # unlabelled: only the texts
     adapted = tagger.concept_probabilities(articles) @ to_class
-    vectors = tagger.embedder.embed_articles(articles, settings.nlp.embedding_strategy)
+    vectors = tagger.embedder.embed_articles(articles, tagger.strategy)
     names = tagger.embedder.encode(_CLASS_NAMES)
     baseline = vectors @ names.T
 

@@ -12,7 +12,7 @@ How an article is tagged
    "the concept this article is mainly about":
 
    - zero-shot: ``softmax(similarity / T)`` with ``T = 0.03``;
-   - adapted (after :meth:`IptcTagger.adapt` or :meth:`IptcTagger.prepare`): a self-trained model gives
+   - adapted (after :meth:`IptcTagger.fit` or :meth:`IptcTagger.adapt`): a self-trained model gives
      the probability of each *class* (a concept standing for its subtree, see below); the class's mass is
      shared among its concepts by ``softmax(similarity / T)`` within the class; 10% of the zero-shot
      distribution is mixed in so topics the archive never showed can still surface.
@@ -46,8 +46,9 @@ transductively; with 200-500 AG rows it collapsed onto a few classes, so smaller
 
 The result (:class:`Adaptation`) keeps the regression and the archive's vectors with their final class
 probabilities; an article's class probabilities are ``0.15 x regression + 0.85 x`` the similarity-weighted
-mean over its 10 nearest archive articles (the inductive form of the spreading step). It is saved as plain
-arrays (``.npz``, no pickle) under ``<home>/models/iptc/``.
+mean over its 10 nearest archive articles (the inductive form of the spreading step). It is part of the
+tagger's fitted state (the pipeline keeps it between runs); :meth:`Adaptation.save` also writes it as plain
+arrays (``.npz``, no pickle).
 
 No labels are used in adaptation. The parameters were explored on BBC News sections and on AG News
 test-dev (BBC decided where they disagreed), so the AG figure is not a clean held-out estimate. On AG News
@@ -65,10 +66,9 @@ not checked against labels. MiniLM is an English model: non-English text is tagg
 confidences mean little.
 
 >>> from newsdesk.articles.model import Article
->>> from newsdesk.settings import Settings
->>> tagger = IptcTagger(Settings())
+>>> tagger = IptcTagger(max_tags=3)
 >>> article = Article.create(source="x", headline="Rain stops play", body="The Test match was abandoned.")
->>> tagger.process([article])[0].value[0]["ancestors"][0]["label"]                  # doctest: +SKIP
+>>> tagger.transform([article])[0].value[0]["ancestors"][0]["label"]                # doctest: +SKIP
 'sport'
 """
 
@@ -76,15 +76,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from newsdesk.errors import InvalidInput, UnreadableSource
-from newsdesk.nlp.base import BaseComponent, Output, components
-from newsdesk.nlp.embed import Embedder, article_texts, shared_embedder
+from newsdesk.nlp.base import BaseComponent, ComponentConfig, Output, components
+from newsdesk.nlp.embed import Embedder, EmbedderConfig, article_texts, embedder_for
 from newsdesk.nlp.taxonomy import Concept, Taxonomy
 from newsdesk.nlp.text import sentence_units, words
 
@@ -94,9 +93,16 @@ if TYPE_CHECKING:
 
     from newsdesk.articles.model import Article
     from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
 
-__all__ = ["Adaptation", "ConceptIndex", "IptcTagger", "SelfTraining"]
+__all__ = [
+    "Adaptation",
+    "ConceptIndex",
+    "IptcConfig",
+    "IptcTagger",
+    "SelfTraining",
+    "describe",
+    "even_sample",
+]
 
 _MAX_TEXT_CHARS = 50_000  # TF-IDF reads at most this much of an article
 _MAX_SENTENCES = 64  # evidence is looked for in the first sentences only (bounded cost on huge texts)
@@ -125,13 +131,18 @@ class SelfTraining:
 
 
 class ConceptIndex:
-    """The active concepts of a taxonomy with their vectors and the tree as index arrays."""
+    """The active concepts of a taxonomy with their vectors and the tree as index arrays.
 
-    def __init__(self, taxonomy: Taxonomy, embedder: Embedder) -> None:
+    ``vectors`` are the concepts' embeddings (:meth:`embed`), one row per active concept: computed once on
+    the driver and handed over, so executors never embed the taxonomy again."""
+
+    def __init__(self, taxonomy: Taxonomy, vectors: np.ndarray) -> None:
         import numpy as np
 
         self.taxonomy = taxonomy
         self.concepts: list[Concept] = taxonomy.active()
+        if len(vectors) != len(self.concepts):
+            raise ValueError(f"{len(vectors)} concept vectors for {len(self.concepts)} active concepts")
         self.position = {c.qcode: i for i, c in enumerate(self.concepts)}
         self.parent = np.array([self.position.get(c.parent, -1) if c.parent else -1 for c in self.concepts])
         self.level = np.array([taxonomy.level(c.qcode) for c in self.concepts])
@@ -147,12 +158,16 @@ class ConceptIndex:
             while i >= 0:
                 self.subtree[i, j] = 1.0
                 i = self.parent[i]
-        self.vectors = embedder.encode([self.describe(c) for c in self.concepts])
+        self.vectors = vectors
+
+    @classmethod
+    def embed(cls, taxonomy: Taxonomy, embedder: Embedder) -> np.ndarray:
+        """The vectors of ``taxonomy``'s active concepts (their :meth:`describe` texts), in order."""
+        return embedder.encode([describe(taxonomy, c) for c in taxonomy.active()])
 
     def describe(self, concept: Concept) -> str:
         """The text embedded for a concept: its path of labels and its definition."""
-        path = [a.label for a in self.taxonomy.ancestors(concept.qcode)] + [concept.label]
-        return " > ".join(path) + ": " + concept.definition
+        return describe(self.taxonomy, concept)
 
     def path(self, i: int) -> list[int]:
         """Indices from the top-level concept down to ``i``."""
@@ -160,6 +175,12 @@ class ConceptIndex:
         while self.parent[out[-1]] >= 0:
             out.append(int(self.parent[out[-1]]))
         return out[::-1]
+
+
+def describe(taxonomy: Taxonomy, concept: Concept) -> str:
+    """The text embedded for a concept: its path of labels and its definition."""
+    path = [a.label for a in taxonomy.ancestors(concept.qcode)] + [concept.label]
+    return " > ".join(path) + ": " + concept.definition
 
 
 @dataclass
@@ -268,12 +289,50 @@ class Adaptation:
         )
 
 
+@dataclass(frozen=True)
+class IptcConfig(ComponentConfig):
+    """The ``iptc`` tagger's configuration: its embedder, the decoding thresholds, and self-training's
+    sample sizes and parameters."""
+
+    embedder: EmbedderConfig = field(default_factory=EmbedderConfig)
+    min_confidence: float = 0.3
+    max_tags: int = 5
+    max_evidence: int = 3
+    adapt_min_articles: int = 1000  # fewer articles seen by fit: stay zero-shot
+    adapt_max_articles: int = 10_000  # fit self-trains on an even sample of at most this many
+    params: SelfTraining = field(default_factory=SelfTraining)
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.min_confidence <= 1.0:
+            raise InvalidInput("min_confidence", self.min_confidence, "a number in (0, 1]")
+        if self.max_tags < 1 or not 1 <= self.max_evidence <= 3:
+            raise InvalidInput(
+                "max_tags/max_evidence", (self.max_tags, self.max_evidence), "max_tags >= 1, 1-3 evidence"
+            )
+        if self.adapt_min_articles < 0 or self.adapt_max_articles < 1:
+            raise InvalidInput(
+                "adapt_min_articles/adapt_max_articles",
+                (self.adapt_min_articles, self.adapt_max_articles),
+                "adapt_min_articles >= 0, adapt_max_articles >= 1",
+            )
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """The embedder of ``settings`` (unless ``embedder`` is given) and ``options``."""
+        embedder = options.pop("embedder", None) or EmbedderConfig.from_settings(settings)
+        return cls(embedder=embedder, **options)
+
+
 @components.register("iptc")
 class IptcTagger(BaseComponent):
     """IPTC Media Topics tags with confidences, ancestors and evidence sentences (see the module docstring).
 
-    Works zero-shot as built; :meth:`prepare` adapts it to the archive (or loads the saved adaptation), and
-    :meth:`adapt` does so from any unlabelled articles or texts.
+    Works zero-shot as built (the concept vectors are computed on first use); :meth:`fit` computes the
+    concept vectors and adapts the tagger to an even sample of the articles it reads (staying zero-shot
+    under ``adapt_min_articles``); :meth:`adapt` does so from any unlabelled articles or texts. Both the
+    concept vectors and the adaptation are the fitted state, so an executor receives them with the
+    component. ``refit = "once"``: the pipeline keeps the fitted state between runs, so outputs (and the
+    version) stay stable as the archive grows until it is asked to refit.
     """
 
     name: ClassVar[str] = "iptc"
@@ -282,95 +341,79 @@ class IptcTagger(BaseComponent):
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("iptc",)
     code_version: ClassVar[str] = "1"
+    Config: ClassVar[type[ComponentConfig]] = IptcConfig
+    config: IptcConfig
+    state: ClassVar[tuple[str, ...]] = ("concept_vectors_", "adaptation_")
+    refit: ClassVar[str] = "once"
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        min_confidence: float = 0.3,
-        max_tags: int = 5,
-        max_evidence: int = 3,
-        adapt_min_articles: int = 1000,
-        adapt_max_articles: int = 10_000,
-        params: SelfTraining | None = None,
-        taxonomy: Taxonomy | None = None,
-        model_path: Path | None = None,
-    ) -> None:
-        super().__init__(settings)
-        if not 0.0 < min_confidence <= 1.0:
-            raise InvalidInput("min_confidence", min_confidence, "a number in (0, 1]")
-        if max_tags < 1 or not 1 <= max_evidence <= 3:
-            raise InvalidInput(
-                "max_tags/max_evidence", (max_tags, max_evidence), "max_tags >= 1, 1-3 evidence"
-            )
-        self.min_confidence = min_confidence
-        self.max_tags = max_tags
-        self.max_evidence = max_evidence
-        self.adapt_min_articles = adapt_min_articles
-        self.adapt_max_articles = adapt_max_articles
-        self.params = params or SelfTraining()
-        self._taxonomy = taxonomy
-        self.model_path = model_path
-        self._index: ConceptIndex | None = None
+    def __init__(self, config: IptcConfig | None = None, /, **options: Any) -> None:
+        super().__init__(config, **options)
+        self.concept_vectors_: np.ndarray | None = None
         self.adaptation_: Adaptation | None = None
+        self._index: ConceptIndex | None = None
 
     # -- configuration ---------------------------------------------------------------------------------------
     @property
+    def min_confidence(self) -> float:
+        return self.config.min_confidence
+
+    @property
+    def max_tags(self) -> int:
+        return self.config.max_tags
+
+    @property
+    def max_evidence(self) -> int:
+        return self.config.max_evidence
+
+    @property
+    def params(self) -> SelfTraining:
+        return self.config.params
+
+    @property
     def embedder(self) -> Embedder:
-        return shared_embedder(self.settings)
+        return embedder_for(self.config.embedder)
+
+    @property
+    def strategy(self) -> str:
+        return self.config.embedder.strategy
 
     @property
     def taxonomy(self) -> Taxonomy:
-        if self._taxonomy is None:
-            self._taxonomy = Taxonomy.bundled()
-        return self._taxonomy
+        return Taxonomy.bundled()
 
     @property
     def index(self) -> ConceptIndex:
-        if self._index is None:
-            self._index = ConceptIndex(self.taxonomy, self.embedder)
+        """The concept index over the fitted concept vectors (computed here when the tagger is used
+        zero-shot before :meth:`fit`)."""
+        if self.concept_vectors_ is None:
+            self.concept_vectors_ = ConceptIndex.embed(self.taxonomy, self.embedder)
+        if self._index is None or self._index.vectors is not self.concept_vectors_:
+            self._index = ConceptIndex(self.taxonomy, self.concept_vectors_)
         return self._index
 
-    @property
-    def version(self) -> str:
-        adapted = self.adaptation_.id if self.adaptation_ is not None else "zeroshot"
-        return f"{self.code_version}+{self._embedding_identity()}+{self.taxonomy.release[:10]}+{adapted}"
+    def model_identity(self) -> str:
+        """The article vectors' model and strategy, and the taxonomy release:
+        ``all-MiniLM-L6-v2:chunks+2025-10-09``."""
+        return f"{self.config.embedder.vector_model}+{self.taxonomy.release[:10]}"
 
-    @property
-    def adaptation_path(self) -> Path:
-        """Where :meth:`prepare` keeps the adaptation: ``model_path``, else
-        ``<home>/models/iptc/adaptation.npz``."""
-        return self.model_path or self.settings.models_dir / "iptc" / "adaptation.npz"
+    def state_digest(self) -> str:
+        """The adaptation's content hash (``zeroshot`` without one). The concept vectors are left out: they
+        follow from the model and the taxonomy release, both in :meth:`model_identity`, and hashing their
+        floats would tie the version to the device that computed them."""
+        return self.adaptation_.id if self.adaptation_ is not None else "zeroshot"
 
-    # -- learning from the archive ---------------------------------------------------------------------------
-    def prepare(self, store: ArticleStore) -> None:
-        """Load the saved adaptation, or adapt to (an even sample of up to ``adapt_max_articles`` of) the
-        archive and save it; stay zero-shot while the archive has fewer than ``adapt_min_articles``.
-
-        A saved adaptation is reused until it is deleted, so outputs (and :attr:`version`) stay stable as
-        the archive grows; delete ``<home>/models/iptc/adaptation.npz`` to re-adapt.
-
-        The concept vectors are computed here too, so forked pipeline workers inherit them.
-        """
-        self.index  # noqa: B018 - built on first access
-        path = self.adaptation_path
-        if path.exists():
-            saved = Adaptation.load(path)
-            if (
-                saved.embedder == self._embedding_identity()
-                and saved.taxonomy_release == self.taxonomy.release
-            ):
-                self.adaptation_ = saved
-                return
-        total = store.count()
-        if total < self.adapt_min_articles:
+    # -- learning ------------------------------------------------------------------------------------------
+    def _fit(self, articles: Iterable[Article]) -> None:
+        """Compute the concept vectors, then adapt to an even sample of up to ``adapt_max_articles`` of
+        ``articles`` (a fixed-seed reservoir sample, in their order); fewer than ``adapt_min_articles``
+        articles leave the tagger zero-shot."""
+        self.concept_vectors_ = None
+        self.index  # noqa: B018 - the concept vectors, computed on the driver
+        sample, seen = even_sample(articles, self.config.adapt_max_articles)
+        if seen < self.config.adapt_min_articles:
             self.adaptation_ = None
             return
-        stride = math.ceil(total / self.adapt_max_articles)
-        sample = [a for i, a in enumerate(store.iter_articles()) if i % stride == 0]
         self.adapt(sample)
-        if self.adaptation_ is not None:
-            self.adaptation_.save(path)
 
     def adapt(self, articles: Sequence[Article | str]) -> IptcTagger:
         """Self-train on unlabelled ``articles`` (or plain texts); returns ``self``. Fewer than
@@ -380,24 +423,21 @@ class IptcTagger(BaseComponent):
         if len(items) < self.params.min_articles:
             self.adaptation_ = None
             return self
-        vectors = self.embedder.embed_articles(items, self.settings.nlp.embedding_strategy)
+        vectors = self.embedder.embed_articles(items, self.strategy)
         try:
             adaptation = _self_train(self.index, vectors, [_text(a) for a in items], self.params)
         except _Collapsed:
             self.adaptation_ = None  # nothing trustworthy was learned: stay zero-shot
             return self
-        adaptation.embedder = self._embedding_identity()
+        adaptation.embedder = self.config.embedder.vector_model
         adaptation.taxonomy_release = self.taxonomy.release
         self.adaptation_ = adaptation
         return self
 
-    def _embedding_identity(self) -> str:
-        return self.embedder.vector_model(self.settings.nlp.embedding_strategy)
-
     # -- tagging ---------------------------------------------------------------------------------------------
     def concept_probabilities(self, articles: Sequence[Article]) -> np.ndarray:
         """(n, n_active_concepts): each article's distribution over ``self.index.concepts``."""
-        vectors = self.embedder.embed_articles(articles, self.settings.nlp.embedding_strategy)
+        vectors = self.embedder.embed_articles(articles, self.strategy)
         return self._distribution(vectors, [_text(a) for a in articles])
 
     def _distribution(self, vectors: np.ndarray, texts: Sequence[str]) -> np.ndarray:
@@ -422,7 +462,7 @@ class IptcTagger(BaseComponent):
         mix = self.params.zero_shot_share
         return _sharpen((1 - mix) * adapted + mix * zero_shot, self.params.adapted_sharpness)
 
-    def process(self, articles: Sequence[Article]) -> list[Output]:
+    def transform(self, articles: Sequence[Article]) -> list[Output]:
         if not articles:
             return []
         texts = [_text(a) for a in articles]
@@ -451,7 +491,7 @@ class IptcTagger(BaseComponent):
         that fits one window is embedded whole; its sentences are encoded apart.)"""
         import numpy as np
 
-        embedder, strategy = self.embedder, self.settings.nlp.embedding_strategy
+        embedder, strategy = self.embedder, self.strategy
         if strategy == "sentences":
             pieces = [article_texts(a.headline, a.body, strategy) for a in articles]
             flat = embedder.encode([p for group in pieces for p in group])
@@ -733,7 +773,33 @@ def _as_article(item: Article | str) -> Article:
 
 
 def _text(article: Article) -> str:
-    return f"{article.headline}\n{article.body}"[:_MAX_TEXT_CHARS]
+    """What TF-IDF reads of an article: the start of its model text."""
+    return article.model_text[:_MAX_TEXT_CHARS]
+
+
+def even_sample(articles: Iterable[Article], size: int, seed: int = 0) -> tuple[list[Article], int]:
+    """An even sample of at most ``size`` of ``articles`` (read once; their number need not be known), in
+    their order, and how many there were: a reservoir sample with a fixed seed, so the same articles in
+    the same order always give the same sample.
+
+    >>> sample, seen = even_sample(iter(range(10)), 3)
+    >>> seen, len(sample), sample == sorted(sample)
+    (10, 3, True)
+    """
+    import random
+
+    rng = random.Random(seed)
+    reservoir: list[tuple[int, Article]] = []
+    seen = 0
+    for seen, article in enumerate(articles, start=1):
+        if len(reservoir) < size:
+            reservoir.append((seen, article))
+        else:
+            slot = rng.randrange(seen)
+            if slot < size:
+                reservoir[slot] = (seen, article)
+    reservoir.sort(key=lambda pair: pair[0])
+    return [article for _, article in reservoir], seen
 
 
 def _sentences(article: Article) -> list[str]:
