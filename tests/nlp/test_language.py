@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from newsdesk.articles.model import Article
+from newsdesk.errors import InvalidInput
 from newsdesk.nlp import get_component
 from newsdesk.nlp.language import LanguageComponent, ReadingTimeComponent, detect_language
 from newsdesk.settings import NlpSettings, Settings
@@ -16,7 +17,7 @@ def art(headline: str, body: str = "", n: int = 0) -> Article:
 
 @pytest.fixture(scope="module")
 def language() -> LanguageComponent:
-    return LanguageComponent(Settings())
+    return LanguageComponent.from_settings(Settings())
 
 
 def test_registered_under_their_names(settings: Settings) -> None:
@@ -41,36 +42,40 @@ def test_registered_under_their_names(settings: Settings) -> None:
 def test_detects_the_language_with_a_probability(
     language: LanguageComponent, headline: str, body: str, code: str
 ) -> None:
-    [out] = language.process([art(headline, body)])
+    [out] = language.transform([art(headline, body)])
     assert out.value["code"] == code
     assert 0.5 < out.value["probability"] <= 1.0
     assert out.confidence == out.value["probability"]
 
 
 def test_text_without_letters_is_undetermined(language: LanguageComponent) -> None:
-    [out] = language.process([art("2024", "12:30 - 45%")])
+    [out] = language.transform([art("2024", "12:30 - 45%")])
     assert out.value == {"code": "und", "probability": 0.0}
 
 
 def test_short_text_is_classified_with_low_confidence(language: LanguageComponent) -> None:
-    [short] = language.process([art("Storm")])
-    [long] = language.process([art("Storm warning", "Forecasters warned that a severe storm would bring "
+    [short] = language.transform([art("Storm")])
+    [long] = language.transform([art("Storm warning", "Forecasters warned that a severe storm would bring "
                                      "strong winds and heavy rain to the coast on Friday night.")])
     assert isinstance(short.value["code"], str) and short.value["code"]
     assert short.value["probability"] < long.value["probability"]
 
 
 def test_empty_batch_huge_text_and_order(language: LanguageComponent) -> None:
-    assert language.process([]) == []
+    assert language.transform([]) == []
     huge = art("Report", "The committee published its findings today. " * 50_000, 1)  # ~2.3M characters
     french = art("Les prix", "Les prix de l'énergie ont fortement augmenté cette année en France.", 2)
-    outs = language.process([huge, french])
+    outs = language.transform([huge, french])
     assert [o.value["code"] for o in outs] == ["en", "fr"]
 
 
 def test_language_version_names_the_library(language: LanguageComponent) -> None:
-    assert language.version.startswith("1+py3langid-")
+    from importlib.metadata import version
+
+    assert language.model_identity() == f"py3langid-{version('py3langid')}"
+    assert language.version.startswith(f"1+py3langid-{version('py3langid')}+")
     assert language.ref == f"language@{language.version}"
+    assert LanguageComponent().version == language.version
 
 
 def test_detect_language_function() -> None:
@@ -81,17 +86,17 @@ def test_detect_language_function() -> None:
 
 def test_reading_time_counts_words_at_the_configured_speed() -> None:
     body = " ".join(["word"] * 458)
-    [out] = ReadingTimeComponent(Settings()).process([art("Two words", body)])
+    [out] = ReadingTimeComponent.from_settings(Settings()).transform([art("Two words", body)])
     assert out.value == {"minutes": round(460 / 230, 1), "words": 460}
-    slow = ReadingTimeComponent(Settings(nlp=NlpSettings(words_per_minute=100)))
-    assert slow.process([art("Two words", body)])[0].value["minutes"] == 4.6
+    slow = ReadingTimeComponent.from_settings(Settings(nlp=NlpSettings(words_per_minute=100)))
+    assert slow.transform([art("Two words", body)])[0].value["minutes"] == 4.6
 
 
 def test_reading_time_edge_cases() -> None:
-    component = ReadingTimeComponent(Settings())
-    assert component.process([]) == []
+    component = ReadingTimeComponent(words_per_minute=230)
+    assert component.transform([]) == []
     chinese_article = art("上海股市", "上海证券交易所综合指数周三上涨。", 2)
-    [headline_only, huge, chinese] = component.process(
+    [headline_only, huge, chinese] = component.transform(
         [art("Storm"), art("Long", "word " * 1_000_000, 1), chinese_article]
     )
     assert headline_only.value == {"minutes": 0.0, "words": 1}
@@ -100,6 +105,12 @@ def test_reading_time_edge_cases() -> None:
 
 
 def test_reading_time_version_records_the_speed() -> None:
-    assert ReadingTimeComponent(Settings()).version == "1+wpm230"
-    fast = ReadingTimeComponent(Settings(nlp=NlpSettings(words_per_minute=300)))
-    assert fast.ref == "reading_time@1+wpm300"
+    default = ReadingTimeComponent.from_settings(Settings())
+    assert default.config.words_per_minute == 230 and default.version.startswith("1+")
+    assert ReadingTimeComponent(words_per_minute=230).version == default.version  # derived, not written
+    fast = ReadingTimeComponent.from_settings(Settings(nlp=NlpSettings(words_per_minute=300)))
+    assert fast.words_per_minute == 300 and fast.version != default.version
+    assert fast.ref == f"reading_time@{fast.version}"
+    assert get_component("reading_time", Settings(), words_per_minute=300).version == fast.version
+    with pytest.raises(InvalidInput):
+        ReadingTimeComponent(words_per_minute=10)

@@ -7,12 +7,11 @@ with probability 0 instead of a guess; very short texts are classified but their
 so callers can keep only confident answers.
 
 ``reading_time`` counts words (:func:`newsdesk.nlp.text.words`) in the headline and body and divides by
-``settings.nlp.words_per_minute``.
+``words_per_minute`` (``settings.nlp.words_per_minute`` through :meth:`ReadingTimeComponent.from_settings`).
 
 >>> from newsdesk.articles.model import Article
->>> from newsdesk.settings import Settings
 >>> art = Article.create(source="demo", headline="Rates held", body="The bank kept rates steady. " * 46)
->>> ReadingTimeComponent(Settings()).process([art])[0].value
+>>> ReadingTimeComponent(words_per_minute=230).transform([art])[0].value
 {'minutes': 1.0, 'words': 232}
 """
 
@@ -20,17 +19,18 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
-from newsdesk.errors import MissingDependency
-from newsdesk.nlp.base import BaseComponent, Output, components
+from newsdesk.errors import InvalidInput, MissingDependency
+from newsdesk.nlp.base import BaseComponent, ComponentConfig, Output, components
 from newsdesk.nlp.text import words
 
 if TYPE_CHECKING:
     from newsdesk.articles.model import Article
     from newsdesk.settings import Settings
 
-__all__ = ["LanguageComponent", "ReadingTimeComponent", "detect_language"]
+__all__ = ["LanguageComponent", "ReadingTimeComponent", "ReadingTimeConfig", "detect_language"]
 
 UNDETERMINED = "und"
 # The start of a long text tells its language; classifying more only costs time (py3langid is linear).
@@ -62,9 +62,20 @@ def detect_language(text: str) -> tuple[str, float]:
     return str(code), round(float(probability), 4)
 
 
+@functools.lru_cache(maxsize=1)
+def _py3langid_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("py3langid")
+    except Exception:  # pragma: no cover - metadata missing in odd installs
+        return "unknown"
+
+
 @components.register("language")
 class LanguageComponent(BaseComponent):
-    """Value ``{"code": "en", "probability": 0.99}``; the probability is also the output's confidence."""
+    """Value ``{"code": "en", "probability": 0.99}``; the probability is also the output's confidence.
+    No options; the model is py3langid's bundled one (``model_identity``: ``py3langid-<version>``)."""
 
     name: ClassVar[str] = "language"
     parallel_safe: ClassVar[bool] = True  # pure Python, numpy or spaCy: safe in forked workers
@@ -72,21 +83,31 @@ class LanguageComponent(BaseComponent):
     assigns: ClassVar[tuple[str, ...]] = ("language",)
     code_version: ClassVar[str] = "1"
 
-    @property
-    def version(self) -> str:
-        try:
-            from importlib.metadata import version
+    def model_identity(self) -> str:
+        return f"py3langid-{_py3langid_version()}"
 
-            return f"{self.code_version}+py3langid-{version('py3langid')}"
-        except Exception:  # pragma: no cover - metadata missing in odd installs
-            return self.code_version
-
-    def process(self, articles: Sequence[Article]) -> list[Output]:
+    def transform(self, articles: Sequence[Article]) -> list[Output]:
         outputs: list[Output] = []
         for article in articles:
-            code, probability = detect_language(f"{article.headline}\n{article.body}")
+            code, probability = detect_language(article.model_text)
             outputs.append(Output({"code": code, "probability": probability}, confidence=probability))
         return outputs
+
+
+@dataclass(frozen=True)
+class ReadingTimeConfig(ComponentConfig):
+    """The reading speed, in words per minute (it changes every output, so it is part of the version)."""
+
+    words_per_minute: int = 230
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.words_per_minute, int) or not 50 <= self.words_per_minute <= 1000:
+            raise InvalidInput("nlp.words_per_minute", self.words_per_minute, "an integer from 50 to 1000")
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """``settings.nlp.words_per_minute`` unless ``options`` give another."""
+        return cls(**({"words_per_minute": settings.nlp.words_per_minute} | options))
 
 
 @components.register("reading_time")
@@ -99,19 +120,16 @@ class ReadingTimeComponent(BaseComponent):
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("reading_time",)
     code_version: ClassVar[str] = "1"
-
-    def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
-        self.words_per_minute = settings.nlp.words_per_minute
+    Config: ClassVar[type[ComponentConfig]] = ReadingTimeConfig
+    config: ReadingTimeConfig
 
     @property
-    def version(self) -> str:
-        # the speed changes every output, so it is part of the version
-        return f"{self.code_version}+wpm{self.words_per_minute}"
+    def words_per_minute(self) -> int:
+        return self.config.words_per_minute
 
-    def process(self, articles: Sequence[Article]) -> list[Output]:
+    def transform(self, articles: Sequence[Article]) -> list[Output]:
         outputs: list[Output] = []
         for article in articles:
-            n = len(words(article.headline)) + len(words(article.body))
+            n = len(words(article.model_text))
             outputs.append(Output({"minutes": round(n / self.words_per_minute, 1), "words": n}))
         return outputs
