@@ -62,13 +62,18 @@ def test_registered_with_bundled_scorer(summary: SummaryComponent) -> None:
     assert summary.name == "summary" and summary.assigns == ("summary",)
     scorer = bundled_scorer()
     assert scorer is not None and summary.scorer == scorer
-    assert summary.version == f"1+lr-{scorer.digest}+k3"
+    assert summary.model_identity() == f"lr-{scorer.digest}"
+    assert summary.version.startswith(f"1+lr-{scorer.digest}+") and summary.config.sentences == 3
+    assert SummaryComponent().version == summary.version  # derived from the configuration and scorer
+    fresh = SummaryComponent()
+    before = fresh.version
+    assert fresh.fit([]).scorer_ == scorer and fresh.version == before  # reading the scorer changes nothing
     provenance = scorer.provenance or {}
     assert provenance["articles"] == 2127 and "BBC News Summary" in provenance["dataset"]
 
 
 def test_three_sentences_in_article_order(summary: SummaryComponent, bbc: list[Article]) -> None:
-    outputs = summary.process(bbc)
+    outputs = summary.transform(bbc)
     assert len(outputs) == len(bbc)
     for article, output in zip(bbc, outputs, strict=True):
         _check(article, output.value, 3)
@@ -77,18 +82,18 @@ def test_three_sentences_in_article_order(summary: SummaryComponent, bbc: list[A
 
 
 def test_not_just_the_lead(summary: SummaryComponent, bbc: list[Article]) -> None:
-    picks = [tuple(o.value["indices"]) for o in summary.process(bbc)]
+    picks = [tuple(o.value["indices"]) for o in summary.transform(bbc)]
     assert sum(p != (0, 1, 2) for p in picks) >= len(picks) // 2
 
 
 def test_empty_batch_and_empty_body(summary: SummaryComponent) -> None:
-    assert summary.process([]) == []
-    out = summary.process([_article("")])[0]
+    assert summary.transform([]) == []
+    out = summary.transform([_article("")])[0]
     assert out.value == {"sentences": [], "indices": []} and out.confidence is None
 
 
 def test_one_sentence_article(summary: SummaryComponent) -> None:
-    out = summary.process([_article("Snow fell overnight across the north.")])[0]
+    out = summary.transform([_article("Snow fell overnight across the north.")])[0]
     assert out.value == {"sentences": ["Snow fell overnight across the north."], "indices": [0]}
 
 
@@ -98,7 +103,7 @@ def test_huge_article_is_bounded(summary: SummaryComponent) -> None:
         "the city would invest in schools and roads." for i in range(3000)
     )
     started = time.perf_counter()
-    out = summary.process([_article(body)])[0]
+    out = summary.transform([_article(body)])[0]
     assert time.perf_counter() - started < 20
     assert max(out.value["indices"]) < MAX_SENTENCES
     _check(_article(body), out.value, 3)
@@ -106,7 +111,7 @@ def test_huge_article_is_bounded(summary: SummaryComponent) -> None:
 
 def test_text_without_sentence_ends_is_cut(summary: SummaryComponent) -> None:
     body = " ".join(f"word{i}" for i in range(50_000))  # ~390k characters, no punctuation
-    out = summary.process([_article(body)])[0]
+    out = summary.transform([_article(body)])[0]
     assert len(out.value["sentences"]) == 3
     assert all(len(s) <= MAX_SENTENCE_CHARS for s in out.value["sentences"])
 
@@ -126,38 +131,46 @@ def test_text_without_sentence_ends_is_cut(summary: SummaryComponent) -> None:
 def test_non_english_text(summary: SummaryComponent, body: str, expected_sentences: int) -> None:
     assert len(article_sentences(body)) == expected_sentences
     article = _article(body, headline="Nachrichten")
-    _check(article, summary.process([article])[0].value, 3)
+    _check(article, summary.transform([article])[0].value, 3)
 
 
 def test_sentence_count_is_configurable(nlp_settings: Settings, bbc: list[Article]) -> None:
+    versions = set()
     for k in (1, 5):
-        component = SummaryComponent(nlp_settings, sentences=k)
-        assert component.version.endswith(f"+k{k}")
-        _check(bbc[0], component.process(bbc[:1])[0].value, k)
+        component = get_component("summary", nlp_settings, sentences=k)
+        assert isinstance(component, SummaryComponent) and component.sentences == k
+        versions.add(component.version)
+        _check(bbc[0], component.transform(bbc[:1])[0].value, k)
+    assert len(versions) == 2 and SummaryComponent().version not in versions  # k is in the version
     with pytest.raises(InvalidInput, match="sentences"):
-        SummaryComponent(nlp_settings, sentences=0)
+        SummaryComponent(sentences=0)
 
 
-def test_textrank_fallback(nlp_settings: Settings, bbc: list[Article]) -> None:
-    component = SummaryComponent(nlp_settings, model="textrank")
-    assert "textrank" in component.version
-    for article, out in zip(bbc, component.process(bbc), strict=True):
+def test_textrank_fallback(bbc: list[Article]) -> None:
+    component = SummaryComponent(model="textrank")
+    assert "textrank" in component.version and component.fit([]).scorer_ is None
+    for article, out in zip(bbc, component.transform(bbc), strict=True):
         _check(article, out.value, 3)
         assert out.confidence is None
 
 
-def test_scorer_json_round_trip(tmp_path: Path, nlp_settings: Settings, summary: SummaryComponent,
-                                bbc: list[Article]) -> None:
+def test_scorer_json_round_trip(tmp_path: Path, summary: SummaryComponent, bbc: list[Article]) -> None:
     scorer = bundled_scorer()
     assert scorer is not None
     path = tmp_path / "scorer.json"
     path.write_text(json.dumps(scorer.to_dict()))
-    loaded = SummaryComponent(nlp_settings, model=path)
-    assert loaded.version == summary.version
-    assert [o.value for o in loaded.process(bbc)] == [o.value for o in summary.process(bbc)]
+    loaded = SummaryComponent(model=path)
+    assert loaded.config == SummaryComponent(model=str(path)).config
+    assert loaded.model_identity() == summary.model_identity()
+    # an executor receives the scorer read on the driver, not the driver's path to read
+    loaded.fit([])
+    path.unlink()
+    shipped = loaded.for_executor()
+    assert shipped.scorer_ == scorer and shipped.version == loaded.version
+    assert [o.value for o in shipped.transform(bbc)] == [o.value for o in summary.transform(bbc)]
 
 
-def test_bad_scorer_file_is_refused(tmp_path: Path, nlp_settings: Settings) -> None:
+def test_bad_scorer_file_is_refused(tmp_path: Path) -> None:
     scorer = bundled_scorer()
     assert scorer is not None
     data = scorer.to_dict()
@@ -165,14 +178,14 @@ def test_bad_scorer_file_is_refused(tmp_path: Path, nlp_settings: Settings) -> N
     path = tmp_path / "bad.json"
     path.write_text(json.dumps(data))
     with pytest.raises(InvalidInput, match="coefficients"):
-        SummaryComponent(nlp_settings, model=path)
+        SummaryComponent(model=path)
     with pytest.raises(InvalidInput, match="model"):
-        SummaryComponent(nlp_settings, model=tmp_path / "missing.json")
+        SummaryComponent(model=tmp_path / "missing.json")
 
 
 def test_outputs_do_not_depend_on_the_batch(summary: SummaryComponent, bbc: list[Article]) -> None:
-    together = [o.value for o in summary.process(bbc[:5])]
-    assert together == [summary.process([a])[0].value for a in bbc[:5]]
+    together = [o.value for o in summary.transform(bbc[:5])]
+    assert together == [summary.transform([a])[0].value for a in bbc[:5]]
 
 
 def test_features_are_finite_and_named(bbc: list[Article]) -> None:

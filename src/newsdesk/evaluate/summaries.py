@@ -317,7 +317,7 @@ def evaluate_summaries(path: Path, settings: Settings, limit: int | None) -> Eva
 
     items = load_bbc(path, limit=limit)
     examples = [e for e in build_examples(items) if e.sentences]
-    component = SummaryComponent(settings, sentences=K)
+    component = SummaryComponent(sentences=K)
     bundled = bundled_scorer()
     cv = len(examples) >= MIN_CV_ARTICLES
     if cv:

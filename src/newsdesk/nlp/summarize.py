@@ -20,11 +20,10 @@ are candidates and a "sentence" longer than :data:`MAX_SENTENCE_CHARS` (text wit
 at a word boundary, so huge articles cost bounded time and memory.
 
 >>> from newsdesk.articles.model import Article
->>> from newsdesk.settings import Settings
 >>> body = ("The council approved the new budget on Tuesday. The budget raises spending on schools. "
 ...         "Roads will also get more money from the budget. It rained.")
 >>> art = Article.create(source="demo", headline="Council approves budget", body=body)
->>> SummaryComponent(Settings(), sentences=2).process([art])[0].value["indices"]
+>>> SummaryComponent(sentences=2).transform([art])[0].value["indices"]
 [0, 1]
 """
 
@@ -37,21 +36,20 @@ import math
 import re
 import string
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from newsdesk.errors import InvalidInput
-from newsdesk.nlp.base import BaseComponent, Output, components
+from newsdesk.nlp.base import BaseComponent, ComponentConfig, Output, components
 from newsdesk.nlp.text import paragraphs, split_sentences
 
 if TYPE_CHECKING:
     import numpy as np
 
     from newsdesk.articles.model import Article
-    from newsdesk.settings import Settings
 
 __all__ = [
     "FEATURES",
@@ -59,6 +57,7 @@ __all__ = [
     "Sentence",
     "SentenceScorer",
     "SummaryComponent",
+    "SummaryConfig",
     "article_sentences",
     "bundled_scorer",
     "content_words",
@@ -327,13 +326,41 @@ def select(scores: np.ndarray, n_words: np.ndarray, k: int, length_power: float)
     return sorted(int(i) for i in np.argsort(-weighted, kind="stable")[:k])
 
 
+@dataclass(frozen=True)
+class SummaryConfig(ComponentConfig):
+    """How many sentences a summary has, and which scorer picks them: ``"bundled"`` (the shipped scorer,
+    falling back to TextRank if it is missing), ``"textrank"``, or the path of a scorer JSON file (checked
+    here, read on the driver: executors receive the scorer itself)."""
+
+    sentences: int = 3
+    model: str = "bundled"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.sentences, int) or isinstance(self.sentences, bool) or self.sentences < 1:
+            raise InvalidInput("sentences", self.sentences, "an integer >= 1")
+        object.__setattr__(self, "model", str(self.model))  # a Path and its string are one configuration
+        if self.model not in ("bundled", "textrank"):
+            path = Path(self.model)
+            if not path.is_file():
+                raise InvalidInput("model", self.model, "'bundled', 'textrank' or a scorer JSON file")
+            SentenceScorer.load(path)  # refuses a malformed file now, not in the middle of a run
+
+    def load_scorer(self) -> SentenceScorer | None:
+        """The scorer this configuration names (None: TextRank)."""
+        if self.model == "textrank":
+            return None
+        if self.model == "bundled":
+            return bundled_scorer()
+        return SentenceScorer.load(Path(self.model))
+
+
 @components.register("summary")
 class SummaryComponent(BaseComponent):
     """``{"sentences": [...], "indices": [...]}``: ``sentences`` (default 3) body sentences in article
     order; confidence is the scorer's mean probability for them (None for the TextRank fallback).
 
-    ``model``: ``"bundled"`` (the shipped scorer, falling back to TextRank if it is missing),
-    ``"textrank"``, or a path to a scorer JSON file.
+    The scorer (:class:`SummaryConfig`) is read on first use, or by :meth:`fit` on the driver, and kept as
+    ``scorer_``, so an executor receives it instead of reading a file of the driver's.
     """
 
     name: ClassVar[str] = "summary"
@@ -341,28 +368,38 @@ class SummaryComponent(BaseComponent):
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("summary",)
     code_version: ClassVar[str] = "1"
+    Config: ClassVar[type[ComponentConfig]] = SummaryConfig
+    config: SummaryConfig
+    state: ClassVar[tuple[str, ...]] = ("scorer_",)
 
-    def __init__(self, settings: Settings, *, sentences: int = 3, model: str | Path = "bundled") -> None:
-        super().__init__(settings)
-        if not isinstance(sentences, int) or sentences < 1:
-            raise InvalidInput("sentences", sentences, "an integer >= 1")
-        self.sentences = sentences
-        self.model = model
-        self.scorer: SentenceScorer | None
-        if model == "bundled":
-            self.scorer = bundled_scorer()
-        elif model == "textrank":
-            self.scorer = None
-        else:
-            path = Path(model)
-            if not path.is_file():
-                raise InvalidInput("model", str(model), "'bundled', 'textrank' or a scorer JSON file")
-            self.scorer = SentenceScorer.load(path)
+    def __init__(self, config: SummaryConfig | None = None, /, **options: Any) -> None:
+        super().__init__(config, **options)
+        self.scorer_: SentenceScorer | None = None
 
     @property
-    def version(self) -> str:
-        method = f"lr-{self.scorer.digest}" if self.scorer else "textrank"
-        return f"{self.code_version}+{method}+k{self.sentences}"
+    def sentences(self) -> int:
+        return self.config.sentences
+
+    @property
+    def scorer(self) -> SentenceScorer | None:
+        """The sentence scorer (None: TextRank), read once."""
+        if self.scorer_ is None and self.config.model != "textrank":
+            self.scorer_ = self.config.load_scorer()
+        return self.scorer_
+
+    def _fit(self, articles: Iterable[Article]) -> None:
+        """Nothing to learn: reads the scorer on the driver."""
+        self.scorer  # noqa: B018 - read on first access
+
+    def model_identity(self) -> str:
+        """``lr-<digest of the scorer's coefficients>``, or ``textrank``."""
+        scorer = self.scorer
+        return f"lr-{scorer.digest}" if scorer is not None else "textrank"
+
+    def state_digest(self) -> str:
+        """Nothing beyond :meth:`model_identity`, which names the scorer by its digest (so the version is
+        the same before and after the scorer is read)."""
+        return ""
 
     def summarize(self, headline: str, body: str) -> tuple[list[int], list[str], float | None]:
         """(indices, sentences, confidence) for one article."""
@@ -373,9 +410,10 @@ class SummaryComponent(BaseComponent):
             return [], [], None
         feats = sentence_features(headline, sentences)
         n_words = np.array([len(s.text.split()) for s in sentences], dtype=np.float64)
-        if self.scorer is not None:
-            scores = self.scorer.probabilities(feats)
-            chosen = select(scores, n_words, self.sentences, self.scorer.length_power)
+        scorer = self.scorer
+        if scorer is not None:
+            scores = scorer.probabilities(feats)
+            chosen = select(scores, n_words, self.sentences, scorer.length_power)
             confidence: float | None = round(float(scores[chosen].mean()), 4)
         else:
             scores = feats[:, FEATURES.index("textrank")]
@@ -383,7 +421,7 @@ class SummaryComponent(BaseComponent):
             confidence = None
         return chosen, [sentences[i].text for i in chosen], confidence
 
-    def process(self, articles: Sequence[Article]) -> list[Output]:
+    def transform(self, articles: Sequence[Article]) -> list[Output]:
         outputs: list[Output] = []
         for article in articles:
             indices, texts, confidence = self.summarize(article.headline, article.body)
