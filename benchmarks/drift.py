@@ -97,7 +97,7 @@ def reuters_corpus(path: Path, limit: int, embedder: Embedder) -> tuple[list[str
                     )
                 )
     vectors = embedder.embed_articles(articles, STRATEGY)
-    return [f"{a.headline}\n\n{a.body}" for a in articles], vectors
+    return [a.model_text for a in articles], vectors
 
 
 def scenario(

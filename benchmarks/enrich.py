@@ -94,13 +94,13 @@ def _run(
             component = get_component(name, settings)
             t0 = time.perf_counter()
             try:
-                component.prepare(store)
+                component.fit(store.iter_articles())
             except Exception as exc:  # same rule as the pipeline: a component that cannot fit is skipped
                 skipped[name] = str(exc)
                 continue
             for article_id in store.stale(name, component.version):
                 article = store.get(article_id)
-                outputs = component.process([article])
+                outputs = component.transform([article])
                 store.write_enrichments(_writes(component, [article], outputs))
             per_component[name] = round(time.perf_counter() - t0, 1)
     seconds = time.perf_counter() - started

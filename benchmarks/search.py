@@ -73,7 +73,7 @@ def build(
 
     from newsdesk.articles.model import Article
     from newsdesk.evaluate.datasets import load_ag_news, load_bbc
-    from newsdesk.nlp.embed import shared_embedder
+    from newsdesk.nlp.embed import EmbedderConfig, embedder_for
     from newsdesk.search import Searcher
     from newsdesk.store import open_store
     from newsdesk.store.base import EnrichmentWrite
@@ -120,9 +120,9 @@ def build(
                         )
                     )
     real = real[:n]
-    embedder = shared_embedder(settings)
-    strategy = settings.nlp.embedding_strategy
-    model = embedder.vector_model(strategy)
+    config = EmbedderConfig.from_settings(settings)
+    embedder = embedder_for(config)
+    strategy, model = config.strategy, config.vector_model
     started = time.perf_counter()
     vectors = embedder.embed_articles(real, strategy)
     embed_s = time.perf_counter() - started

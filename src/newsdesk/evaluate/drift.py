@@ -105,7 +105,7 @@ def evaluate_drift(path: Path, settings: Settings, limit: int | None) -> EvalRes
 
     from newsdesk.articles.model import Article
     from newsdesk.monitor.drift import Window
-    from newsdesk.nlp.embed import shared_embedder
+    from newsdesk.nlp.embed import EmbedderConfig, embedder_for
 
     items = load_bbc(path)
     if limit is not None:  # an even spread over the sections, not the first N of one
@@ -113,9 +113,10 @@ def evaluate_drift(path: Path, settings: Settings, limit: int | None) -> EvalRes
     sizes = [n for n in SIZES if 2 * n <= len(items)]
     if not sizes:
         raise InvalidInput("dataset", f"{len(items)} articles", f"at least {2 * SIZES[0]} articles")
-    strategy = settings.nlp.embedding_strategy
+    config = EmbedderConfig.from_settings(settings)
+    strategy = config.strategy
     articles = [Article.create(source="bbc", source_id=i.id, headline=i.headline, body=i.body) for i in items]
-    vectors = shared_embedder(settings).embed_articles(articles, strategy)
+    vectors = embedder_for(config).embed_articles(articles, strategy)
     texts, sections = [i.text for i in items], [i.section for i in items]
 
     def window(name: str, rows: np.ndarray) -> Window:

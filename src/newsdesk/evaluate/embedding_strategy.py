@@ -18,7 +18,7 @@ from typing import Any
 
 from newsdesk.evaluate.datasets import load_bbc
 from newsdesk.evaluate.harness import EvalResult, task
-from newsdesk.nlp.embed import STRATEGIES, shared_embedder
+from newsdesk.nlp.embed import STRATEGIES, EmbedderConfig, embedder_for
 from newsdesk.settings import Settings
 
 __all__ = ["evaluate_embedding_strategy"]
@@ -32,7 +32,8 @@ def evaluate_embedding_strategy(path: Path, settings: Settings, limit: int | Non
     items = [i for i in load_bbc(path) if i.summary]
     if limit is not None:  # an even spread over the sections, not the first N of one
         items = items[:: max(1, len(items) // limit)][:limit]
-    embedder = shared_embedder(settings)
+    config = EmbedderConfig.from_settings(settings)
+    embedder = embedder_for(config)
     queries = embedder.encode([" ".join(i.summary.split()) for i in items if i.summary])
     labels = np.array([i.section for i in items])
     scores: dict[str, dict[str, Any]] = {}
@@ -44,7 +45,7 @@ def evaluate_embedding_strategy(path: Path, settings: Settings, limit: int | Non
         ]
         vectors = embedder.embed_articles(articles, strategy)
         scores[strategy] = {**_retrieval(queries, vectors), **_tagging(vectors, labels)}
-    default = settings.nlp.embedding_strategy
+    default = config.strategy
     other = "chunks" if default == "lead" else "lead"
     return EvalResult(
         task="embedding-strategy",

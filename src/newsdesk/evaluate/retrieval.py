@@ -72,15 +72,15 @@ def evaluate_retrieval(path: Path, settings: Settings, limit: int | None) -> Eva
     """Summary-as-query search (BBC extracts or XSum abstracts): hybrid MRR@10 vs text and vector alone."""
     import numpy as np
 
-    from newsdesk.nlp.embed import shared_embedder
+    from newsdesk.nlp.embed import EmbedderConfig, embedder_for
     from newsdesk.search import Searcher, SearchQuery
     from newsdesk.store import open_store
     from newsdesk.store.base import EnrichmentWrite
 
     articles, queries, kind = _pairs(path, limit)
-    embedder = shared_embedder(settings)  # the caller's embedding cache
-    strategy = settings.nlp.embedding_strategy
-    model = embedder.vector_model(strategy)
+    config = EmbedderConfig.from_settings(settings)
+    embedder = embedder_for(config)  # the caller's embedding cache
+    strategy, model = config.strategy, config.vector_model
     with tempfile.TemporaryDirectory(prefix="newsdesk-retrieval-") as tmp:
         work = settings.model_copy(update={"home": Path(tmp)})
         store = open_store(work)

@@ -108,14 +108,14 @@ def build_window(
 ) -> tuple[Window, list[str]]:
     """The articles published in [since, until) as a drift :class:`Window`, and their sources."""
     from newsdesk.monitor.drift import Window
-    from newsdesk.nlp.embed import shared_embedder
+    from newsdesk.nlp.embed import EmbedderConfig
     from newsdesk.store.base import ArticleFilter
 
     articles = list(store.iter_articles(ArticleFilter(since=since, until=until)))
     ids = [a.id for a in articles]
     vectors = None
     if ids:
-        model = shared_embedder(settings).vector_model(settings.nlp.embedding_strategy)
+        model = EmbedderConfig.from_settings(settings).vector_model
         found, matrix = store.get_vectors(model, ids)
         if len(found) == len(ids):
             order = {article_id: i for i, article_id in enumerate(found)}

@@ -132,7 +132,7 @@ class Window:
             dups = [bool(a.enrichments["near_duplicates"].value) for a in articles]
         return cls(
             name=name,
-            texts=[f"{a.headline}\n\n{a.body}" for a in articles],
+            texts=[a.model_text for a in articles],
             embeddings=embeddings,
             languages=[a.language or _detected_language(a) for a in articles],
             missing={f: [getattr(a, f) in (None, "") for a in articles] for f in fields},

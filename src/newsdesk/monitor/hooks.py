@@ -34,7 +34,7 @@ def log_outputs(
         if value is None and output.vector is not None:
             value = {"vector_dim": len(output.vector), "model": output.vector_model}
         confidence = None if output.confidence is None else float(output.confidence)
-        items.append((article.id or None, f"{article.headline}\n\n{article.body}", value, confidence))
+        items.append((article.id or None, article.model_text, value, confidence))
     log.log(
         source=source,
         model=component,

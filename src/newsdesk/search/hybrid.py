@@ -246,9 +246,9 @@ class Searcher:
     @property
     def embedder(self) -> Embedder:
         if self._embedder is None:
-            from newsdesk.nlp.embed import shared_embedder
+            from newsdesk.nlp.embed import EmbedderConfig, embedder_for
 
-            self._embedder = shared_embedder(self.settings)
+            self._embedder = embedder_for(EmbedderConfig.from_settings(self.settings))
         return self._embedder
 
     def sync(self) -> tuple[int, int]:
