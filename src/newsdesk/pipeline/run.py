@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -177,14 +178,17 @@ def _run_component(
     run.stale = len(stale)
     if progress:
         progress(name, 0, len(stale))
-    batch_started = time.perf_counter()
-    for articles, outputs in runner.run(component, store, stale, batch_size):
-        run.processed += store.write_enrichments(_writes(component, articles, outputs))
-        per_item = (time.perf_counter() - batch_started) * 1000 / max(1, len(articles))
-        log_outputs(settings, "pipeline", name, run.version, articles, outputs, per_item)
+    vector_model = getattr(component, "vector_model", None) if "vectors" in component.assigns else None
+    bulk = store.bulk_vectors(vector_model, len(stale)) if vector_model else nullcontext()
+    with bulk:
         batch_started = time.perf_counter()
-        if progress:
-            progress(name, run.processed, len(stale))
+        for articles, outputs in runner.run(component, store, stale, batch_size):
+            run.processed += store.write_enrichments(_writes(component, articles, outputs))
+            per_item = (time.perf_counter() - batch_started) * 1000 / max(1, len(articles))
+            log_outputs(settings, "pipeline", name, run.version, articles, outputs, per_item)
+            batch_started = time.perf_counter()
+            if progress:
+                progress(name, run.processed, len(stale))
     run.seconds = time.perf_counter() - t0
     return run
 

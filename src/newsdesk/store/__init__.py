@@ -72,6 +72,8 @@ def _postgres(url: str, settings: Settings) -> Backend:
         pool_size=settings.store.pool_size,
         cache_ttl_ms=settings.store.cache_ttl_ms,
         busy_timeout_ms=settings.store.busy_timeout_ms,
+        bulk_index_rows=settings.store.bulk_index_rows,
+        bulk_index_memory=settings.store.bulk_index_memory,
     )
 
 

@@ -222,6 +222,11 @@ class Vectors(Protocol):
         """Article id -> when its ``model`` vector was written: what an index compares to stay in sync."""
         ...
 
+    def bulk_vectors(self, model: str, rows: int) -> AbstractContextManager[None]:
+        """A context for writing about ``rows`` vectors of ``model`` (a re-embedding): a backend that keeps
+        a vector index may build it once at the end instead of updating it per row."""
+        ...
+
 
 @runtime_checkable
 class FullText(Protocol):

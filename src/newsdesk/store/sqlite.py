@@ -483,6 +483,11 @@ class SQLiteStore:
         out.sort(key=lambda r: r[1])
         return out
 
+    @contextmanager
+    def bulk_vectors(self, model: str, rows: int) -> Iterator[None]:
+        """Nothing to suspend: SQLite keeps no vector index (the search index syncs from the stamps)."""
+        yield
+
     def vector_stamps(self, model: str) -> dict[str, str]:
         with self._lock:
             rows = self._conn.execute(
