@@ -12,7 +12,8 @@ from newsdesk.errors import InvalidInput, NotFitted
 from newsdesk.evaluate.datasets import load_bbc
 from newsdesk.evaluate.duplicates import rewrite
 from newsdesk.nlp import get_component
-from newsdesk.nlp.dedup import MinHashIndex, NearDuplicatesComponent, shingles
+from newsdesk.nlp.dedup import MinHashIndex, NearDuplicatesComponent, NearDuplicatesConfig, shingles
+from newsdesk.nlp.embed import EmbedderConfig
 from newsdesk.settings import Settings
 from newsdesk.store import ArticleStore
 
@@ -49,36 +50,74 @@ def ids(value: list[dict[str, object]]) -> list[str]:
     return [str(m["id"]) for m in value]
 
 
-def test_registered_and_versioned(settings: Settings) -> None:
+def test_registered_and_configured(settings: Settings) -> None:
     component = get_component("near_duplicates", settings)
-    assert isinstance(component, NearDuplicatesComponent)
-    assert component.version == "1+k5p128j0.5c0.8f0.15"
-    assert NearDuplicatesComponent(settings, threshold=0.6, containment=None).version == "1+k5p128j0.6"
+    assert isinstance(component, NearDuplicatesComponent) and component.learns and component.refit == "always"
+    assert component.config.embedder == EmbedderConfig.from_settings(settings, strategy="lead")
+    assert component.model_identity() == "" and component.version
+    with_vectors = NearDuplicatesComponent.from_settings(settings, use_embeddings=True)
+    assert with_vectors.model_identity() == "all-MiniLM-L6-v2:lead"
+    chunks = NearDuplicatesComponent(embedder=EmbedderConfig(strategy="chunks"))
+    assert chunks.config.embedder.strategy == "chunks"
 
 
-def test_refuses_before_prepare(settings: Settings) -> None:
+def test_version_follows_the_configuration_and_the_index(settings: Settings) -> None:
+    articles = bbc_articles()
+
+    def version(config: NearDuplicatesConfig, indexed: list[Article] = articles) -> str:
+        return NearDuplicatesComponent(config).fit(indexed).version
+
+    base = version(NearDuplicatesConfig())
+    assert version(NearDuplicatesConfig()) == base
+    assert version(NearDuplicatesConfig(threshold=0.6)) != base
+    assert version(NearDuplicatesConfig(shingle_size=4)) != base
+    assert version(NearDuplicatesConfig(), articles[:-1]) != base, "another archive"
+    # options of rules that are off change no output, nor the version
+    assert version(NearDuplicatesConfig(cosine=0.9)) == base
+    assert version(NearDuplicatesConfig(embedder=EmbedderConfig(model="other-model"))) == base
+    jaccard_only = version(NearDuplicatesConfig(containment=None))
+    assert version(NearDuplicatesConfig(containment=None, candidate_threshold=0.3)) == jaccard_only
+    # the embedding cache is this machine's: no part of the version
+    cached = NearDuplicatesConfig(embedder=EmbedderConfig(strategy="lead", cache=settings.cache_dir / "x"))
+    assert cached.identity() == NearDuplicatesConfig().identity()
+    assert cached.for_executor().embedder.cache is None
+
+
+def test_state_ships_to_another_instance() -> None:
+    articles = bbc_articles()
+    fitted = NearDuplicatesComponent().fit(articles)
+    restored = NearDuplicatesComponent(fitted.config).set_state(fitted.get_state())
+    assert restored.version == fitted.version and restored.fitted_from_ == fitted.fitted_from_
+    shipped = fitted.for_executor()
+    probe = [*articles, rewritten(articles[0], "truncate", "outside")]  # one outside the index
+    assert shipped.version == fitted.version
+    assert restored.transform(probe) == shipped.transform(probe) == fitted.transform(probe)
+
+
+def test_refuses_before_fit() -> None:
     with pytest.raises(NotFitted):
-        NearDuplicatesComponent(settings).process(bbc_articles()[:1])
+        NearDuplicatesComponent().transform(bbc_articles()[:1])
 
 
 @pytest.mark.parametrize(
     ("option", "value"),
     [("threshold", 0.0), ("threshold", 1.5), ("containment", 2.0), ("num_perm", 4), ("shingle_size", 0),
-     ("candidate_threshold", 0.7), ("embedding_strategy", "whole")],
+     ("candidate_threshold", 0.7), ("cosine", 0.01), ("use_embeddings", "yes"), ("embedder", "lead")],
 )
 def test_invalid_options_are_refused(settings: Settings, option: str, value: float) -> None:
     with pytest.raises(InvalidInput, match=option):
-        NearDuplicatesComponent(settings, **{option: value})
+        NearDuplicatesComponent(**{option: value})
+    with pytest.raises(InvalidInput, match=option):
+        NearDuplicatesComponent.from_settings(settings, **{option: value})
 
 
 def test_finds_rewrites_and_exact_copy_not_unrelated(
     archive: tuple[ArticleStore, dict[str, Article]], settings: Settings
 ) -> None:
     store, articles = archive
-    component = NearDuplicatesComponent(settings)
-    component.prepare(store)
+    component = NearDuplicatesComponent.from_settings(settings).fit(store.iter_articles())
     order = ["bbc:business/001", "wire:rewrite", "wire:short", "bbc:sport/252", "bbc:tech/001"]
-    outs = dict(zip(order, component.process([articles[i] for i in order]), strict=True))
+    outs = dict(zip(order, component.transform([articles[i] for i in order]), strict=True))
     original = outs["bbc:business/001"].value
     assert "wire:rewrite" in ids(original) and "wire:short" in ids(original)
     assert "bbc:business/001" not in ids(original)  # never itself
@@ -99,9 +138,9 @@ def test_threshold_is_configurable(
     archive: tuple[ArticleStore, dict[str, Article]], settings: Settings
 ) -> None:
     store, articles = archive
-    strict = NearDuplicatesComponent(settings, threshold=0.99, containment=None)
-    strict.prepare(store)
-    [out] = strict.process([articles["bbc:business/001"]])
+    strict = NearDuplicatesComponent.from_settings(settings, threshold=0.99, containment=None)
+    strict.fit(store.iter_articles())
+    [out] = strict.transform([articles["bbc:business/001"]])
     assert out.value == []  # the rewrites are below 0.99; nothing else is near
 
 
@@ -109,19 +148,17 @@ def test_articles_outside_the_index_are_looked_up_by_text(
     archive: tuple[ArticleStore, dict[str, Article]], settings: Settings
 ) -> None:
     store, articles = archive
-    component = NearDuplicatesComponent(settings)
-    component.prepare(store)
+    component = NearDuplicatesComponent.from_settings(settings).fit(store.iter_articles())
     fresh = rewritten(articles["bbc:tech/002"], "boilerplate", "new")
-    [out] = component.process([fresh])
+    [out] = component.transform([fresh])
     assert ids(out.value) == ["bbc:tech/002"]
-    assert "wire:new" not in component.index_  # type: ignore[operator]  # process does not change the index
+    assert "wire:new" not in component.index_  # type: ignore[operator]  # transform does not change the index
 
 
 def test_edge_cases(archive: tuple[ArticleStore, dict[str, Article]], settings: Settings) -> None:
     store, _ = archive
-    component = NearDuplicatesComponent(settings)
-    component.prepare(store)
-    assert component.process([]) == []
+    component = NearDuplicatesComponent.from_settings(settings).fit(store.iter_articles())
+    assert component.transform([]) == []
     odd = [
         Article.create(source="t", source_id="empty", headline="Storm", body=""),
         Article.create(source="t", source_id="huge", headline="Long",
@@ -129,7 +166,7 @@ def test_edge_cases(archive: tuple[ArticleStore, dict[str, Article]], settings: 
         Article.create(source="t", source_id="de", headline="Regierung beschließt Gesetz",
                        body="Die Bundesregierung hat am Mittwoch in Berlin ein neues Gesetz beschlossen."),
     ]
-    outs = component.process(odd)
+    outs = component.transform(odd)
     assert [o.value for o in outs] == [[], [], []]
 
 
@@ -137,14 +174,16 @@ def test_embedding_rule_catches_heavy_rewrite(
     archive: tuple[ArticleStore, dict[str, Article]], nlp_settings: Settings
 ) -> None:
     store, articles = archive
-    plain = NearDuplicatesComponent(nlp_settings)
-    with_vectors = NearDuplicatesComponent(nlp_settings, use_embeddings=True, cosine=0.8)
-    assert with_vectors.version == "1+k5p128j0.5c0.8cos0.8-all-MiniLM-L6-v2:leadf0.15"
+    plain = NearDuplicatesComponent.from_settings(nlp_settings)
+    with_vectors = NearDuplicatesComponent.from_settings(nlp_settings, use_embeddings=True, cosine=0.8)
     for component in (plain, with_vectors):
-        component.prepare(store)
+        component.fit(store.iter_articles())
+    assert with_vectors.version.startswith(f"{with_vectors.code_version}+all-MiniLM-L6-v2:lead+")
+    assert with_vectors.vectors_ is not None and len(with_vectors.vectors_) == store.count()
+    assert plain.vectors_ == {}
     heavy = articles["wire:heavy"]
-    [without] = plain.process([heavy])
-    [with_] = with_vectors.process([heavy])
+    [without] = plain.transform([heavy])
+    [with_] = with_vectors.transform([heavy])
     assert "bbc:business/001" not in ids(without.value)
     match = next(m for m in with_.value if m["id"] == "bbc:business/001")
     assert match["cosine"] >= 0.8 and match["jaccard"] < 0.5

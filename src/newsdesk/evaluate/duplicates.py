@@ -26,8 +26,8 @@ The gold pairs come from three places, each reported as a "kind" with its own re
 
 Rewrites of one source are not scored against each other (they are all marked related).
 
-The component indexes a temporary store holding every file and every rewrite (``prepare``) and
-``process`` returns each article's near-duplicates; the predicted pairs are their union. Two
+The component is fitted on every file and every rewrite (it indexes them all) and ``transform`` returns
+each article's near-duplicates; the predicted pairs are their union. Two
 configurations run: MinHash alone (the default component) and MinHash plus embedding cosine. The
 baseline, in the same run, is exact-fingerprint matching (the ingest de-duplication rule: case-folded,
 whitespace-collapsed headline and body hashed).
@@ -38,7 +38,6 @@ from __future__ import annotations
 import difflib
 import random
 import re
-import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -344,27 +343,16 @@ def _articles(docs: Sequence[Doc]) -> list[Any]:
 
 
 def component_pairs(articles: Sequence[Any], settings: Settings, **options: Any) -> tuple[set[Pair], str]:
-    """The pairs the ``near_duplicates`` component finds among ``articles`` (indexed in a temporary
-    store), and its version."""
+    """The pairs the ``near_duplicates`` component (configured from ``settings`` and ``options``) finds
+    among ``articles`` once fitted on all of them, and its ref."""
     from newsdesk.nlp.dedup import NearDuplicatesComponent
-    from newsdesk.store import open_store
 
-    with tempfile.TemporaryDirectory(prefix="newsdesk-dups-") as tmp:
-        # a scratch store of its own, whatever ``store.url`` names (never the team's archive)
-        scratch = {"url": f"sqlite:///{Path(tmp) / 'bench.sqlite3'}", "path": None}
-        store_settings = settings.model_copy(update={"store": settings.store.model_copy(update=scratch)})
-        store = open_store(store_settings)
-        try:
-            store.upsert(articles, dedupe=False)
-            component = NearDuplicatesComponent(settings, **options)
-            component.prepare(store)
-            pairs: set[Pair] = set()
-            for start in range(0, len(articles), 512):
-                batch = articles[start : start + 512]
-                for article, output in zip(batch, component.process(batch), strict=True):
-                    pairs.update(_pair(article.id, match["id"]) for match in output.value)
-        finally:
-            store.close()
+    component = NearDuplicatesComponent.from_settings(settings, **options).fit(articles)
+    pairs: set[Pair] = set()
+    for start in range(0, len(articles), 512):
+        batch = articles[start : start + 512]
+        for article, output in zip(batch, component.transform(batch), strict=True):
+            pairs.update(_pair(article.id, match["id"]) for match in output.value)
     return pairs, component.ref
 
 

@@ -11,24 +11,26 @@ sizes. A candidate is a near-duplicate when
 - J >= ``threshold`` (default 0.5): copies, re-edits, sentence drops, new headlines or leads; or
 - containment >= ``containment`` (default 0.8) and J >= ``candidate_threshold`` (0.15): a shortened
   version, which Jaccard alone misses (a copy cut to half the paragraphs has J of about 0.5); or
-- with ``use_embeddings``: J >= ``candidate_threshold`` and the two articles' sentence embeddings (from
-  :func:`newsdesk.nlp.embed.shared_embedder`, so they are cached, or the store's vectors when the
-  ``embedding`` component already wrote them with the same strategy) have cosine >= ``cosine`` (0.85):
-  heavier rewrites. Shared wording is still required, so two different stories on one topic stay apart.
-  The embedding strategy is the component's own (``lead`` by default, whatever ``nlp.embedding_strategy``
-  says): a story's opening identifies it, while the mean over a whole article's chunks pulls articles on
-  one topic together.
+- with ``use_embeddings``: J >= ``candidate_threshold`` and the two articles' sentence embeddings (the
+  ``embedder`` configuration's, through :func:`newsdesk.nlp.embed.embedder_for`, so they come from the
+  embedding cache when the ``embedding`` component or an earlier run embedded the same texts) have
+  cosine >= ``cosine`` (0.85): heavier rewrites. Shared wording is still required, so two different
+  stories on one topic stay apart. The embedding strategy is the component's own (``lead`` by default,
+  whatever ``nlp.embedding_strategy`` says): a story's opening identifies it, while the mean over a whole
+  article's chunks pulls articles on one topic together.
 
 The defaults were chosen on rewrites generated with a different seed (7) from the one the
 ``duplicates`` evaluation scores (see :mod:`newsdesk.evaluate.duplicates`): Jaccard alone, pair F1
 0.928 (most truncated copies missed); with containment, 0.962; adding lead embeddings at cosine 0.85,
 0.985 (0.977 at 0.9); adding whole-text ``chunks`` embeddings instead, 0.960 at 0.85 and 0.965 at 0.9.
 
-:meth:`NearDuplicatesComponent.prepare` indexes the archive (the pipeline stores articles before it
-enriches them, so the articles being processed are in the index). ``process`` only reads the index: it
-looks each article up by id (itself left out), or by its text when it is not indexed, so outputs never
-depend on how articles are batched. An article edited after ``prepare`` keeps its old signature until the
-next ``prepare``; :meth:`MinHashIndex.pairs` lists every pair for archive-wide reports.
+Fitting (:meth:`~newsdesk.nlp.base.BaseComponent.fit`, given the whole archive each run: ``refit =
+"always"``) indexes every article's :attr:`~newsdesk.articles.model.Article.model_text` (the pipeline
+stores articles before it enriches them, so the articles being enriched are in the index); the index and
+the vectors are the fitted state (``index_``, ``vectors_``) shipped to executors. ``transform`` only reads
+them: it looks each article up by id (itself left out), or by its text when it is not indexed, so outputs
+never depend on how articles are batched. An article edited after ``fit`` keeps its old signature until
+the next ``fit``; :meth:`MinHashIndex.pairs` lists every pair for archive-wide reports.
 
 The value is ``[{"id", "jaccard", "containment", "cosine"?}, ...]``, most similar first (``cosine`` only
 when the embedding rule accepted it); the confidence is the best Jaccard.
@@ -43,11 +45,13 @@ when the embedding rule accepted it); the confidence is the best Jaccard.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, Self
 
-from newsdesk.errors import InvalidInput, MissingDependency, NotFitted
-from newsdesk.nlp.base import BaseComponent, Output, components
+from newsdesk.errors import InvalidInput, MissingDependency
+from newsdesk.nlp.base import BaseComponent, ComponentConfig, Output, components
+from newsdesk.nlp.embed import EmbedderConfig
 from newsdesk.nlp.text import words
 
 if TYPE_CHECKING:
@@ -55,9 +59,8 @@ if TYPE_CHECKING:
 
     from newsdesk.articles.model import Article
     from newsdesk.settings import Settings
-    from newsdesk.store.base import ArticleStore
 
-__all__ = ["Match", "MinHashIndex", "NearDuplicatesComponent", "shingles"]
+__all__ = ["Match", "MinHashIndex", "NearDuplicatesComponent", "NearDuplicatesConfig", "shingles"]
 
 _BATCH = 5_000  # shingles hashed per numpy batch: bounds memory on huge texts (n x num_perm uint64)
 
@@ -192,8 +195,67 @@ class MinHashIndex:
         return out
 
 
-def _text(article: Article) -> str:
-    return f"{article.headline}\n{article.body}"
+def _unit(name: str, value: float | None) -> None:
+    if value is not None and (isinstance(value, bool) or not 0.05 <= value <= 1.0):
+        raise InvalidInput(name, value, "a number from 0.05 to 1")
+
+
+def _lead_embedder() -> EmbedderConfig:
+    return EmbedderConfig(strategy="lead")
+
+
+@dataclass(frozen=True)
+class NearDuplicatesConfig(ComponentConfig):
+    """The rules of the module docstring: ``threshold``, ``containment`` (None: no containment rule),
+    ``candidate_threshold``, ``use_embeddings`` with ``cosine`` and ``embedder`` (whose ``strategy`` is the
+    component's own, ``lead`` by default), and the MinHash's ``num_perm`` and ``shingle_size``."""
+
+    threshold: float = 0.5
+    containment: float | None = 0.8
+    candidate_threshold: float = 0.15
+    use_embeddings: bool = False
+    cosine: float = 0.85
+    embedder: EmbedderConfig = field(default_factory=_lead_embedder)
+    num_perm: int = 128
+    shingle_size: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("threshold", "candidate_threshold", "cosine", "containment"):
+            _unit(name, getattr(self, name))
+        if self.candidate_threshold > self.threshold:
+            raise InvalidInput(
+                "candidate_threshold", self.candidate_threshold, f"at most threshold ({self.threshold})"
+            )
+        if not isinstance(self.use_embeddings, bool):
+            raise InvalidInput("use_embeddings", self.use_embeddings, "True or False")
+        if not isinstance(self.embedder, EmbedderConfig):
+            raise InvalidInput("embedder", self.embedder, "an EmbedderConfig")
+        MinHashIndex(num_perm=self.num_perm, shingle_size=self.shingle_size)  # validates both
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options: Any) -> Self:
+        """The embedder ``settings.nlp`` names (model, batch size, device, cache) with the ``lead``
+        strategy, whatever ``nlp.embedding_strategy`` says (see the module docstring); ``options`` win."""
+        embedder = EmbedderConfig.from_settings(settings, strategy="lead")
+        return cls(**({"embedder": embedder} | options))
+
+    @property
+    def floor(self) -> float:
+        """The lowest Jaccard any rule accepts: what the LSH must propose."""
+        if self.containment is None and not self.use_embeddings:
+            return self.threshold
+        return self.candidate_threshold
+
+    def identity(self) -> dict[str, Any]:
+        """As :meth:`ComponentConfig.identity`, without the options of rules that are off (they change no
+        output): ``cosine`` and ``embedder`` without ``use_embeddings``, ``candidate_threshold`` when
+        only the Jaccard rule runs."""
+        out = super().identity()
+        if not self.use_embeddings:
+            del out["cosine"], out["embedder"]
+        if self.containment is None and not self.use_embeddings:
+            del out["candidate_threshold"]
+        return out
 
 
 @components.register("near_duplicates")
@@ -204,130 +266,90 @@ class NearDuplicatesComponent(BaseComponent):
     requires: ClassVar[tuple[str, ...]] = ("headline", "body")
     assigns: ClassVar[tuple[str, ...]] = ("near_duplicates",)
     code_version: ClassVar[str] = "1"
+    Config: ClassVar[type[ComponentConfig]] = NearDuplicatesConfig
+    state: ClassVar[tuple[str, ...]] = ("index_", "vectors_")
+    learns: ClassVar[bool] = True
+    refit: ClassVar[str] = "always"  # the index holds the whole archive, new articles included
 
-    def __init__(
-        self,
-        settings: Settings,
-        *,
-        threshold: float = 0.5,
-        containment: float | None = 0.8,
-        candidate_threshold: float = 0.15,
-        use_embeddings: bool = False,
-        cosine: float = 0.85,
-        embedding_strategy: str = "lead",
-        num_perm: int = 128,
-        shingle_size: int = 5,
-    ) -> None:
-        super().__init__(settings)
-        for field, value in (("threshold", threshold), ("candidate_threshold", candidate_threshold),
-                             ("cosine", cosine), ("containment", containment)):
-            if value is not None and not 0.05 <= value <= 1.0:
-                raise InvalidInput(field, value, "a number from 0.05 to 1")
-        if candidate_threshold > threshold:
-            raise InvalidInput("candidate_threshold", candidate_threshold, f"at most threshold ({threshold})")
-        self.threshold = threshold
-        self.containment = containment
-        self.candidate_threshold = candidate_threshold
-        self.use_embeddings = use_embeddings
-        self.cosine = cosine
-        if embedding_strategy not in ("lead", "chunks"):
-            raise InvalidInput("embedding_strategy", embedding_strategy, "'lead' or 'chunks'")
-        self.embedding_strategy = embedding_strategy
-        self.num_perm = num_perm
-        self.shingle_size = shingle_size
-        MinHashIndex(num_perm=num_perm, shingle_size=shingle_size)  # validate now, not at prepare
-        self.index_: MinHashIndex | None = None
-        self.vectors_: dict[str, np.ndarray] = {}
+    config: NearDuplicatesConfig
+    index_: MinHashIndex | None = None
+    vectors_: dict[str, np.ndarray] | None = None  # article id -> unit vector; empty without embeddings
 
-    @property
-    def version(self) -> str:
-        version = f"{self.code_version}+k{self.shingle_size}p{self.num_perm}j{self.threshold}"
-        if self.containment is not None:
-            version += f"c{self.containment}"
-        if self.use_embeddings:
-            from newsdesk.nlp.embed import shared_embedder
-
-            embedder = shared_embedder(self.settings)
-            version += f"cos{self.cosine}-{embedder.identity}:{self.embedding_strategy}"
-        if self.containment is not None or self.use_embeddings:
-            version += f"f{self.candidate_threshold}"
-        return version
-
-    @property
-    def _floor(self) -> float:
-        """The lowest Jaccard any rule accepts: what the LSH must propose."""
-        if self.containment is None and not self.use_embeddings:
-            return self.threshold
-        return self.candidate_threshold
-
-    def prepare(self, store: ArticleStore) -> None:
-        """Index every stored article (and, with embeddings, get every article's vector)."""
-        self.index_ = MinHashIndex(
-            num_perm=self.num_perm, shingle_size=self.shingle_size, lsh_threshold=min(0.9, self._floor)
+    def _fit(self, articles: Iterable[Article]) -> None:
+        """Index every article (and, with embeddings, embed every article)."""
+        config = self.config
+        self.index_ = self.vectors_ = None
+        index = MinHashIndex(
+            num_perm=config.num_perm, shingle_size=config.shingle_size, lsh_threshold=min(0.9, config.floor)
         )
-        self.vectors_ = {}
+        vectors: dict[str, np.ndarray] = {}
         batch: list[Article] = []
-        for article in store.iter_articles():
+        for article in articles:
             batch.append(article)
             if len(batch) >= 512:
-                self._index(batch, store)
+                self._index(index, vectors, batch)
                 batch = []
-        self._index(batch, store)
+        self._index(index, vectors, batch)
+        self.index_, self.vectors_ = index, vectors
 
-    def _index(self, articles: Sequence[Article], store: ArticleStore) -> None:
-        assert self.index_ is not None
+    def _index(self, index: MinHashIndex, vectors: dict[str, np.ndarray], articles: list[Article]) -> None:
         for article in articles:
-            self.index_.add(article.id, _text(article))
-        if self.use_embeddings:
-            self._embed([a for a in articles if a.id not in self.vectors_], store)
+            index.add(article.id, article.model_text)
+        if self.config.use_embeddings:
+            missing = [a for a in articles if a.id not in vectors]
+            vectors.update(self._embed(missing))
 
-    def _embed(self, articles: Sequence[Article], store: ArticleStore) -> None:
+    def _embed(self, articles: Sequence[Article]) -> dict[str, np.ndarray]:
+        """The articles' vectors, through the embedder's cache (texts embedded before are not re-run)."""
         if not articles:
-            return
-        from newsdesk.nlp.embed import shared_embedder
+            return {}
+        from newsdesk.nlp.embed import embedder_for
 
-        embedder = shared_embedder(self.settings)
-        strategy = self.embedding_strategy
-        # reuse what the embedding component stored, when it used the same strategy
-        ids, matrix = store.get_vectors(embedder.vector_model(strategy), [a.id for a in articles])
-        self.vectors_.update(zip(ids, matrix, strict=True))
-        missing = [a for a in articles if a.id not in self.vectors_]
-        if missing:
-            vectors = embedder.embed_articles(missing, strategy)
-            self.vectors_.update(zip((a.id for a in missing), vectors, strict=True))
+        embedder = self.config.embedder
+        found = embedder_for(embedder).embed_articles(articles, embedder.strategy)
+        return dict(zip((a.id for a in articles), found, strict=True))
 
-    def process(self, articles: Sequence[Article]) -> list[Output]:
-        if self.index_ is None:
-            raise NotFitted("near_duplicates: call prepare(store) before process()")
-        extra: dict[str, np.ndarray] = {}  # vectors of articles outside the index, for this call only
-        if self.use_embeddings:
-            outside = [a for a in articles if a.id not in self.vectors_]
-            if outside:
-                from newsdesk.nlp.embed import shared_embedder
+    def model_identity(self) -> str:
+        """The embedder's vector model (``all-MiniLM-L6-v2:lead``) when the embedding rule is on."""
+        return self.config.embedder.vector_model if self.config.use_embeddings else ""
 
-                vectors = shared_embedder(self.settings).embed_articles(outside, self.embedding_strategy)
-                extra = dict(zip((a.id for a in outside), vectors, strict=True))
+    def state_digest(self) -> str:
+        """``fitted_from_``: the hash of the ids and content hashes of the articles indexed, in order. The
+        index (and every vector) is a function of those articles' texts and of the configuration, which the
+        version hashes too, so this changes exactly when the index would; hashing the index itself would
+        walk every signature and LSH bucket of the archive each time the version is read."""
+        return self.fitted_from_ or ""
+
+    def transform(self, articles: Sequence[Article]) -> list[Output]:
+        self.require_fitted()
+        index, vectors = self.index_, self.vectors_
+        assert index is not None and vectors is not None  # require_fitted
+        floor = self.config.floor
+        # vectors of articles outside the index, for this call only
+        outside = [a for a in articles if a.id not in vectors]
+        extra = self._embed(outside) if self.config.use_embeddings else {}
         outputs: list[Output] = []
         for article in articles:
             found = (
-                self.index_.query_key(article.id, min_jaccard=self._floor)
-                if article.id in self.index_
-                else self.index_.query(_text(article), exclude=article.id, min_jaccard=self._floor)
+                index.query_key(article.id, min_jaccard=floor)
+                if article.id in index
+                else index.query(article.model_text, exclude=article.id, min_jaccard=floor)
             )
-            vector = self.vectors_.get(article.id, extra.get(article.id))
+            vector = vectors.get(article.id, extra.get(article.id))
             matches = [m for m in (self._judge(vector, match) for match in found) if m is not None]
             outputs.append(Output(matches, confidence=matches[0]["jaccard"] if matches else None))
         return outputs
 
     def _judge(self, vector: np.ndarray | None, match: Match) -> dict[str, Any] | None:
         """The output entry for ``match`` when a rule accepts it, else None."""
+        config = self.config
         entry: dict[str, Any] = {"id": match.id, "jaccard": match.jaccard, "containment": match.containment}
-        if match.jaccard >= self.threshold:
+        if match.jaccard >= config.threshold:
             return entry
-        if self.containment is not None and match.containment >= self.containment:
+        if config.containment is not None and match.containment >= config.containment:
             return entry
-        if self.use_embeddings:
-            other = self.vectors_.get(match.id)
-            if vector is not None and other is not None and float(vector @ other) >= self.cosine:
+        if config.use_embeddings:
+            other = (self.vectors_ or {}).get(match.id)
+            if vector is not None and other is not None and float(vector @ other) >= config.cosine:
                 return {**entry, "cosine": round(float(vector @ other), 4)}
         return None
