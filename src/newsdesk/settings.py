@@ -46,6 +46,17 @@ class StoreSettings(BaseModel):
     pool_size: int = Field(
         default=8, ge=1, le=1_000, description="PostgreSQL: the most connections one process keeps open."
     )
+    bulk_index_rows: int = Field(
+        default=5_000,
+        ge=1,
+        description="PostgreSQL: a run writing at least this many vectors of one model builds that model's "
+        "HNSW index once at the end instead of updating it per row.",
+    )
+    bulk_index_memory: str = Field(
+        default="1GB",
+        pattern=r"^[0-9]+(kB|MB|GB)$",
+        description="PostgreSQL: maintenance_work_mem for that index build (the graph built in memory).",
+    )
     cache_ttl_ms: int = Field(
         default=250,
         ge=0,
@@ -125,6 +136,12 @@ class PipelineSettings(BaseModel):
     )
     spark_partitions: int | None = Field(
         default=None, ge=1, le=100_000, description="Partitions of the work on Spark; None: 4 per core."
+    )
+    spark_work_dir: str | None = Field(
+        default=None,
+        description="Where engine 'spark' writes the articles its executors read (a Parquet file per "
+        "component run): a folder or URL every executor can read (s3://..., hdfs://..., gs://...); None: "
+        "<home>/spark, which only a local master (or a cluster sharing that disk) can read.",
     )
 
 
