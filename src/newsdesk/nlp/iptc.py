@@ -5,8 +5,8 @@ The ``iptc`` component tags articles with concepts of the bundled Media Topics t
 
 How an article is tagged
 ------------------------
-1. Every active concept is embedded (shared embedder, cached) as its path and definition,
-   ``"sport > competition discipline > tennis: <definition>"``; the article by the shared embedder's
+1. Every active concept is embedded (the configured embedder, cached) as its path and definition,
+   ``"sport > competition discipline > tennis: <definition>"``; the article by the same embedder's
    article vector (the ``embedding`` component's strategy, so a pipeline embeds each article once).
 2. From the cosine similarities the tagger builds a probability distribution over the concepts, read as
    "the concept this article is mainly about":
