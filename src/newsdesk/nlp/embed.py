@@ -313,7 +313,7 @@ class EmbedderConfig(ComponentConfig):
     strategy: str = "chunks"
     batch_size: int = 32
     device: str = "auto"
-    cache: Path | None = local_field(None)  # noqa: RUF009 - a dataclasses.field
+    cache: Path | None = local_field(None)
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:
