@@ -400,6 +400,17 @@ class PostgresStore:
             ).fetchall()
         return {r[0] for r in rows}
 
+    def enrichment_records(self, ids: Sequence[str]) -> list[tuple[str, Enrichment]]:
+        if not ids:
+            return []
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT article_id, component, version, value, confidence, created_at, input_hash "
+                "FROM enrichments WHERE article_id = ANY(%s) ORDER BY article_id, component",
+                (list(dict.fromkeys(ids)),),
+            ).fetchall()
+        return [(r[0], enrichment(r[1:])) for r in rows]
+
     # -- vectors ------------------------------------------------------------------------------------------
     def get_vectors(self, model: str, ids: Sequence[str] | None = None) -> tuple[list[str], Any]:
         import numpy as np
@@ -422,6 +433,10 @@ class PostgresStore:
         if not rows:
             return [], np.zeros((0, 0), dtype=np.float32)
         return [r[0] for r in rows], np.stack([_array(r[1]) for r in rows])
+
+    def vector_models(self) -> list[str]:
+        with self._conn() as conn:
+            return [r[0] for r in conn.execute("SELECT DISTINCT model FROM vectors ORDER BY model")]
 
     def vector_stamps(self, model: str) -> dict[str, str]:
         with self._conn() as conn:
