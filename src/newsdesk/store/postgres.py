@@ -405,7 +405,7 @@ class PostgresStore:
             return []
         with self._conn() as conn:
             rows = conn.execute(
-                "SELECT article_id, component, version, value, confidence, created_at, input_hash "
+                "SELECT article_id, component, version, value::text, confidence, created_at, input_hash "
                 "FROM enrichments WHERE article_id = ANY(%s) ORDER BY article_id, component",
                 (list(dict.fromkeys(ids)),),
             ).fetchall()
@@ -489,8 +489,10 @@ class PostgresStore:
             found = article(row)
             if with_enrichments:
                 rows = conn.execute(
-                    "SELECT component, version, value, confidence, created_at, input_hash FROM enrichments "
-                    "WHERE article_id = %s ORDER BY component",
+                    # value as JSON text: psycopg would decode a JSON string value to a str, which
+                    # rows.enrichment would then decode again ('"12"' came back as 12)
+                    "SELECT component, version, value::text, confidence, created_at, input_hash "
+                    "FROM enrichments WHERE article_id = %s ORDER BY component",
                     (article_id,),
                 ).fetchall()
                 found.enrichments = {r[0]: enrichment(r) for r in rows}
