@@ -136,7 +136,9 @@ def test_nearest_in_the_database_matches_exact_search(store: ArticleStore, store
 
 
 @pytest.mark.parametrize("value", ["12", "plain text", 12, None, [1, "2"], {"k": "v"}])
-def test_any_json_value_reads_back_as_written(store: ArticleStore, filled: list[Article], value: object) -> None:
+def test_any_json_value_reads_back_as_written(
+    store: ArticleStore, filled: list[Article], value: object
+) -> None:
     # PostgreSQL once decoded a JSON string value twice: "12" came back as 12, "plain text" failed
     e = Enrichment(component="demo", version="1", value=value, created_at=datetime.now(UTC))
     store.write_enrichments([EnrichmentWrite(filled[0].id, [e])])

@@ -153,8 +153,13 @@ def _enrichment(batch: Any) -> Iterator[_Row]:
     for row in batch.to_pylist():
         article_id, component, version = (_text(row, c) for c in ("article_id", "component", "version"))
         if article_id is None or component is None or version is None:
-            column = next(c for c, v in zip(("article_id", "component", "version"),
-                                            (article_id, component, version), strict=True) if v is None)
+            column = next(
+                c
+                for c, v in zip(
+                    ("article_id", "component", "version"), (article_id, component, version), strict=True
+                )
+                if v is None
+            )
             yield _refused(column, row.get(column), "a non-empty string")
             continue
         try:
@@ -174,10 +179,18 @@ def _enrichment(batch: Any) -> Iterator[_Row]:
         if input_hash is not None and not isinstance(input_hash, str):
             yield _refused("input_hash", input_hash, "a string or null")
             continue
-        yield article_id, Enrichment(
-            component=component, version=version, value=value, confidence=confidence,
-            created_at=created, input_hash=input_hash,
-        ), None
+        yield (
+            article_id,
+            Enrichment(
+                component=component,
+                version=version,
+                value=value,
+                confidence=confidence,
+                created_at=created,
+                input_hash=input_hash,
+            ),
+            None,
+        )
 
 
 def _vector(batch: Any) -> Iterator[_Row]:

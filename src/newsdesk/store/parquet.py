@@ -129,9 +129,7 @@ def read_manifest(folder: Path) -> dict[str, Any]:
         raise InvalidInput("path", str(folder), f"a newsdesk Parquet export ({MANIFEST} of {FORMAT})")
     version = data.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise InvalidInput(
-            f"{MANIFEST}:format_version", version, f"a format version up to {FORMAT_VERSION}"
-        )
+        raise InvalidInput(f"{MANIFEST}:format_version", version, f"a format version up to {FORMAT_VERSION}")
     return data
 
 
@@ -162,38 +160,47 @@ def _schemas(pa: Any, dim: int | None = None) -> dict[str, Any]:
     text = pa.string()
     stamp = pa.timestamp("us", tz="UTC")
     schemas = {
-        "articles": tagged("articles", [
-            pa.field("id", text, nullable=False),
-            pa.field("source", text, nullable=False),
-            pa.field("source_id", text),
-            pa.field("headline", text, nullable=False),
-            pa.field("body", text),
-            pa.field("url", text),
-            pa.field("byline", text),
-            pa.field("published_at", stamp),
-            pa.field("section", text),
-            pa.field("language", text),
-            pa.field("keywords", pa.list_(text)),
-            pa.field("subjects", pa.list_(pa.struct([("name", text), ("code", text)]))),
-            pa.field("extra", text),  # a JSON object, as text: any engine reads it
-            pa.field("content_hash", text, nullable=False),
-        ]),
-        "enrichments": tagged("enrichments", [
-            pa.field("article_id", text, nullable=False),
-            pa.field("component", text, nullable=False),
-            pa.field("version", text, nullable=False),
-            pa.field("input_hash", text),
-            pa.field("value", text, nullable=False),  # JSON
-            pa.field("confidence", pa.float64()),
-            pa.field("created_at", stamp, nullable=False),
-        ]),
+        "articles": tagged(
+            "articles",
+            [
+                pa.field("id", text, nullable=False),
+                pa.field("source", text, nullable=False),
+                pa.field("source_id", text),
+                pa.field("headline", text, nullable=False),
+                pa.field("body", text),
+                pa.field("url", text),
+                pa.field("byline", text),
+                pa.field("published_at", stamp),
+                pa.field("section", text),
+                pa.field("language", text),
+                pa.field("keywords", pa.list_(text)),
+                pa.field("subjects", pa.list_(pa.struct([("name", text), ("code", text)]))),
+                pa.field("extra", text),  # a JSON object, as text: any engine reads it
+                pa.field("content_hash", text, nullable=False),
+            ],
+        ),
+        "enrichments": tagged(
+            "enrichments",
+            [
+                pa.field("article_id", text, nullable=False),
+                pa.field("component", text, nullable=False),
+                pa.field("version", text, nullable=False),
+                pa.field("input_hash", text),
+                pa.field("value", text, nullable=False),  # JSON
+                pa.field("confidence", pa.float64()),
+                pa.field("created_at", stamp, nullable=False),
+            ],
+        ),
     }
     if dim is not None:
-        schemas["vectors"] = tagged("vectors", [
-            pa.field("article_id", text, nullable=False),
-            pa.field("model", text, nullable=False),
-            pa.field("vector", pa.list_(pa.float32(), dim), nullable=False),
-        ])
+        schemas["vectors"] = tagged(
+            "vectors",
+            [
+                pa.field("article_id", text, nullable=False),
+                pa.field("model", text, nullable=False),
+                pa.field("vector", pa.list_(pa.float32(), dim), nullable=False),
+            ],
+        )
     return schemas
 
 
@@ -406,7 +413,9 @@ def _write_manifest(
         "format_version": FORMAT_VERSION,
         "newsdesk_version": __version__,
         "created_at": datetime.now(UTC).isoformat(),
-        "filter": None if filt is None else {
+        "filter": None
+        if filt is None
+        else {
             "section": filt.section,
             "source": filt.source,
             "since": filt.since.isoformat() if filt.since else None,
