@@ -240,18 +240,20 @@ def test_export_streams_in_row_groups_and_part_files(
     ws: Workspace, tmp_path: Path, make_article: Any
 ) -> None:
     ws.ingest(ws.jsonl("many.jsonl", [make_article(n) for n in range(25)]))
-    pulled: list[int] = []
+    out = tmp_path / "export"
+    written_when: dict[int, list[str]] = {}  # articles read so far -> part files on disk at that moment
     real = ws.store.iter_articles
 
-    def counting(*args: Any, **kwargs: Any) -> Iterator[Any]:
+    def watched(*args: Any, **kwargs: Any) -> Iterator[Any]:
         for n, article in enumerate(real(*args, **kwargs), start=1):
-            pulled.append(n)
+            written_when[n] = sorted(p.name for p in out.glob("articles/*.parquet"))
             yield article
 
-    ws.store.iter_articles = counting
-    out = tmp_path / "export"
+    ws.store.iter_articles = watched
     report = export_parquet(ws.store, out, batch_size=10, rows_per_file=20)
-    assert report.articles == 25 and len(pulled) == 25
+    assert report.articles == 25 and len(written_when) == 25
+    # written while reading: the first part file exists once the first batch of 10 is read
+    assert written_when[10] == [] and written_when[11] == ["part-00000.parquet"]
     files = sorted((out / "articles").glob("*.parquet"))
     assert [f.name for f in files] == ["part-00000.parquet", "part-00001.parquet"]
     groups = [
