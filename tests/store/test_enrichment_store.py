@@ -133,3 +133,14 @@ def test_nearest_in_the_database_matches_exact_search(store: ArticleStore, store
     sport = nearest("m", query, limit=10, filt=ArticleFilter(section="sport"))
     wanted = [i for i in np.argsort(-exact) if i % 3 == 0][:10]
     assert [h[0] for h in sport] == [articles[i].id for i in wanted]
+
+
+@pytest.mark.parametrize("value", ["12", "plain text", 12, None, [1, "2"], {"k": "v"}])
+def test_any_json_value_reads_back_as_written(
+    store: ArticleStore, filled: list[Article], value: object
+) -> None:
+    # PostgreSQL once decoded a JSON string value twice: "12" came back as 12, "plain text" failed
+    e = Enrichment(component="demo", version="1", value=value, created_at=datetime.now(UTC))
+    store.write_enrichments([EnrichmentWrite(filled[0].id, [e])])
+    assert store.get(filled[0].id).enrichments["demo"].value == value
+    assert store.enrichments_of("demo", [filled[0].id]) == {filled[0].id: value}

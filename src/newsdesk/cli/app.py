@@ -15,6 +15,7 @@ from newsdesk.cli.context import AppState
 from newsdesk.cli.demo import demo_command
 from newsdesk.cli.enrich import enrich_command, eval_command
 from newsdesk.cli.errors import exit_code
+from newsdesk.cli.export import export_command
 from newsdesk.cli.ingest import ingest_command
 from newsdesk.cli.keys import keys_app
 from newsdesk.cli.models import models_app, train_command
@@ -73,6 +74,7 @@ app.command("demo")(demo_command)
 app.command("enrich")(enrich_command)
 app.command("eval")(eval_command)
 app.add_typer(articles_app, name="articles")
+app.command("export")(export_command)
 app.add_typer(keys_app, name="keys")
 app.command("serve")(serve_command)
 app.command("search")(search_command)

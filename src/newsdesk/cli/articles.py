@@ -28,7 +28,10 @@ Since = Annotated[str | None, typer.Option("--since", help="Published on or afte
 Until = Annotated[str | None, typer.Option("--until", help="Published before (ISO date).")]
 
 
-def _filter(section: str | None, source: str | None, since: str | None, until: str | None) -> ArticleFilter:
+def article_filter(
+    section: str | None, source: str | None, since: str | None, until: str | None
+) -> ArticleFilter:
+    """The filter of the --section, --source, --since and --until options."""
     return ArticleFilter(
         section=section, source=source, since=_date("--since", since), until=_date("--until", until)
     )
@@ -57,7 +60,7 @@ def list_articles(
 ) -> None:
     """Newest articles first."""
     app = state(ctx)
-    filt = _filter(section, source, since, until)
+    filt = article_filter(section, source, since, until)
     rows = app.store.list_articles(filt, limit=limit, offset=offset)
     total = app.store.count(filt)
     if as_json:
@@ -210,7 +213,7 @@ def export(
         raise InvalidInput("--format", format, "ninjs or jsonl")
     if ninjs_version not in ("2", "3"):
         raise InvalidInput("--ninjs-version", ninjs_version, "2 or 3")
-    filt = _filter(section, source, since, until)
+    filt = article_filter(section, source, since, until)
     count = 0
     handle: TextIO = out.open("w", encoding="utf-8") if out else sys.stdout
     try:

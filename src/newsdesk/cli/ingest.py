@@ -16,7 +16,9 @@ from newsdesk.cli.context import state
 from newsdesk.cli.errors import EXIT_REJECTED
 from newsdesk.errors import InvalidInput
 from newsdesk.ingest import IngestReport, ingest
+from newsdesk.ingest.enrichments import EnrichmentImport, import_enrichments
 from newsdesk.ingest.readers import FORMATS
+from newsdesk.store.parquet import is_export
 
 __all__ = ["ingest_command"]
 
@@ -45,15 +47,28 @@ def ingest_command(
             "a document declares, else its detected generation.",
         ),
     ] = "auto",
+    with_enrichments: Annotated[
+        bool,
+        typer.Option(
+            "--with-enrichments",
+            help="Also import the enrichments and vectors of Parquet export folders (newsdesk export).",
+        ),
+    ] = False,
 ) -> None:
     """Read articles, validate them, store the good ones and report every rejected or skipped record.
 
     Skipped records (valid, but not articles: ninjs pictures, items without text) do not change the exit
-    code; rejected ones do.
+    code; rejected ones do, as do rejected enrichment rows with --with-enrichments.
     """
     app = state(ctx)
     if format not in FORMATS:
         raise InvalidInput("--format", format, f"one of {', '.join(FORMATS)}")
+    exports = [p for p in paths if is_export(p)] if with_enrichments else []
+    if with_enrichments and not exports:
+        raise InvalidInput(
+            "PATH", ", ".join(map(str, paths)),
+            "with --with-enrichments, a folder written by newsdesk export --format parquet",
+        )
     check_version(ninjs_version, "--ninjs-version")
     column_map = _column_map(map_ or [])
     with Progress(
@@ -81,11 +96,17 @@ def ingest_command(
             progress=progress,
             ninjs_version=ninjs_version,
         )
+    imports = [import_enrichments(p, app.store) for p in exports] if report.stored else []
     if as_json:
-        app.out.print_json(json.dumps(report.to_dict()))
+        data = report.to_dict()
+        if with_enrichments:
+            data["enrichments"] = [i.to_dict() for i in imports]
+        app.out.print_json(json.dumps(data))
     else:
         _print_report(app.out, report)
-    if report.rejected:
+        for done in imports:
+            _print_import(app.out, done)
+    if report.rejected or any(i.rejected for i in imports):
         raise typer.Exit(EXIT_REJECTED)
 
 
@@ -127,6 +148,19 @@ def _print_report(console: object, report: IngestReport) -> None:
     _table(
         console, "Notes", ("source", "location", "note"),
         [(Path(n.source).name, n.location, n.note) for n in report.notes],
+    )
+
+
+def _print_import(console: Any, done: EnrichmentImport) -> None:
+    models = ", ".join(f"{m} ({n})" for m, n in done.vectors.items()) or "none"
+    console.print(
+        f"enrichments: {done.enrichments} imported, vectors: {models}; "
+        f"{done.missing} articles not in the store, "
+        f"[{'red' if done.rejected else 'green'}]{done.rejected} rejected[/]"
+    )
+    _table(
+        console, "Rejected enrichment rows", ("file", "location", "field", "value", "reason"),
+        [(e.source, e.location, e.field or "", e.value or "", e.message) for e in done.errors],
     )
 
 

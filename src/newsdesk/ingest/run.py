@@ -8,8 +8,9 @@ losing at most the last transaction's, and a second run finishes the job (stored
 rejected.
 
 A folder is read by the ``textdir`` reader (when the format is ``textdir``, or detected and the folder holds
-``.txt`` files); for any other format it stands for its files in that format (with ``auto``, each file in
-the format detected for it). A valid record that is not an article newsdesk keeps (a ninjs picture) is
+``.txt`` files), and by the ``parquet`` reader when ``newsdesk export`` wrote it; for any other format it
+stands for its files in that format (with ``auto``, each file in the format detected for it). A valid record
+that is not an article newsdesk keeps (a ninjs picture) is
 *skipped*: counted and listed, neither stored nor rejected.
 
 >>> from newsdesk.settings import Settings
@@ -45,6 +46,7 @@ from newsdesk.ingest.report import Duplicate, FieldError, IngestReport, Note, Sk
 from newsdesk.ingest.validate import RecordInvalid, to_article
 from newsdesk.settings import Settings
 from newsdesk.store.base import ArticleStore, EncodedArticle
+from newsdesk.store.parquet import is_export
 
 __all__ = ["StrictAbort", "ingest"]
 
@@ -130,6 +132,9 @@ def _plan(paths: list[Path], format: str) -> list[_Source]:
             plan.append((path, fmt, slug(path.stem, "local")))
             continue
         name = slug(path.name, "local")
+        if fmt == "parquet" and is_export(path):  # the export's articles, not its enrichments or vectors
+            plan.append((path, fmt, name))
+            continue
         if fmt == "textdir" and (format == "textdir" or next(path.rglob("*.txt"), None) is not None):
             plan.append((path, fmt, name))
             continue

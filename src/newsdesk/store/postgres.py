@@ -458,6 +458,17 @@ class PostgresStore:
             ).fetchall()
         return {r[0] for r in rows}
 
+    def enrichment_records(self, ids: Sequence[str]) -> list[tuple[str, Enrichment]]:
+        if not ids:
+            return []
+        with self._conn() as conn:
+            rows = conn.execute(
+                "SELECT article_id, component, version, value::text, confidence, created_at, input_hash "
+                "FROM enrichments WHERE article_id = ANY(%s) ORDER BY article_id, component",
+                (list(dict.fromkeys(ids)),),
+            ).fetchall()
+        return [(r[0], enrichment(r[1:])) for r in rows]
+
     # -- vectors ------------------------------------------------------------------------------------------
     def get_vectors(self, model: str, ids: Sequence[str] | None = None) -> tuple[list[str], Any]:
         import numpy as np
@@ -480,6 +491,10 @@ class PostgresStore:
         if not rows:
             return [], np.zeros((0, 0), dtype=np.float32)
         return [r[0] for r in rows], np.stack([_array(r[1]) for r in rows])
+
+    def vector_models(self) -> list[str]:
+        with self._conn() as conn:
+            return [r[0] for r in conn.execute("SELECT DISTINCT model FROM vectors ORDER BY model")]
 
     def vector_stamps(self, model: str) -> dict[str, str]:
         with self._conn() as conn:
@@ -532,8 +547,10 @@ class PostgresStore:
             found = article(row)
             if with_enrichments:
                 rows = conn.execute(
-                    "SELECT component, version, value, confidence, created_at, input_hash FROM enrichments "
-                    "WHERE article_id = %s ORDER BY component",
+                    # value as JSON text: psycopg would decode a JSON string value to a str, which
+                    # rows.enrichment would then decode again ('"12"' came back as 12)
+                    "SELECT component, version, value::text, confidence, created_at, input_hash "
+                    "FROM enrichments WHERE article_id = %s ORDER BY component",
                     (article_id,),
                 ).fetchall()
                 found.enrichments = {r[0]: enrichment(r) for r in rows}

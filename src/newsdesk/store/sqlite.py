@@ -312,6 +312,22 @@ class SQLiteStore:
                 yield article_id, json.loads(value)
             last = rows[-1][0]
 
+    def enrichment_records(self, ids: Sequence[str]) -> list[tuple[str, Enrichment]]:
+        if not ids:
+            return []
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT e.article_id, e.component, e.version, e.value, e.confidence, e.created_at, "
+                "e.input_hash FROM json_each(?) AS wanted "
+                "JOIN enrichments AS e ON e.article_id = wanted.value ORDER BY e.article_id, e.component",
+                [json.dumps(list(dict.fromkeys(ids)))],
+            ).fetchall()
+        return [(r[0], enrichment(r[1:])) for r in rows]
+
+    def vector_models(self) -> list[str]:
+        with self._lock:
+            return [r[0] for r in self._conn.execute("SELECT DISTINCT model FROM vectors ORDER BY model")]
+
     def get_vectors(self, model: str, ids: Sequence[str] | None = None) -> tuple[list[str], Any]:
         import numpy as np
 

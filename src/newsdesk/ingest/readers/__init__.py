@@ -6,8 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from newsdesk.errors import UnknownFormat, UnreadableSource
-from newsdesk.ingest.readers import delimited, feed, html, jsonl, ninjs, reuters, textdir
+from newsdesk.ingest.readers import delimited, feed, html, jsonl, ninjs, parquet, reuters, textdir
 from newsdesk.ingest.readers.base import RawRecord, Reader, ReaderOptions, readers, slug
+from newsdesk.store.parquet import is_export
 
 __all__ = [
     "FORMATS",
@@ -21,8 +22,8 @@ __all__ = [
     "slug",
 ]
 
-_ = (delimited, feed, html, jsonl, ninjs, reuters, textdir)  # imported to register them
-FORMATS = ("auto", "jsonl", "csv", "ninjs", "rss", "html", "textdir", "reuters")
+_ = (delimited, feed, html, jsonl, ninjs, parquet, reuters, textdir)  # imported to register them
+FORMATS = ("auto", "jsonl", "csv", "ninjs", "rss", "html", "textdir", "reuters", "parquet")
 
 
 def get_reader(name: str) -> Reader:
@@ -33,11 +34,12 @@ def get_reader(name: str) -> Reader:
 
 
 def detect(path: Path) -> str:
-    """The format of ``path``: a folder is ``textdir``; a file by its suffix, else by its first bytes."""
+    """The format of ``path``: a folder is ``textdir`` (``parquet`` when ``newsdesk export`` wrote it); a
+    file by its suffix, else by its first bytes."""
     if not path.exists():
         raise UnreadableSource(f"{path}: no such file or folder")
     if path.is_dir():
-        return "textdir"
+        return "parquet" if is_export(path) else "textdir"
     try:
         with path.open("rb") as fh:
             head = fh.read(8192)
@@ -56,7 +58,7 @@ def detect(path: Path) -> str:
         raise UnknownFormat(
             f"{path}: a single .txt file has no known layout; pass its folder (textdir format)"
         )
-    for name in ("rss", "html", "reuters", "ninjs", "jsonl"):
+    for name in ("parquet", "rss", "html", "reuters", "ninjs", "jsonl"):
         if readers.get(name)().sniff(path, head):
             return name
     raise UnknownFormat(
