@@ -55,6 +55,7 @@ eval-ci: setup
 bench: setup
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/enrich.py --limit 200
+	$(BIN)/python benchmarks/engines.py --limit 200
 	$(BIN)/python benchmarks/search.py
 
 clean:
