@@ -107,6 +107,9 @@ class NlpSettings(BaseModel):
         "sentence vectors for its evidence, so enrichment runs the model over each long text once).",
     )
     embedding_batch_size: int = Field(default=32, ge=1, le=4096)
+    embedding_precision: Literal["fp32", "fp16"] = Field(
+        default="fp32", description="'fp16': the sentence model in half precision, on a GPU only."
+    )
     embedding_cache: bool = Field(
         default=True,
         description="Keep every computed text vector in <home>/cache/embeddings.sqlite3 (keyed by text hash "

@@ -67,3 +67,26 @@ def test_embedding_component_contract(nlp_settings: Settings) -> None:
     np.testing.assert_allclose(np.linalg.norm([o.vector for o in outputs], axis=1), 1.0, atol=1e-5)
     shipped = component.for_executor()
     np.testing.assert_allclose(shipped.transform(articles)[0].vector, outputs[0].vector, atol=1e-6)
+
+
+def test_batch_size_and_device_say_how_to_run_not_what_so_no_version_changes() -> None:
+    base = EmbeddingComponent(EmbeddingConfig(embedder=EmbedderConfig()))
+    other = EmbeddingComponent(EmbeddingConfig(embedder=EmbedderConfig(batch_size=7, device="cpu")))
+    assert other.version == base.version
+    half = EmbeddingComponent(EmbeddingConfig(embedder=EmbedderConfig(precision="fp16")))
+    assert half.version != base.version  # half precision computes other vectors
+
+
+def test_half_precision_is_refused_on_the_cpu_with_the_setting_named() -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        pytest.skip("torch is not installed")
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("a GPU is present: fp16 is allowed")
+    with pytest.raises(InvalidInput, match="embedding_precision"):
+        embedder_for(EmbedderConfig(precision="fp16", device="auto")).encode(["a text"])
+    with pytest.raises(InvalidInput, match="embedding_precision"):
+        EmbedderConfig(precision="bf8")

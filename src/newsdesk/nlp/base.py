@@ -11,7 +11,8 @@ fitted state::
   keywords, never the whole :class:`~newsdesk.settings.Settings`; :meth:`BaseComponent.from_settings`
   picks what the component needs from the settings. Fields marked :func:`local_field` (a cache file on
   this machine) are dropped by :meth:`BaseComponent.for_executor`: an executor never reaches a path of
-  the driver's.
+  the driver's. Fields marked :func:`runtime_field` (a batch size, a device) say how to run, not what to
+  compute: they are shipped but stay out of the version.
 - **Fitted state.** ``state`` names the attributes :meth:`fit` sets (each ends in ``_``).
   :meth:`BaseComponent.get_state` returns them (picklable), :meth:`BaseComponent.set_state` restores them in
   another process, so an executor receives a fitted component as ``(class, config, state)``. A learned
@@ -54,6 +55,7 @@ __all__ = [
     "Output",
     "components",
     "local_field",
+    "runtime_field",
     "state_digest",
 ]
 
@@ -80,6 +82,12 @@ def local_field(default: Any = None) -> Any:
     return dataclasses.field(default=default, metadata={"local": True}, compare=False)
 
 
+def runtime_field(default: Any = None) -> Any:
+    """A configuration field that says how to run, not what to compute (a batch size, a device): shipped
+    to executors but left out of the identity, so changing it changes no version."""
+    return dataclasses.field(default=default, metadata={"runtime": True}, compare=False)
+
+
 @dataclasses.dataclass(frozen=True)
 class ComponentConfig:
     """A component's own configuration: a frozen dataclass whose fields are JSON-ready (or paths).
@@ -93,10 +101,10 @@ class ComponentConfig:
         return cls(**options)
 
     def identity(self) -> dict[str, Any]:
-        """The fields that can change outputs (local fields excluded), JSON-ready."""
+        """The fields that can change outputs (local and runtime fields excluded), JSON-ready."""
         out: dict[str, Any] = {}
         for f in dataclasses.fields(self):
-            if f.metadata.get("local"):
+            if f.metadata.get("local") or f.metadata.get("runtime"):
                 continue
             value = getattr(self, f.name)
             out[f.name] = value.identity() if isinstance(value, ComponentConfig) else value

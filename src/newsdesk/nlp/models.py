@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from newsdesk.errors import MissingDependency
+from newsdesk.errors import InvalidInput, MissingDependency
 
 __all__ = ["device", "load_sentence_model", "load_spacy", "sentence_model_path"]
 
@@ -52,8 +52,9 @@ def sentence_model_path(name: str) -> Path:
 
 
 @functools.lru_cache(maxsize=4)
-def load_sentence_model(name: str = _MINILM, device_preference: str = "auto") -> Any:
-    """A ``SentenceTransformer`` for ``name`` (see :func:`sentence_model_path`)."""
+def load_sentence_model(name: str = _MINILM, device_preference: str = "auto", precision: str = "fp32") -> Any:
+    """A ``SentenceTransformer`` for ``name`` (see :func:`sentence_model_path`); with ``precision``
+    ``fp16`` its weights in half precision, which needs a GPU (the CPU has no fast fp16 path)."""
     path = sentence_model_path(name)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -61,7 +62,11 @@ def load_sentence_model(name: str = _MINILM, device_preference: str = "auto") ->
         from sentence_transformers import SentenceTransformer
     except ImportError:
         raise MissingDependency("sentence-transformers", "nlp", "sentence embeddings") from None
-    return SentenceTransformer(str(path), device=device(device_preference))
+    where = device(device_preference)
+    if precision == "fp16" and where != "cuda":
+        raise InvalidInput("nlp.embedding_precision", precision, "'fp32' on the CPU ('fp16' needs cuda)")
+    model = SentenceTransformer(str(path), device=where)
+    return model.half() if precision == "fp16" else model
 
 
 @functools.lru_cache(maxsize=4)
