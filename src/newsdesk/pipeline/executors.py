@@ -18,6 +18,7 @@ Executors are found by name in :data:`executors` (``newsdesk enrich --engine ser
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
@@ -68,10 +69,17 @@ executors: Registry[ExecutorFactory] = Registry("executors")
 """Executors by name; plug-ins join through the ``newsdesk.executors`` entry point group."""
 
 
+# built-in executors in modules of their own, imported (with their optional libraries) only when asked for
+_MODULES: dict[str, str] = {"spark": "newsdesk.pipeline.spark"}
+
+
 def open_executor(engine: str, settings: Settings, *, workers: int | None = None, **options: Any) -> Executor:
-    """The executor ``engine`` (``serial``, ``local``, ``spark``...) configured from ``settings``."""
-    if engine not in executors:
-        raise InvalidInput("engine", engine, "one of " + ", ".join(executors.names()))
+    """The executor ``engine`` (``serial``, ``local``, ``spark``...) configured from ``settings``;
+    ``options`` go to its constructor (``work_dir`` for ``spark``)."""
+    if engine not in executors and engine in _MODULES:
+        importlib.import_module(_MODULES[engine])
+    if engine not in executors and engine not in executors.names():
+        raise InvalidInput("engine", engine, "one of " + ", ".join(sorted({*executors.names(), *_MODULES})))
     return executors.get(engine)(settings, workers=workers, **options)
 
 
