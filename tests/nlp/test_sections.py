@@ -3,6 +3,7 @@ sample (20 truncated articles per section) and a small Reuters sample."""
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from types import SimpleNamespace
@@ -123,6 +124,15 @@ def test_parameters_follow_the_estimator_contract() -> None:
         SectionClassifier().fit(texts, ["x", "x", "x", "y"])  # 'y' has one text
     with pytest.raises(InvalidInput, match="one label"):
         SectionClassifier().fit(texts, ["x", "y"])
+
+
+def test_parameters_identity_is_json_ready_without_local_paths(tmp_path: Path) -> None:
+    from newsdesk.nlp.embed import EmbedderConfig
+
+    cached = SectionClassifier(views=("words", "embeddings"), embedder=EmbedderConfig(cache=tmp_path / "c"))
+    identity = cached.params_identity()
+    assert identity["embedder"] == EmbedderConfig().identity() and str(tmp_path) not in json.dumps(identity)
+    assert SectionClassifier().params_identity()["embedder"] is None
 
 
 @pytest.mark.parametrize("views", [("words",), ("words", "chars")])
