@@ -583,7 +583,7 @@ class SectionsConfig(ComponentConfig):
     their training digest, so an unchanged archive is not fitted again; None keeps none."""
 
     top_k: int = 3
-    cache_dir: Path | None = local_field(None)  # noqa: RUF009 - a dataclasses.field
+    cache_dir: Path | None = local_field(None)
 
     def __post_init__(self) -> None:
         if not isinstance(self.top_k, int) or isinstance(self.top_k, bool) or self.top_k < 1:
