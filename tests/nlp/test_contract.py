@@ -312,6 +312,58 @@ def test_every_executor_gives_the_same_outputs(
     _same_outputs([got[i] for i in ids], expected)
 
 
+def _spark_missing() -> str | None:
+    import importlib.util
+    import os
+    import shutil
+
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("pyarrow") is None:
+        return "pyspark or pyarrow is not installed (pip install 'newsdesk[spark]')"
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        return "no Java (Spark needs Java 17+)"
+    return None
+
+
+@pytest.fixture(scope="module")
+def spark_executor(nlp_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Executor]:
+    import os
+
+    from newsdesk.pipeline.executors import open_executor
+
+    pipeline = nlp_settings.pipeline.model_copy(
+        update={"spark_master": "local[2]", "spark_work_dir": str(tmp_path_factory.mktemp("spark-work"))}
+    )
+    # the test plug-in's module must be importable by the Spark workers, as an installed plug-in is
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(Path(__file__).parent), before) if p)
+    executor = open_executor("spark", nlp_settings.model_copy(update={"pipeline": pipeline}), workers=2)
+    yield executor
+    executor.close()
+    if before is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = before
+
+
+@pytest.mark.slow
+@pytest.mark.spark
+@pytest.mark.skipif(_spark_missing() is not None, reason=str(_spark_missing()))
+@pytest.mark.parametrize("name", ALL)
+def test_every_component_on_spark_gives_the_same_outputs(
+    name: str, fitted: dict[str, BaseComponent], archive: ArticleStore, spark_executor: Executor
+) -> None:
+    """Spark local[2]: the component shipped (class, configuration without local paths, state), its
+    outputs back on the driver equal to this process's (make test runs one small Spark case; this one
+    runs with the slow tests)."""
+    component = fitted[name]
+    ids = [a.id for a in archive.iter_articles()][:24]
+    got: dict[str, Output] = {}
+    for articles, outputs in spark_executor.run(component, archive, ids, batch_size=5):
+        got.update(zip((a.id for a in articles), outputs, strict=True))
+    assert sorted(got) == sorted(ids)
+    _same_outputs([got[i] for i in ids], component.transform([archive.get(i) for i in ids]))
+
+
 def _same_outputs(a: Sequence[Output], b: Sequence[Output]) -> None:
     assert len(a) == len(b)
     for x, y in zip(a, b, strict=True):
