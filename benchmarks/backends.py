@@ -418,7 +418,12 @@ def main(argv: list[str] | None = None) -> int:
     # the archive as search.py builds it (same defaults, so both share one workdir)
     for flag, number in (("--articles", 100_000), ("--queries", 300), ("--reuters-limit", 4000)):
         parser.add_argument(flag, type=int, default=number)
-    for flag, folder in (("--bbc", "bbc-news-summary"), ("--ag", "ag-news"), ("--reuters", "reuters21578")):
+    for flag, folder in (
+        ("--bbc", "bbc-news-summary"),
+        ("--ag", "ag-news"),
+        ("--reuters", "reuters21578"),
+        ("--xsum", "xsum-validation-1000"),
+    ):
         parser.add_argument(
             flag, type=Path, help=f"default: {folder} in the data folder (newsdesk.evaluate.locate)"
         )
@@ -433,7 +438,12 @@ def main(argv: list[str] | None = None) -> int:
     from newsdesk.errors import DatasetNotFound
     from newsdesk.evaluate.locate import find_dataset
 
-    for name, dataset in (("ag", "ag-news"), ("reuters", "reuters21578"), ("bbc", "bbc-news-summary")):
+    for name, dataset in (
+        ("ag", "ag-news"),
+        ("reuters", "reuters21578"),
+        ("xsum", "xsum-validation-1000"),
+        ("bbc", "bbc-news-summary"),
+    ):
         if getattr(args, name) is None:
             try:
                 setattr(args, name, find_dataset(dataset))
@@ -448,7 +458,9 @@ def main(argv: list[str] | None = None) -> int:
     if why is not None:
         print(f"no PostgreSQL server can be started here: {why}", file=sys.stderr)
         return 2
-    info = build(args.workdir, args.articles, args.bbc, args.ag, args.reuters, args.reuters_limit)
+    info = build(
+        args.workdir, args.articles, args.bbc, args.ag, args.reuters, args.reuters_limit, xsum=args.xsum
+    )
     queries = random.Random(1).sample(info["queries_from"], min(args.queries, len(info["queries_from"])))
     result: dict[str, Any] = {
         "archive": {k: v for k, v in info.items() if k != "queries_from"},

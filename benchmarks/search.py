@@ -48,6 +48,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -65,30 +66,15 @@ def _settings(home: Path, kind: str = "hnsw", *, text_index: bool = True) -> Any
     return settings
 
 
-def build(
-    workdir: Path, n: int, bbc: Path, ag: Path | None, reuters: Path | None, reuters_limit: int, seed: int = 0
-) -> dict[str, Any]:
-    """The benchmark archive: real articles with real vectors, then synthetic rewrites up to ``n``."""
-    import numpy as np
-
+def real_articles(
+    bbc: Path, ag: Path | None, reuters: Path | None, reuters_limit: int, xsum: Path | None = None
+) -> tuple[list[Any], int]:
+    """The real articles, in a fixed order: BBC News, AG News, the first ``reuters_limit`` Reuters-21578
+    articles with a body, then XSum (its first sentence as headline, the rest as body); and how many lead
+    the list with a real headline (all but XSum's: the query pool)."""
     from newsdesk.articles.model import Article
-    from newsdesk.evaluate.datasets import load_ag_news, load_bbc
-    from newsdesk.nlp.embed import EmbedderConfig, embedder_for
-    from newsdesk.search import Searcher
-    from newsdesk.store import open_store
-    from newsdesk.store.base import EnrichmentWrite
+    from newsdesk.evaluate.datasets import load_ag_news, load_bbc, load_xsum
 
-    marker = workdir / "built.json"
-    if marker.exists():
-        info: dict[str, Any] = json.loads(marker.read_text())
-        if info.get("articles") == n:
-            return info
-    workdir.mkdir(parents=True, exist_ok=True)
-    settings = _settings(workdir)
-    for stale in (settings.database_path, *settings.index_dir.glob("*/*")):
-        if stale.exists():
-            stale.unlink()
-    store = open_store(settings)
     real = [
         Article.create(source="bbc", source_id=i.id, headline=i.headline, body=i.body, section=i.section)
         for i in load_bbc(bbc)
@@ -119,60 +105,240 @@ def build(
                             body=f["body"],
                         )
                     )
+    headlines = len(real)
+    if xsum is not None and xsum.exists():
+        for item in load_xsum(xsum):
+            lead, _, rest = item.document.partition("\n")
+            if lead.strip() and rest.strip():
+                real.append(Article.create(source="xsum", source_id=item.id, headline=lead, body=rest))
+    return real, headlines
+
+
+class Archive:
+    """The benchmark archive, generated batch by batch in a fixed order (so a run at any size holds one batch
+    of vectors, never the whole matrix): the real articles with their real vectors, then synthetic rewrites
+    up to ``n``. Synthetic article ``j`` copies the headline and body of real article ``picks[j]`` (the same
+    string objects: a million copies cost their ids and hashes, not their texts) and gets its vector plus
+    Gaussian noise, renormalised, at a cosine of about 0.85 to the original. The noise is drawn in order from
+    one seeded generator, so any batch size gives the same archive."""
+
+    def __init__(self, real: list[Any], vectors: Any, n: int, seed: int = 0) -> None:
+        self.real = real[:n]
+        self.real_vectors = vectors[: len(self.real)]
+        self.n = max(n, len(self.real)) if self.real else 0
+        self.seed = seed
+        self.picks = self._picks()[0]
+
+    def _picks(self) -> tuple[Any, Any]:
+        import numpy as np
+
+        rng = np.random.default_rng(self.seed)
+        return rng.integers(0, len(self.real), size=self.n - len(self.real)), rng
+
+    @property
+    def synthetic(self) -> int:
+        return len(self.picks)
+
+    def synthetic_id(self, j: int) -> str:
+        return f"synthetic:{j:06d}"
+
+    def articles(self, batch: int = 5000) -> Iterator[list[Any]]:
+        """Every article, ``batch`` at a time, in archive order."""
+        from newsdesk.articles.model import Article
+
+        for start in range(0, len(self.real), batch):
+            yield self.real[start : start + batch]
+        for start in range(0, self.synthetic, batch):
+            out = []
+            for j in range(start, min(start + batch, self.synthetic)):
+                src = self.real[int(self.picks[j])]
+                out.append(
+                    Article.create(
+                        source="synthetic",
+                        source_id=f"{j:06d}",
+                        headline=src.headline,
+                        body=src.body,
+                        section=src.section,
+                    )
+                )
+            yield out
+
+    def vectors(self, batch: int = 5000) -> Iterator[tuple[list[str], Any]]:
+        """Every article's (id, vector), ``batch`` at a time, in archive order (the same batches as
+        :meth:`articles`)."""
+        import numpy as np
+
+        picks, rng = self._picks()
+        for start in range(0, len(self.real), batch):
+            yield [a.id for a in self.real[start : start + batch]], self.real_vectors[start : start + batch]
+        # cos(v + a*u, v) = 1 / sqrt(1 + a^2) for unit v and a random unit u (nearly orthogonal in 384-d)
+        a = float(np.sqrt(1 / 0.85**2 - 1))
+        for start in range(0, len(picks), batch):
+            part = picks[start : start + batch]
+            noise = rng.normal(size=(len(part), self.real_vectors.shape[1])).astype(np.float32)
+            noise /= np.linalg.norm(noise, axis=1, keepdims=True)
+            fake = self.real_vectors[part] + a * noise
+            fake /= np.linalg.norm(fake, axis=1, keepdims=True)
+            yield [self.synthetic_id(j) for j in range(start, start + len(part))], fake
+
+
+def load_archive(
+    workdir: Path,
+    n: int,
+    bbc: Path,
+    ag: Path | None,
+    reuters: Path | None,
+    reuters_limit: int,
+    xsum: Path | None = None,
+    seed: int = 0,
+) -> tuple[Archive, dict[str, Any]]:
+    """The archive's definition (real articles embedded through ``workdir``'s embedding cache: only the
+    first build runs the model) and its description."""
+    from newsdesk.nlp.embed import EmbedderConfig, embedder_for
+
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = _settings(workdir)
+    real, headlines = real_articles(bbc, ag, reuters, reuters_limit, xsum)
     real = real[:n]
     config = EmbedderConfig.from_settings(settings)
     embedder = embedder_for(config)
-    strategy, model = config.strategy, config.vector_model
+    strategy = config.strategy
     started = time.perf_counter()
     vectors = embedder.embed_articles(real, strategy)
     embed_s = time.perf_counter() - started
-    rng = np.random.default_rng(seed)
-    synthetic: list[Article] = []
-    picks = rng.integers(0, len(real), size=max(0, n - len(real)))
-    noise = rng.normal(size=(len(picks), vectors.shape[1])).astype(np.float32)
-    noise /= np.linalg.norm(noise, axis=1, keepdims=True)
-    # cos(v + a*u, v) = 1 / sqrt(1 + a^2) for unit v and a random unit u (nearly orthogonal in 384-d)
-    a = float(np.sqrt(1 / 0.85**2 - 1))
-    fake = vectors[picks] + a * noise
-    fake /= np.linalg.norm(fake, axis=1, keepdims=True)
-    for j, i in enumerate(picks):
-        src = real[int(i)]
-        synthetic.append(
-            Article.create(
-                source="synthetic",
-                source_id=f"{j:06d}",
-                headline=src.headline,
-                body=src.body,
-                section=src.section,
-            )
-        )
-    articles = real + synthetic
-    matrix = np.vstack([vectors, fake]) if len(fake) else vectors
-    for start in range(0, len(articles), 5000):
-        part = articles[start : start + 5000]
+    archive = Archive(real, vectors, n, seed)
+    sources: dict[str, int] = {}
+    for a in archive.real:
+        sources[a.source] = sources.get(a.source, 0) + 1
+    info = {
+        "articles": archive.n,
+        "real": len(archive.real),
+        "real_sources": sources,
+        "synthetic": archive.synthetic,
+        "model": embedder.vector_model(strategy),
+        "embed_seconds": round(embed_s, 1),
+        "queries_from": [a.headline for a in archive.real[:headlines]],
+    }
+    return archive, info
+
+
+def build(
+    workdir: Path,
+    n: int,
+    bbc: Path,
+    ag: Path | None,
+    reuters: Path | None,
+    reuters_limit: int,
+    seed: int = 0,
+    xsum: Path | None = None,
+) -> dict[str, Any]:
+    """The benchmark archive written into ``workdir`` (reused when its ``built.json`` says it has ``n``
+    articles): articles and vectors a batch at a time, then the indexes."""
+    from newsdesk.search import Searcher
+    from newsdesk.store import open_store
+    from newsdesk.store.base import EnrichmentWrite
+
+    marker = workdir / "built.json"
+    if marker.exists():
+        info: dict[str, Any] = json.loads(marker.read_text())
+        if info.get("articles") == n:
+            return info
+    archive, info = load_archive(workdir, n, bbc, ag, reuters, reuters_limit, xsum, seed)
+    settings = _settings(workdir)
+    for stale in (settings.database_path, *settings.index_dir.glob("*/*")):
+        if stale.exists():
+            stale.unlink()
+    store = open_store(settings)
+    model = info["model"]
+    for part, (ids, matrix) in zip(archive.articles(), archive.vectors(), strict=True):
         store.upsert(part, dedupe=False)
         store.write_enrichments(
-            [
-                EnrichmentWrite(x.id, [], {model: v})
-                for x, v in zip(part, matrix[start : start + 5000], strict=True)
-            ]
+            [EnrichmentWrite(a, [], {model: v}) for a, v in zip(ids, matrix, strict=True)]
         )
     started = time.perf_counter()
     stats, _ = Searcher(store, settings).rebuild()
-    index_s = time.perf_counter() - started
-    info = {
-        "articles": len(articles),
-        "real": len(real),
-        "synthetic": len(synthetic),
-        "model": model,
-        "embed_seconds": round(embed_s, 1),
-        "index_build_seconds": round(index_s, 1),
-        "indexed": stats.live,
-        "queries_from": [a.headline for a in real],
-    }
+    info["index_build_seconds"] = round(time.perf_counter() - started, 1)
+    info["indexed"] = stats.live
     store.close()
     marker.write_text(json.dumps(info))
     return info
+
+
+def exact_vector_hits(
+    store: Any, model: str, queries: Any, k: int = 100, chunk: int = 50_000
+) -> list[list[tuple[str, float]]]:
+    """The exact top ``k`` (id, cosine) of every row of ``queries`` (unit vectors) over every stored vector of
+    ``model``: brute force, read from the store ``chunk`` vectors at a time (never the whole matrix)."""
+    import numpy as np
+
+    q = np.ascontiguousarray(queries, dtype=np.float32)
+    ids = sorted(store.vector_stamps(model))
+    best_ids: list[list[str]] = [[] for _ in range(len(q))]
+    best = np.full((len(q), 0), -np.inf, dtype=np.float32)
+    for start in range(0, len(ids), chunk):
+        got, matrix = store.get_vectors(model, ids[start : start + chunk])
+        if not got:
+            continue
+        scores = q @ np.ascontiguousarray(matrix, dtype=np.float32).T  # queries x chunk
+        top = min(k, scores.shape[1])
+        cand = np.argpartition(-scores, top - 1, axis=1)[:, :top]
+        cand_scores = np.take_along_axis(scores, cand, axis=1)
+        merged = np.concatenate([best, cand_scores], axis=1)
+        keep = np.argsort(-merged, axis=1, kind="stable")[:, :k]
+        width = best.shape[1]
+        new_ids = []
+        for row, order in enumerate(keep.tolist()):
+            new_ids.append([best_ids[row][c] if c < width else got[int(cand[row, c - width])] for c in order])
+        best_ids, best = new_ids, np.take_along_axis(merged, keep, axis=1)
+    return [
+        list(zip(row_ids, row.tolist(), strict=True)) for row_ids, row in zip(best_ids, best, strict=True)
+    ]
+
+
+class ExactVectors:
+    """Stands in for a :class:`~newsdesk.search.VectorIndex` in a :class:`~newsdesk.search.Searcher`: the
+    exact hits of known query vectors (:func:`exact_vector_hits`), so the reference runs newsdesk's own fusion
+    over exact vector hits without holding every vector in memory."""
+
+    def __init__(self, hits: dict[bytes, list[tuple[str, float]]], size: int) -> None:
+        self.hits, self.size = hits, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def sync(self, store: Any, *, save: bool = True) -> tuple[int, int]:
+        return 0, 0
+
+    def synced_to(self, token: str) -> bool:
+        return True
+
+    def search(self, query: Any, k: int, *, among: Any = None) -> list[tuple[str, float]]:
+        import numpy as np
+
+        if among is not None:
+            raise ValueError("the exact reference answers unfiltered queries only")
+        return self.hits[np.asarray(query, dtype=np.float32).tobytes()][:k]
+
+
+def exact_reference(
+    store: Any, home: Path, queries: list[str], embedder: Any = None, depth: int = 100
+) -> Any:
+    """The exact side as a :class:`~newsdesk.search.Searcher` over ``store``: brute-force vectors
+    (:func:`exact_vector_hits`, computed here for ``queries``) and the store's own full-text search
+    (``search.text_index`` off: SQLite FTS5's ``bm25()``). Only ``queries`` can be searched."""
+    import numpy as np
+
+    from newsdesk.search import Searcher
+
+    settings = _settings(home, "exact", text_index=False)
+    searcher = Searcher(store, settings, index=ExactVectors({}, 0), embedder=embedder)
+    vectors = np.stack([searcher.embed_query(q) for q in queries])
+    hits = exact_vector_hits(store, searcher.model, vectors, depth)
+    searcher.index = ExactVectors(  # type: ignore[assignment]
+        {np.asarray(v, dtype=np.float32).tobytes(): h for v, h in zip(vectors, hits, strict=True)},
+        len(store.vector_stamps(searcher.model)),
+    )
+    return searcher
 
 
 def measure(workdir: Path, queries: list[str]) -> dict[str, Any]:
@@ -464,6 +630,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ag", type=Path, help="default: ag-news in the data folder, when there")
     parser.add_argument("--reuters", type=Path, help="default: reuters21578 in the data folder, when there")
     parser.add_argument(
+        "--xsum", type=Path, help="default: xsum-validation-1000 in the data folder, when there"
+    )
+    parser.add_argument(
         "--reuters-limit", type=int, default=4000, help="Reuters articles embedded as real ones (CPU time)."
     )
     parser.add_argument("--workdir", type=Path, default=ROOT / ".newsdesk" / "bench" / "search")
@@ -495,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
     from newsdesk.errors import DatasetNotFound
     from newsdesk.evaluate.locate import find_dataset
 
-    for name, dataset in (("ag", "ag-news"), ("reuters", "reuters21578")):
+    for name, dataset in (("ag", "ag-news"), ("reuters", "reuters21578"), ("xsum", "xsum-validation-1000")):
         if getattr(args, name) is None:
             with contextlib.suppress(DatasetNotFound):  # optional: the archive is built without it
                 setattr(args, name, find_dataset(dataset))
@@ -507,7 +676,9 @@ def main(argv: list[str] | None = None) -> int:
     if not args.bbc.exists():
         print(f"dataset not found: {args.bbc}", file=sys.stderr)
         return 2
-    info = build(args.workdir, args.articles, args.bbc, args.ag, args.reuters, args.reuters_limit)
+    info = build(
+        args.workdir, args.articles, args.bbc, args.ag, args.reuters, args.reuters_limit, xsum=args.xsum
+    )
     rng = random.Random(1)
     queries = rng.sample(info["queries_from"], min(args.queries, len(info["queries_from"])))
     result: dict[str, Any] = {
