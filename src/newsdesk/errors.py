@@ -19,6 +19,10 @@ __all__ = [
     "NotFitted",
     "NotFound",
     "PermissionDenied",
+    "ProviderError",
+    "ProviderFailed",
+    "ProviderRefused",
+    "ProviderUnavailable",
     "StoreError",
     "UnknownFormat",
     "UnreadableSource",
@@ -103,6 +107,26 @@ class PermissionDenied(NewsdeskError, PermissionError):
 
 class AuditTampered(NewsdeskError):
     """The audit log's hash chain does not verify: an entry was changed, removed or inserted."""
+
+
+class ProviderError(NewsdeskError):
+    """A text-generation provider (:mod:`newsdesk.llm`) failed; ``provider`` names it."""
+
+    def __init__(self, provider: str, message: str) -> None:
+        self.provider = provider
+        super().__init__(f"llm provider '{provider}': {message}")
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider cannot be reached or did not answer in time (after its retries)."""
+
+
+class ProviderFailed(ProviderError):
+    """The provider answered with an error status after its retries, or with a response it cannot parse."""
+
+
+class ProviderRefused(ProviderError):
+    """The model or the service refused the request (a content filter, a refusal answer)."""
 
 
 def _short(value: Any, limit: int = 80) -> str:

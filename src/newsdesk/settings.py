@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "GateConfig",
     "IngestSettings",
     "LifecycleSettings",
+    "LlmSettings",
     "MonitorSettings",
     "Settings",
     "StoreSettings",
@@ -316,6 +317,79 @@ class ArtifactSettings(BaseModel):
     region: str | None = Field(default=None, description="The S3 region, when the store needs one.")
 
 
+GroundingPolicy = Literal["withhold", "flag"]
+
+
+class LlmSettings(BaseModel):
+    """Generative products (briefs, headline ideas, ask the archive): the provider and the verifier's policy.
+
+    Variables: ``NEWSDESK_LLM__PROVIDER``, ``NEWSDESK_LLM__MODEL``, ``NEWSDESK_LLM__BASE_URL``,
+    ``NEWSDESK_LLM__API_KEY`` (a secret: never printed or logged), ``NEWSDESK_LLM__TIMEOUT``, ...
+    """
+
+    provider: str = Field(
+        default="local",
+        description="Who writes: 'local' (a GGUF file or model folder run in-process; default model: the "
+        "bundled SmolLM2-135M-Instruct from newsdesk[llm]), 'openai' (any OpenAI-compatible chat-completions "
+        "server: vLLM, llama.cpp's server, Ollama, OpenAI), 'bedrock' (AWS Bedrock's Converse API; "
+        "newsdesk[bedrock]) or 'extractive' (no language model: sentences copied from the articles).",
+    )
+    model: str | None = Field(
+        default=None,
+        description="The model: for 'local' a .gguf file, a model folder or a bundled name; for 'openai' "
+        "and 'bedrock' the server's model id. None: the provider's default.",
+    )
+    base_url: str | None = Field(
+        default=None,
+        description="'openai': the server's base URL, e.g. 'http://127.0.0.1:8080/v1' (default: OpenAI's).",
+    )
+    api_key: SecretStr | None = Field(default=None, description="'openai': the bearer token, if any.")
+    region: str | None = Field(default=None, description="'bedrock': the AWS region (default: AWS's).")
+    timeout: float = Field(default=60.0, gt=0, le=3600, description="Seconds one call may take.")
+    max_retries: int = Field(
+        default=3, ge=0, le=10, description="Retries, with exponential backoff, on 429, 5xx and timeouts."
+    )
+    threads: int | None = Field(
+        default=None, ge=1, le=256, description="'local': CPU threads (default: cores - 1, at least 1)."
+    )
+    max_tokens: int = Field(default=400, ge=16, le=32_768, description="Most tokens one call may write.")
+    temperature: float = Field(default=0.0, ge=0, le=2, description="0: greedy, repeatable.")
+    cache: bool = Field(
+        default=True,
+        description="Keep every completion in <home>/cache/llm.sqlite3, keyed by provider, model, prompt "
+        "version and input hash, so the same request is never paid for twice.",
+    )
+    policy: dict[str, GroundingPolicy] = Field(
+        default_factory=lambda: {"brief": "withhold", "headlines": "withhold", "ask": "flag"},
+        description="What the verifier does with unsupported claims, per product: 'withhold' replaces the "
+        "output with the extractive fallback and says so; 'flag' returns it with those claims marked. "
+        "Nothing unsupported is ever marked 'ok'.",
+    )
+    headline_max_chars: int = Field(default=70, ge=10, le=300)
+    subject_max_chars: int = Field(default=50, ge=10, le=300)
+    banned_phrases: list[str] = Field(
+        default_factory=lambda: [
+            "you won't believe",
+            "shocking",
+            "click here",
+            "what happened next",
+            "must see",
+            "breaking",
+            "mind-blowing",
+            "this one trick",
+        ],
+        description="Headline and subject-line ideas containing one of these (case-insensitive) are dropped.",
+    )
+    ask_passages: int = Field(default=6, ge=1, le=50, description="Passages retrieved to answer a question.")
+    ask_min_relevance: float = Field(
+        default=0.35,
+        ge=0,
+        le=1,
+        description="Below this cosine similarity between the question and the best passage, the archive "
+        "is said not to answer.",
+    )
+
+
 class EvalSettings(BaseModel):
     """Evaluations (``newsdesk eval``, ``make eval-ci``)."""
 
@@ -343,6 +417,7 @@ class Settings(BaseSettings):
     lifecycle: LifecycleSettings = LifecycleSettings()
     monitor: MonitorSettings = MonitorSettings()
     artifacts: ArtifactSettings = ArtifactSettings()
+    llm: LlmSettings = LlmSettings()
     eval: EvalSettings = EvalSettings()
     mlflow_uri: str | None = Field(
         default=None,

@@ -11,6 +11,8 @@ HTTP statuses here, in one place.
 | PermissionDenied | 403 | forbidden |
 | AuditTampered | 500 | audit_tampered |
 | MissingDependency, NotFitted, StoreError | 503 | missing_dependency, not_fitted, store_unavailable |
+| ProviderUnavailable | 504 | llm_unavailable (the model server cannot be reached or timed out) |
+| ProviderFailed, ProviderRefused | 502 | llm_failed, llm_refused |
 | any other NewsdeskError, any other exception | 500 | internal_error |
 
 Request validation (FastAPI/pydantic) is a 422 naming the first bad field; unknown routes are 404, a body
@@ -39,6 +41,9 @@ from newsdesk.errors import (
     NotFitted,
     NotFound,
     PermissionDenied,
+    ProviderFailed,
+    ProviderRefused,
+    ProviderUnavailable,
     StoreError,
     UnknownFormat,
     UnreadableSource,
@@ -90,6 +95,9 @@ _LIBRARY: list[tuple[type[NewsdeskError], int, str]] = [
     (MissingDependency, 503, "missing_dependency"),
     (NotFitted, 503, "not_fitted"),
     (StoreError, 503, "store_unavailable"),
+    (ProviderUnavailable, 504, "llm_unavailable"),
+    (ProviderFailed, 502, "llm_failed"),
+    (ProviderRefused, 502, "llm_refused"),
 ]
 
 _CODES = {

@@ -8,6 +8,7 @@
 | 3 | ingest finished but rejected some records (or stored nothing under ``--strict``) |
 | 4 | the named thing (article, ...) does not exist |
 | 5 | refused: a gate failed, the caller lacks the role, or the audit log does not verify |
+| 6 | the language-model provider is unreachable, failed or refused |
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from newsdesk.errors import (
     NewsdeskError,
     NotFound,
     PermissionDenied,
+    ProviderError,
     UnknownFormat,
     UnreadableSource,
 )
@@ -32,11 +34,14 @@ EXIT_USAGE = 2
 EXIT_REJECTED = 3
 EXIT_NOT_FOUND = 4
 EXIT_REFUSED = 5
+EXIT_PROVIDER = 6
 
 
 def exit_code(exc: NewsdeskError) -> int:
     if isinstance(exc, GateFailed | PermissionDenied | AuditTampered):
         return EXIT_REFUSED
+    if isinstance(exc, ProviderError):
+        return EXIT_PROVIDER
     if isinstance(exc, NotFound):
         return EXIT_NOT_FOUND
     if isinstance(exc, InvalidInput | UnknownFormat | UnreadableSource | MissingDependency):
