@@ -43,6 +43,7 @@ ROUTERS: list[str] = [
     "newsdesk.api.routers.enrich",
     "newsdesk.api.routers.taxonomy",
     "newsdesk.api.routers.models",
+    "newsdesk.api.routers.write",
 ]
 """Modules whose ``router`` (an ``APIRouter``) the app mounts, in order."""
 

@@ -19,6 +19,7 @@ from newsdesk.store import Backend, open_store
 if TYPE_CHECKING:
     from newsdesk.api.metrics import Metrics
     from newsdesk.lifecycle.serving import Champions
+    from newsdesk.llm.writer import Writer
     from newsdesk.pipeline.live import LiveEnricher
     from newsdesk.search import Searcher
 
@@ -33,6 +34,7 @@ class ServiceState:
     _enricher: LiveEnricher | None = None
     _searcher: Searcher | None = None
     _champions: Champions | None = None
+    _writer: Writer | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def store(self) -> Backend:
@@ -92,15 +94,29 @@ class ServiceState:
         """The registered models' champions this app serves (loaded on first use, following promotions)."""
         if self._champions is None:
             from newsdesk.lifecycle.serving import Champions
+    from newsdesk.llm.writer import Writer
 
             with self._lock:
                 if self._champions is None:
                     self._champions = Champions(self.settings)
         return self._champions
 
+    def writer(self) -> Writer:
+        """The generative products' provider, cache and verifier (built on first use)."""
+        if self._writer is None:
+            from newsdesk.llm.writer import Writer
+
+            with self._lock:
+                if self._writer is None:
+                    self._writer = Writer(self.settings, source="api")
+        return self._writer
+
     def close(self) -> None:
         with self._lock:
             self._searcher = None
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
             if self._champions is not None:
                 self._champions.close()
                 self._champions = None

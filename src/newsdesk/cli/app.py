@@ -22,6 +22,7 @@ from newsdesk.cli.models import models_app, train_command
 from newsdesk.cli.monitor import feedback_app, monitor_app
 from newsdesk.cli.search import index_app, related_command, search_command
 from newsdesk.cli.serve import serve_command
+from newsdesk.cli.write import ask_command, write_app
 from newsdesk.errors import NewsdeskError
 
 __all__ = ["app", "main"]
@@ -85,6 +86,8 @@ app.add_typer(models_app, name="models")
 app.add_typer(audit_app, name="audit")
 app.add_typer(monitor_app, name="monitor")
 app.add_typer(feedback_app, name="feedback")
+app.add_typer(write_app, name="write")
+app.command("ask")(ask_command)
 
 
 def main(argv: list[str] | None = None) -> None:

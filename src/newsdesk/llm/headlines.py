@@ -1,0 +1,181 @@
+"""Headline and subject-line ideas: N variants within the length limit and the style rules, each checked.
+
+Style rules (settings ``llm.headline_max_chars`` (70), ``llm.subject_max_chars`` (50) and
+``llm.banned_phrases``):
+an idea is put in sentence case (capitals kept only on the article's proper nouns and on acronyms), loses
+closing full stops and wrapping quotes, and is dropped, with the reason, when it is too long, contains a
+banned phrase, ends in "!" or repeats another idea. Every remaining idea is one claim for the verifier:
+under ``withhold`` an unsupported idea is replaced by the next extractive idea (verdict ``withheld``, the
+model's text kept in ``rejected``); under ``flag`` it is shown ``flagged``. When the model writes fewer
+usable ideas than asked, extractive ideas fill the list (``by: extractive``).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Literal
+
+from newsdesk.errors import InvalidInput
+from newsdesk.llm.base import Message
+from newsdesk.llm.drafts import Draft, Judged, judge, parse_json_object, strip_list_marker
+from newsdesk.llm.output import Item, ProductOutput
+from newsdesk.llm.prompting import article_block, load_prompt, task_line
+from newsdesk.llm.providers.extractive import sentence_case
+from newsdesk.llm.writer import masked_source
+
+if TYPE_CHECKING:
+    from newsdesk.articles.model import Article
+    from newsdesk.llm.writer import Writer
+
+__all__ = ["MAX_IDEAS", "parse_ideas", "style_problem", "write_headlines"]
+
+Kind = Literal["headline", "subject"]
+MAX_IDEAS = 20
+IDEAS_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {"ideas": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 20}},
+    "required": ["ideas"],
+    "additionalProperties": False,
+}
+
+
+def parse_ideas(text: str) -> list[str]:
+    """The ideas in a model's reply: its JSON list, else one per line.
+
+    >>> parse_ideas('{"ideas": ["Rates rise", "Banks move"]}')
+    ['Rates rise', 'Banks move']
+    >>> parse_ideas('Here are ideas:\\n1. "Rates rise"\\n2. Banks move.')
+    ['Rates rise', 'Banks move']
+    """
+    data = parse_json_object(text)
+    raw: list[Any]
+    if data is not None and isinstance(data.get("ideas"), list):
+        raw = data["ideas"]
+    else:
+        raw = [line for line in text.splitlines() if line.strip() and not line.strip().endswith(":")]
+    out = []
+    for item in raw:
+        if not isinstance(item, str):
+            continue
+        idea = strip_list_marker(item).strip().strip("\"'\u201c\u201d\u2018\u2019").strip()
+        idea = idea.rstrip(".").strip()
+        if idea:
+            out.append(idea)
+    return out
+
+
+def style_problem(idea: str, max_chars: int, banned: list[str]) -> str | None:
+    """Why ``idea`` breaks the style rules, or None.
+
+    >>> style_problem("Shocking news about rates", 70, ["shocking"])
+    "contains the banned phrase 'shocking'"
+    """
+    if len(idea) > max_chars:
+        return f"{len(idea)} characters; the limit is {max_chars}"
+    lowered = idea.lower()
+    for phrase in banned:
+        if phrase.lower() in lowered:
+            return f"contains the banned phrase '{phrase}'"
+    if idea.endswith("!"):
+        return "ends with an exclamation mark"
+    if len(idea.split()) < 3:
+        return "fewer than 3 words"
+    return None
+
+
+def write_headlines(
+    writer: Writer, article: Article, *, n: int = 5, kind: Kind = "headline"
+) -> ProductOutput:
+    """``n`` checked headline (or email subject-line) ideas for ``article``."""
+    if kind not in ("headline", "subject"):
+        raise InvalidInput("kind", kind, "'headline' or 'subject'")
+    if not 1 <= n <= MAX_IDEAS:
+        raise InvalidInput("n", n, f"an integer from 1 to {MAX_IDEAS}")
+    started = time.perf_counter()
+    settings = writer.settings.llm
+    max_chars = settings.headline_max_chars if kind == "headline" else settings.subject_max_chars
+    prompt = load_prompt("headlines")
+    source, headline, body = masked_source(article)
+    context = headline + "\n" + body
+    label = "headline" if kind == "headline" else "email subject line"
+    system, user = prompt.render(
+        task=task_line("headlines", n=n, kind=kind, max_chars=max_chars),
+        articles=article_block(article.id, headline, body, {"source": article.source}),
+        n=n,
+        kind=label,
+        kind_plural=label + "s",
+        max_chars=max_chars,
+    )
+    messages = [Message("system", system), Message("user", user)]
+    options = writer.options(60 + 30 * n, IDEAS_SCHEMA)
+    provider = writer.provider
+    completion = writer.complete(prompt, messages, options)
+    policy = writer.policy("headlines")
+
+    dropped: list[dict[str, str]] = []
+    seen: set[str] = set()
+
+    def usable(ideas: list[str], by: str) -> list[Draft]:
+        out = []
+        for raw in ideas:
+            idea = sentence_case(raw, context)
+            problem = style_problem(idea, max_chars, settings.banned_phrases)
+            if problem is None and idea.lower() in seen:
+                problem = "repeats another idea"
+            if problem is not None:
+                if by == "model":
+                    dropped.append({"text": idea, "reason": problem})
+                continue
+            seen.add(idea.lower())
+            out.append(Draft(kind, idea, {"chars": len(idea), "by": by}))
+        return out
+
+    model_judged = judge(writer, usable(parse_ideas(completion.text), provider.name), [source])
+    spare: list[Judged] = []
+    if provider.name != "extractive":
+        fb = writer.complete(prompt, messages, options, provider=writer.extractive)
+        spare = [
+            j for j in judge(writer, usable(parse_ideas(fb.text), "extractive"), [source]) if j.supported
+        ]
+
+    items: list[Item] = []
+    for j in model_judged:
+        if j.supported:
+            items.append(Item(j.draft.text, "ok", j.claims, kind, extra=j.draft.extra))
+        elif policy == "flag":
+            items.append(Item(j.draft.text, "flagged", j.claims, kind, extra=j.draft.extra))
+        elif spare:
+            s = spare.pop(0)
+            items.append(
+                Item(s.draft.text, "withheld", s.claims, kind, rejected=j.rejected(), extra=s.draft.extra)
+            )
+        else:
+            dropped.append({"text": j.draft.text, "reason": "not supported by the article"})
+        if len(items) >= n:
+            break
+    while len(items) < n and spare:
+        s = spare.pop(0)
+        items.append(Item(s.draft.text, "ok", s.claims, kind, extra=s.draft.extra))
+    unsupported = sum(not j.supported for j in model_judged)
+    notice = None
+    if unsupported:
+        notice = f"{unsupported} of the model's ideas were not supported by the article" + (
+            " and were replaced." if policy == "withhold" else " and are flagged."
+        )
+    output = ProductOutput(
+        product="headlines",
+        items=items,
+        model=completion.model,
+        prompt=prompt.ref,
+        provider=provider.name,
+        usage=completion.usage,
+        verifier=writer.verifier.version,
+        policy=policy,
+        sources=[article.id],
+        latency_ms=(time.perf_counter() - started) * 1000.0,
+        cached=completion.cached,
+        notice=notice,
+        extra={"kind": kind, "max_chars": max_chars, "dropped": dropped},
+    )
+    writer.log(output, article.id, article.model_text)
+    return output
