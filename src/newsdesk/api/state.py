@@ -94,7 +94,6 @@ class ServiceState:
         """The registered models' champions this app serves (loaded on first use, following promotions)."""
         if self._champions is None:
             from newsdesk.lifecycle.serving import Champions
-    from newsdesk.llm.writer import Writer
 
             with self._lock:
                 if self._champions is None:

@@ -144,7 +144,8 @@ class PredictionStore(Protocol):
 
     def summary(self, *, since: datetime | None) -> list[dict[str, Any]]:
         """Per (model, version, source), ordered so: ``predictions``, ``mean_confidence``,
-        ``mean_latency_ms``, ``max_latency_ms``, ``first`` and ``last`` (``at`` text)."""
+        ``mean_latency_ms``, ``max_latency_ms``, ``first`` and ``last`` (``at`` text), and for the
+        generative products (outputs carrying ``usage``) ``tokens`` and ``mean_tokens`` (None otherwise)."""
         ...
 
     def close(self) -> None: ...

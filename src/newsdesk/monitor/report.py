@@ -178,7 +178,16 @@ def write_report(
         parts.append(line_chart(dict(shares), title="Share of each predicted section per day", y_max=1.0))
         parts.append(
             _table(
-                ["model", "version", "source", "predictions", "mean confidence", "mean latency ms", "last"],
+                [
+                    "model",
+                    "version",
+                    "source",
+                    "predictions",
+                    "mean confidence",
+                    "mean latency ms",
+                    "tokens",
+                    "last",
+                ],
                 [
                     [
                         s["model"],
@@ -187,6 +196,7 @@ def write_report(
                         s["predictions"],
                         "" if s["mean_confidence"] is None else f"{s['mean_confidence']:.3f}",
                         "" if s["mean_latency_ms"] is None else f"{s['mean_latency_ms']:.1f}",
+                        "" if s.get("tokens") is None else f"{s['tokens']} ({s['mean_tokens']:.0f} per call)",
                         s["last"],
                     ]
                     for s in log.summary(since=since)

@@ -118,7 +118,8 @@ class PgPredictions:
         with self._store._conn() as conn:
             rows = conn.execute(
                 "SELECT model, version, source, count(*), avg(confidence), avg(latency_ms), "
-                f"max(latency_ms), min(at), max(at) FROM predictions {where} "
+                "max(latency_ms), min(at), max(at), sum((output->'usage'->>'total_tokens')::bigint), "
+                f"avg((output->'usage'->>'total_tokens')::bigint) FROM predictions {where} "
                 "GROUP BY model, version, source ORDER BY model, version, source",
                 params,
             ).fetchall()
@@ -133,6 +134,8 @@ class PgPredictions:
                 "max_latency_ms": r[6],
                 "first": _at(r[7]),
                 "last": _at(r[8]),
+                "tokens": int(r[9]) if r[9] is not None else None,
+                "mean_tokens": float(r[10]) if r[10] is not None else None,
             }
             for r in rows
         ]

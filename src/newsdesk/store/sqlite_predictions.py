@@ -57,6 +57,8 @@ _SUMMARY_KEYS = (
     "max_latency_ms",
     "first",
     "last",
+    "tokens",  # generative products: total tokens (prompt + completion), None for other models
+    "mean_tokens",
 )
 
 
@@ -143,7 +145,8 @@ class SQLitePredictions:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT model, version, source, count(*), avg(confidence), avg(latency_ms), "
-                f"max(latency_ms), min(at), max(at) FROM predictions {where} "
+                "max(latency_ms), min(at), max(at), sum(json_extract(output, '$.usage.total_tokens')), "
+                f"avg(json_extract(output, '$.usage.total_tokens')) FROM predictions {where} "
                 "GROUP BY model, version, source ORDER BY model, version, source",
                 params,
             ).fetchall()

@@ -61,6 +61,29 @@ _BREAKS = re.compile(
     r",\s+|\s+[-\u2013\u2014]\s+|;\s+|:\s+|\s+(?=(?:after|as|but|because|while|which|who|amid|despite|"
     r"although|though|saying|according)\b)"
 )
+_SOFT_BREAKS = re.compile(r"\s+(?=(?:to|for|from|in|on|with|at|over|than|since|during|into|by)\s)")
+_OPENER = re.compile(r"^(?:but|and|so|however|meanwhile|yet|now|also)\b,?\s+", re.IGNORECASE)
+_PRONOUNS = frozenset(
+    [
+        "it",
+        "its",
+        "he",
+        "she",
+        "they",
+        "their",
+        "his",
+        "her",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "we",
+        "i",
+        "you",
+        "our",
+    ]
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*")
 _STOP = frozenset(
     [
@@ -217,7 +240,7 @@ class ExtractiveProvider:
             for piece in compress(text, max_chars):
                 idea = sentence_case(piece, doc.headline + "\n" + doc.body)
                 key = idea.lower()
-                if key not in seen:
+                if not any(key.startswith(k) or k.startswith(key) for k in seen):
                     seen.add(key)
                     ideas.append(idea)
                 if len(ideas) >= n:
@@ -274,14 +297,25 @@ def compress(text: str, max_chars: int) -> list[str]:
     out: list[str] = []
 
     def keep(piece: str) -> None:
-        piece = piece.strip().rstrip(".,;:!").strip().strip("\"'\u201c\u201d")
-        if len(piece.split()) >= 4 and len(piece) <= max_chars and piece not in out:
-            out.append(piece)
+        piece = _OPENER.sub("", piece.strip()).rstrip(".,;:!").strip().strip("\"'\u201c\u201d")
+        words = piece.split()
+        if len(words) < 4 or len(piece) > max_chars or piece in out:
+            return
+        if words[0].lower() in _PRONOUNS or words[-1].lower() in _STOP:
+            return
+        if piece.count('"') % 2 or piece.count("(") != piece.count(")"):
+            return
+        out.append(piece)
 
     keep(text)
     cuts = [m.start() for m in _BREAKS.finditer(text)]
     for cut in sorted(cuts, reverse=True):
         keep(text[:cut])
+    if not out:  # no natural break fits: cut before a preposition
+        for m in sorted(_SOFT_BREAKS.finditer(text), key=lambda m: -m.start()):
+            keep(text[: m.start()])
+            if out:
+                break
     return out[:2]
 
 
