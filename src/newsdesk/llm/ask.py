@@ -40,6 +40,7 @@ MAX_QUESTION_CHARS = 500
 ARTICLES = 5
 PER_ARTICLE = 3
 _CITE = re.compile(r"\s*\[(\d{1,2})\](?:\s*\[(\d{1,2})\])*")
+_LEADING_CITES = re.compile(r"^\s*(?:\[\d{1,2}\]\s*)+")
 NO_ANSWER = "The archive does not answer this question."
 
 
@@ -112,22 +113,30 @@ def retrieve_passages(
 
 
 def _answer_drafts(text: str, passages: list[Passage]) -> list[Draft]:
-    """One draft per answer sentence, its citation markers moved out of the text into ``cites``."""
+    """One draft per answer sentence, its citation markers moved out of the text into ``citations`` (a
+    marker the sentence splitter left at the start of the next sentence belongs to the one before)."""
     numbers = {p.number: p.article_id for p in passages}
-    drafts = []
+    pieces: list[tuple[str, list[int]]] = []
     for sentence in split_sentences(text.replace(NOT_IN_ARCHIVE, "")):
+        leading = _LEADING_CITES.match(sentence)
+        if leading is not None and pieces:
+            pieces[-1][1].extend(int(n) for n in re.findall(r"\d+", leading.group(0)))
+            sentence = sentence[leading.end() :]
         cites = [int(n) for n in re.findall(r"\[(\d{1,2})\]", sentence)]
         claim = _CITE.sub("", sentence).strip()
-        if not claim:
-            continue
-        drafts.append(
-            Draft(
-                "answer",
-                claim,
-                {"citations": cites, "cited_articles": sorted({numbers[n] for n in cites if n in numbers})},
-            )
+        if claim:
+            pieces.append((claim, cites))
+    return [
+        Draft(
+            "answer",
+            claim,
+            {
+                "citations": sorted(set(cites)),
+                "cited_articles": sorted({numbers[n] for n in cites if n in numbers}),
+            },
         )
-    return drafts
+        for claim, cites in pieces
+    ]
 
 
 def ask(

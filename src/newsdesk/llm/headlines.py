@@ -123,7 +123,7 @@ def write_headlines(
             if problem is None and idea.lower() in seen:
                 problem = "repeats another idea"
             if problem is not None:
-                if by == "model":
+                if by != "extractive":
                     dropped.append({"text": idea, "reason": problem})
                 continue
             seen.add(idea.lower())
