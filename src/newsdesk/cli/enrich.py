@@ -111,7 +111,8 @@ def enrich_command(
 def eval_command(
     ctx: typer.Context,
     task: Annotated[
-        str, typer.Argument(help="sections, iptc-zeroshot, ner, summaries, multilabel, duplicates")
+        str,
+        typer.Argument(help="sections, iptc-zeroshot, ner, summaries, multilabel, duplicates, grounding"),
     ],
     dataset: Annotated[
         Path | None,

@@ -73,6 +73,7 @@ _MODULES = {
     "embedding-strategy": "newsdesk.evaluate.embedding_strategy",
     "retrieval": "newsdesk.evaluate.retrieval",
     "drift": "newsdesk.evaluate.drift",
+    "grounding": "newsdesk.evaluate.grounding",
 }
 
 

@@ -1,0 +1,270 @@
+"""Aligning one claim with its sources: candidate evidence sentences, lexical coverage, fact checks.
+
+Everything here is lexical and cheap; :mod:`~newsdesk.llm.grounding.verifier` adds the embedding cosine of
+the few candidate sentences and the calibrated model. :class:`SourceIndex` reads the sources once per call
+(sentences with offsets, stems, bigrams, numbers, dates, names); :func:`analyse` compares one claim with it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+from newsdesk.llm.grounding.facts import Number, dates, names, number_backed, numbers, quotes
+from newsdesk.llm.grounding.text import (
+    NEGATIONS,
+    STOPWORDS,
+    SourceSentence,
+    content_stems,
+    source_sentences,
+    stem,
+    tokens,
+)
+
+__all__ = ["CANDIDATES", "Analysis", "SourceIndex", "aligned_window", "analyse"]
+
+CANDIDATES = 6  # sentences per claim whose embeddings are compared (the best by lexical coverage)
+NEGATION_MIN_COVERAGE = 0.6  # a negation mismatch counts only against a sentence that holds the claim
+
+
+@dataclass
+class SourceIndex:
+    """The sources of one call, read once: sentences, stem statistics and facts."""
+
+    sentences: list[SourceSentence]
+    texts: dict[str, str]
+    stems: set[str]
+    bigrams: set[tuple[str, str]]
+    idf: dict[str, float]
+    numbers: list[Number]
+    dates: set[str]
+    lower_words: set[str]
+    name_words: set[str]  # lower-cased words the sources write capitalised mid-sentence
+    word_stream: str  # " lower words " of every source, for quote and copy look-ups
+    lower_text: str  # every source's text, lower-cased
+
+    @classmethod
+    def build(cls, sources: Sequence[tuple[str, str]]) -> SourceIndex:
+        sentences = [s for article_id, text in sources for s in source_sentences(article_id, text)]
+        df: Counter[str] = Counter()
+        stems: set[str] = set()
+        bigrams: set[tuple[str, str]] = set()
+        for s in sentences:
+            unique = set(s.stems)
+            df.update(unique)
+            stems |= unique
+            bigrams.update(pairwise(s.stems))
+        n = max(len(sentences), 1)
+        idf = {w: math.log((n + 1) / (c + 0.5)) + 1.0 for w, c in df.items()}
+        all_numbers: list[Number] = []
+        all_dates: set[str] = set()
+        lower: set[str] = set()
+        name_words: set[str] = set()
+        streams = []
+        for _, text in sources:
+            all_numbers += numbers(text)
+            all_dates |= dates(text)
+            words = tokens(text)
+            lower |= {w.lower() for w in words} | {stem(w) for w in words}
+            name_words |= {n.lower() for n in names(text)}
+            streams.append(" ".join(w.lower().replace("\u2019", "'") for w in words))
+        return cls(
+            sentences,
+            dict(sources),
+            stems,
+            bigrams,
+            idf,
+            all_numbers,
+            all_dates,
+            lower,
+            name_words,
+            " " + " | ".join(streams) + " ",
+            "\n".join(text.lower() for _, text in sources),
+        )
+
+    def weight(self, word: str) -> float:
+        return self.idf.get(word, math.log(len(self.sentences) + 2) + 1.0)
+
+
+@dataclass
+class Analysis:
+    """One claim against a :class:`SourceIndex`: lexical features, candidate sentences, failed checks."""
+
+    claim: str
+    candidates: list[int]  # indices into index.sentences, best lexical first
+    windows: list[str]  # per candidate, the part of it that holds the claim's words (a short claim's match)
+    coverage: list[float]  # IDF-weighted share of the claim's content stems in each candidate
+    document_coverage: float
+    bigram_coverage: float
+    sentence_bigram_coverage: float
+    ordered_coverage: float
+    novel_words: int
+    copied: bool  # the claim's words appear verbatim, in order, in a source
+    missing: list[str] = field(default_factory=list)  # reasons: facts not in the sources
+    claim_numbers: list[Number] = field(default_factory=list)
+    claim_dates: set[str] = field(default_factory=set)
+    claim_names: list[str] = field(default_factory=list)
+    content: list[str] = field(default_factory=list)
+    negated: bool = False
+    length: int = 0
+
+
+def _coverage(content: Sequence[str], sentence_stems: set[str], index: SourceIndex) -> float:
+    total = sum(index.weight(w) for w in content)
+    if not total:
+        return 1.0
+    return sum(index.weight(w) for w in content if w in sentence_stems) / total
+
+
+def _negated(words: Sequence[str]) -> bool:
+    return any(w.lower() in NEGATIONS or w.lower().endswith("n't") for w in words)
+
+
+def analyse(claim: str, index: SourceIndex) -> Analysis:
+    """The lexical comparison of ``claim`` with the sources (see :class:`Analysis`)."""
+    words = tokens(claim)
+    all_stems = [stem(w) for w in words]
+    content = content_stems(words)
+    scored = []
+    for i, s in enumerate(index.sentences):
+        sentence_stems = set(s.stems)
+        scored.append((_coverage(content, sentence_stems, index), -i, i))
+    scored.sort(reverse=True)
+    top = [i for _, _, i in scored[:CANDIDATES]]
+    coverage = [c for c, _, _ in scored[:CANDIDATES]]
+    unique = list(dict.fromkeys(content))
+    document = sum(w in index.stems for w in unique) / len(unique) if unique else 1.0
+    pairs = list(pairwise(all_stems))
+    bigram = sum(p in index.bigrams for p in pairs) / len(pairs) if pairs else 1.0
+    sentence_bigram = 1.0
+    if pairs:
+        sentence_bigram = 0.0
+        for i in top:
+            stems = index.sentences[i].stems
+            found = set(pairwise(stems))
+            sentence_bigram = max(sentence_bigram, sum(p in found for p in pairs) / len(pairs))
+    novel = sum(w not in index.stems for w in unique)
+    ordered = (
+        max((_lcs(content, index.sentences[i].stems) for i in top), default=0) / len(content)
+        if content
+        else 1.0
+    )
+    lowered = " " + " ".join(w.lower().replace("\u2019", "'") for w in words) + " "
+    copied = len(words) >= 4 and lowered in index.word_stream
+    windows = [aligned_window(set(content), index.sentences[i]) for i in top]
+    analysis = Analysis(
+        claim,
+        top,
+        windows,
+        coverage,
+        document,
+        bigram,
+        sentence_bigram,
+        ordered,
+        novel,
+        copied,
+        content=content,
+        negated=_negated(words),
+        length=len(words),
+    )
+    _check_facts(claim, words, analysis, index)
+    return analysis
+
+
+def _check_facts(claim: str, words: list[str], analysis: Analysis, index: SourceIndex) -> None:
+    """Numbers, dates, names and quotes of the claim that the sources do not hold, as reasons."""
+    analysis.claim_numbers = numbers(claim)
+    for number in analysis.claim_numbers:
+        if not number_backed(number, index.numbers):
+            analysis.missing.append(f"number '{number.text}' not in the sources")
+    analysis.claim_dates = dates(claim)
+    for date in sorted(analysis.claim_dates - index.dates):
+        analysis.missing.append(f"date '{date.split(':', 1)[1]}' not in the sources")
+    cased = names(claim)
+    for name in dict.fromkeys(cased):
+        if name.lower() not in index.lower_words and stem(name) not in index.lower_words:
+            analysis.missing.append(f"name '{name}' not in the sources")
+    inferred = [w for w in words if w.lower() in index.name_words and w.lower() not in STOPWORDS]
+    analysis.claim_names = list(dict.fromkeys([n.lower() for n in cased] + [w.lower() for w in inferred]))
+    for quote in quotes(claim):
+        for piece in quote.replace("\u2026", "...").split("..."):
+            quoted = [w.lower().replace("\u2019", "'") for w in tokens(piece)]
+            if len(quoted) >= 3 and " " + " ".join(quoted) + " " not in index.word_stream:
+                analysis.missing.append(f'quote not found: "{piece.strip()[:60]}"')
+                break
+
+
+def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
+    """The length of the longest common subsequence of ``a`` and ``b``."""
+    previous = [0] * (len(b) + 1)
+    for x in a:
+        current = [0]
+        for j, y in enumerate(b):
+            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
+        previous = current
+    return previous[-1]
+
+
+def _densest(wanted: set[str], stems: Sequence[str], gap: int = 4) -> tuple[int, int]:
+    """(first, last) positions of the run of ``wanted`` stems (neighbours at most ``gap`` apart) that
+    holds the most distinct of them; (0, len - 1) when none is there."""
+    hits = [i for i, s in enumerate(stems) if s in wanted]
+    if not hits:
+        return 0, len(stems) - 1
+    runs = [[hits[0]]]
+    for i in hits[1:]:
+        if i - runs[-1][-1] <= gap:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    best = max(runs, key=lambda run: (len({stems[i] for i in run}), -run[0]))
+    return best[0], best[-1]
+
+
+def aligned_window(wanted: set[str], sentence: SourceSentence, margin: int = 2) -> str:
+    """The words of ``sentence`` around its densest run of ``wanted`` stems, ``margin`` either side."""
+    if not any(s in wanted for s in sentence.stems):
+        return sentence.text
+    start, end = _densest(wanted, sentence.stems)
+    return " ".join(sentence.words[max(0, start - margin) : end + margin + 1])
+
+
+def evidence_gap(analysis: Analysis, index: SourceIndex, evidence: Sequence[int]) -> list[str]:
+    """Names and numbers that the sources hold but the evidence sentences do not, as reasons."""
+    words: set[str] = set()
+    evidence_numbers: list[Number] = []
+    for i in evidence:
+        s = index.sentences[i]
+        words |= {w.lower() for w in s.words} | set(s.stems)
+        evidence_numbers += numbers(s.text)
+    gaps = []
+    for number in analysis.claim_numbers:
+        if number_backed(number, index.numbers) and not number_backed(number, evidence_numbers):
+            gaps.append(f"number '{number.text}' not in the evidence")
+    for name in analysis.claim_names:
+        if (name in index.lower_words or stem(name) in index.lower_words) and not (
+            name in words or stem(name) in words
+        ):
+            gaps.append(f"name '{name}' not in the evidence")
+    return gaps
+
+
+def negation_differs(analysis: Analysis, index: SourceIndex) -> bool:
+    """Whether the claim flips the negation of the sources: every candidate sentence that holds most of
+    the claim (:data:`NEGATION_MIN_COVERAGE`) disagrees with it on negation in the part it matches, and
+    there is at least one such sentence."""
+    wanted = set(analysis.content)
+    holding = [
+        i for i, c in zip(analysis.candidates, analysis.coverage, strict=True) if c >= NEGATION_MIN_COVERAGE
+    ]
+    if not holding or not wanted:
+        return False
+    for i in holding:
+        sentence = index.sentences[i]
+        start, end = _densest(wanted, sentence.stems)
+        if _negated(sentence.words[max(0, start - 4) : end + 2]) == analysis.negated:
+            return False
+    return True
