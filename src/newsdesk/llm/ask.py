@@ -3,8 +3,10 @@
 1. The question runs through the hybrid search (:class:`~newsdesk.search.Searcher`) with the caller's
    filters; the best ``llm.ask_passages`` sentences of the top articles, by cosine similarity to the
    question (the archive's embedding model), are the passages, numbered in order of relevance.
-2. When no article is found, or the best passage is less similar to the question than
-   ``llm.ask_min_relevance``, the archive is said not to answer and no model is called.
+2. When no article is found, when the best passage is less similar to the question than
+   ``llm.ask_min_relevance``, or when the passages hold fewer than half of the question's names and
+   numbers (:func:`question_anchors`: "1966", "World Cup"), the archive is said not to answer and no model
+   is called.
 3. The model answers from the numbered passages, citing each sentence like ``[2]``; ``NOT IN ARCHIVE`` is
    its way to say the passages do not answer.
 4. The verifier judges every sentence against the passages only (each article's text with everything but
@@ -34,7 +36,7 @@ if TYPE_CHECKING:
     from newsdesk.llm.writer import Writer
     from newsdesk.search.hybrid import Searcher
 
-__all__ = ["MAX_QUESTION_CHARS", "Passage", "ask", "retrieve_passages"]
+__all__ = ["MAX_QUESTION_CHARS", "Passage", "ask", "missing_anchors", "question_anchors", "retrieve_passages"]
 
 MAX_QUESTION_CHARS = 500
 ARTICLES = 5
@@ -112,6 +114,32 @@ def retrieve_passages(
     return chosen, sources
 
 
+def question_anchors(question: str) -> list[str]:
+    """The names and numbers of ``question`` (capitalised words after its first, and words with digits):
+    a passage that holds none of them is about something else.
+
+    >>> question_anchors("Who won the 1966 football World Cup final?")
+    ['1966', 'World', 'Cup']
+    >>> question_anchors("How deep will the channel be dredged?")
+    []
+    """
+    words = re.findall(r"[\w'\u2019.-]+", question)
+    out = []
+    for i, word in enumerate(words):
+        word = word.strip(".'\u2019-")
+        if not word:
+            continue
+        if any(c.isdigit() for c in word) or (i > 0 and word[0].isupper() and word.lower() not in ("i",)):
+            out.append(word)
+    return out
+
+
+def missing_anchors(question: str, passages: list[Passage]) -> list[str]:
+    """The question's anchors that none of the passages (or their headlines) contains."""
+    text = " ".join(f"{p.headline} {p.text}" for p in passages).lower()
+    return [a for a in question_anchors(question) if a.lower() not in text]
+
+
 def _answer_drafts(text: str, passages: list[Passage]) -> list[Draft]:
     """One draft per answer sentence, its citation markers moved out of the text into ``citations`` (a
     marker the sentence splitter left at the start of the next sentence belongs to the one before)."""
@@ -170,7 +198,17 @@ def ask(
         for p in passages
     ]
     extra = {"question": question, "answered": False, "passages": passage_list}
+    missing = missing_anchors(question, passages)
+    anchors = question_anchors(question)
+    reason = None
     if best < writer.settings.llm.ask_min_relevance:
+        reason = (
+            f"no passage is close enough to the question (best similarity {best:.2f}, "
+            f"needed {writer.settings.llm.ask_min_relevance:.2f})"
+        )
+    elif anchors and len(missing) * 2 > len(anchors):
+        reason = "the archive's passages do not mention " + ", ".join(missing)
+    if reason is not None:
         output = ProductOutput(
             product="ask",
             items=[Item(NO_ANSWER, "ok", [], "no_answer")],
@@ -182,8 +220,7 @@ def ask(
             policy=policy,
             sources=[],
             latency_ms=(time.perf_counter() - started) * 1000.0,
-            notice=f"no passage is close enough to the question (best similarity {best:.2f}, "
-            f"needed {writer.settings.llm.ask_min_relevance:.2f})",
+            notice=reason,
             extra=extra,
         )
         writer.log(output, None, question)
