@@ -24,6 +24,7 @@ _HOME = Path(tempfile.mkdtemp(prefix="newsdesk-fuzz-"))
 atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 _SETTINGS = Settings(home=_HOME)
 _SETTINGS.api.enrich_components = ["language", "reading_time", "summary", "keyphrases"]  # the fast ones
+_SETTINGS.llm.provider = "extractive"  # /write and /ask: their routes are tested here, not a model
 seed(_SETTINGS)
 ADMIN = make_keys(_SETTINGS).admin
 
