@@ -26,6 +26,11 @@ $(STAMP): pyproject.toml
 
 run: setup
 	$(BIN)/newsdesk --home $(HOME_DIR) demo
+	@echo "Machine-written, machine-checked (offline: the bundled SmolLM2-135M-Instruct; every sentence verified"
+	@echo "against the articles, unsupported ones withheld or flagged; see README 'Generative products'):"
+	-$(BIN)/newsdesk --home $(HOME_DIR) write brief bbc:business/001
+	-$(BIN)/newsdesk --home $(HOME_DIR) write headlines bbc:business/001 --n 3
+	-$(BIN)/newsdesk --home $(HOME_DIR) ask "How much did Time Warner's quarterly profits rise?"
 	@echo "A reader key for the demo service (printed once; send it as the X-API-Key header):"
 	@$(BIN)/newsdesk --home $(HOME_DIR) keys create --role reader --name "make run"
 	@echo "Serving the demo newsroom at http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from newsdesk.errors import InvalidInput
 from newsdesk.llm.base import Message, Usage
-from newsdesk.llm.drafts import Draft, apply_policy, judge
+from newsdesk.llm.drafts import Draft, apply_policy, draft_stats, judge
 from newsdesk.llm.output import Item, ProductOutput
 from newsdesk.llm.prompting import load_prompt, passage_block, task_line
 from newsdesk.llm.providers.extractive import NOT_IN_ARCHIVE
@@ -241,6 +241,7 @@ def ask(
     else:
         drafts = _answer_drafts(completion.text, passages)
         judged = judge(writer, drafts, source_list)
+        extra.update(draft_stats(judged, completion.latency_ms))
         fallback = None
         if provider.name != "extractive" and not all(j.supported for j in judged):
             fb = writer.complete(prompt, messages, options, provider=writer.extractive)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.llm.base import Message, Usage
-from newsdesk.llm.drafts import Draft, apply_policy, judge, parse_json_object, strip_list_marker
+from newsdesk.llm.drafts import Draft, apply_policy, draft_stats, judge, parse_json_object, strip_list_marker
 from newsdesk.llm.output import ProductOutput
 from newsdesk.llm.prompting import article_block, load_prompt, task_line
 from newsdesk.llm.writer import masked_source, require_articles
@@ -147,6 +147,7 @@ def write_brief(writer: Writer, articles: Sequence[Article]) -> ProductOutput:
         cached=completion.cached,
         fallback=record,
         notice=notice,
+        extra=draft_stats(judged, completion.latency_ms),
     )
     writer.log(output, articles[0].id, "\n\n".join(a.model_text for a in articles))
     return output

@@ -19,7 +19,15 @@ if TYPE_CHECKING:
     from newsdesk.llm.grounding import ClaimCheck, Source
     from newsdesk.llm.writer import Writer
 
-__all__ = ["Draft", "Judged", "apply_policy", "judge", "parse_json_object", "strip_list_marker"]
+__all__ = [
+    "Draft",
+    "Judged",
+    "apply_policy",
+    "draft_stats",
+    "judge",
+    "parse_json_object",
+    "strip_list_marker",
+]
 
 _OBJECT = re.compile(r"\{.*\}", re.S)
 _MARKER = re.compile(r"^\s*(?:[-*\u2022\u2013]|\d{1,2}[.)]|[a-z][.)])\s+")
@@ -47,6 +55,17 @@ class Judged:
             "text": self.draft.text,
             "claims": [c.to_dict() for c in self.claims],
         }
+
+
+def draft_stats(judged: Sequence[Judged], generation_ms: float) -> dict[str, Any]:
+    """What the model wrote before the policy acted: its claims, how many the verifier did not support,
+    and how long the provider took (for tokens per second)."""
+    claims = [c for j in judged for c in j.claims]
+    return {
+        "draft_claims": len(claims),
+        "draft_unsupported": sum(not c.supported for c in claims),
+        "generation_ms": round(generation_ms, 1),
+    }
 
 
 def parse_json_object(text: str) -> dict[str, Any] | None:

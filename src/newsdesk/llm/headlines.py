@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from newsdesk.errors import InvalidInput
 from newsdesk.llm.base import Message
-from newsdesk.llm.drafts import Draft, Judged, judge, parse_json_object, strip_list_marker
+from newsdesk.llm.drafts import Draft, Judged, draft_stats, judge, parse_json_object, strip_list_marker
 from newsdesk.llm.output import Item, ProductOutput
 from newsdesk.llm.prompting import article_block, load_prompt, task_line
 from newsdesk.llm.providers.extractive import sentence_case
@@ -175,7 +175,12 @@ def write_headlines(
         latency_ms=(time.perf_counter() - started) * 1000.0,
         cached=completion.cached,
         notice=notice,
-        extra={"kind": kind, "max_chars": max_chars, "dropped": dropped},
+        extra={
+            "kind": kind,
+            "max_chars": max_chars,
+            "dropped": dropped,
+            **draft_stats(model_judged, completion.latency_ms),
+        },
     )
     writer.log(output, article.id, article.model_text)
     return output
