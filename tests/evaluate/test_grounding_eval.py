@@ -57,8 +57,9 @@ def _synthetic(n: int = 120, seed: int = 0) -> tuple[list[list[float]], list[Sum
     for k in range(n):
         label = int(k % 3 != 0)
         support = rng.gauss(0.75 if label else 0.55, 0.1)
-        row = [support] * 7 + [float(rng.random() < 0.2)] * 6
-        row[-1] = rng.uniform(1, 4)  # length: no signal
+        flag = float(rng.random() < 0.2)
+        row = [support if sign > 0 else flag for sign in SIGNS]
+        row[FEATURES.index("log_length")] = rng.uniform(1, 4)  # no signal
         rows.append(row)
         items.append(SummacItem("f" + str(k % 2), str(k), "doc", "claim", label))
     return rows, items
@@ -90,7 +91,7 @@ def test_out_of_fold_never_trains_on_the_item() -> None:
 
 
 def test_grounding_eval_on_the_sample(nlp_settings: Settings) -> None:
-    result = run_eval("grounding", SAMPLE, nlp_settings)
+    result = run_eval("grounding", SAMPLE, nlp_settings, limit=12)
     assert result.task == "grounding" and result.n == 36
     assert result.model.startswith("grounding@")
     keys = {
@@ -104,10 +105,12 @@ def test_grounding_eval_on_the_sample(nlp_settings: Settings) -> None:
     assert all(0.0 <= result.metrics[k] <= 1.0 and 0.0 <= result.baseline[k] <= 1.0 for k in keys)
     assert "bundled model" in result.details["protocol"]  # 6 items per class: too few to cross-validate
     assert result.details["items_per_file"] == {"factcc": 12, "summeval": 12, "xsumfaith-dev": 12}
+    alarms = result.details["extractive_false_alarms"]  # 12 BBC articles with --limit 12
+    assert alarms["articles"] == 12 and alarms["claims"] > 50 and alarms["rate"] <= 0.02
     json.loads(result.to_json())
 
 
 def test_grounding_eval_on_one_file(nlp_settings: Settings) -> None:
-    result = run_eval("grounding", SAMPLE / "summeval.json", nlp_settings)
-    assert set(result.metrics) == {"balanced_accuracy"}
+    result = run_eval("grounding", SAMPLE / "summeval.json", nlp_settings, limit=5)
+    assert result.n == 5 and set(result.metrics) == {"balanced_accuracy"}
     assert set(result.baseline) == {"balanced_accuracy", "name"}

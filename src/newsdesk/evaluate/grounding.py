@@ -15,6 +15,11 @@ leave-one-file-out figures (a model that never saw the file), the bundled model'
 the same out-of-fold model without the hard checks. With too few items of a class to cross-validate (a
 small sample), the bundled model is scored instead and ``details.protocol`` says so.
 
+The same run checks the other side, ``details.extractive_false_alarms``: what the ``extractive`` provider
+writes (a brief and five headline ideas per article, every sentence copied or cut from the article) for 200
+articles drawn from the bundled BBC corpus (``--limit N``: N of them) is checked against its article; every
+claim rejected there is a false alarm.
+
 Baseline (same run): a summary is inconsistent when one of its named entities (spaCy, the
 ``settings.nlp.spacy_model``) does not occur in the document (case ignored).
 
@@ -51,6 +56,7 @@ __all__ = [
 
 FOLDS = 5
 SEED = 0
+BBC_ARTICLES = 200  # articles for the extractive false-alarm check
 C = 0.3  # inverse L2 strength: XSumFaith has 25 consistent items, so keep the model simple
 
 
@@ -69,7 +75,8 @@ _DETACHED = re.compile(r" (?=[.,;:!?]|'s\b|n't\b)")
 def _clean(text: str) -> str:
     """XSumFaith's claims carry escaped quotes (``england\\'s``); SummEval's are tokenised (``team 's``,
     ``draw .``): undo both."""
-    return _DETACHED.sub("", text.replace("\\'", "'").replace('\\"', '"'))
+    text = text.replace("\\'", "'").replace('\\"', '"').replace("-lrb- ", "(").replace(" -rrb-", ")")
+    return _DETACHED.sub("", text)
 
 
 def load_summac(path: Path, *, limit: int | None = None) -> list[SummacItem]:
@@ -329,6 +336,8 @@ def evaluate_grounding(path: Path, settings: Settings, limit: int | None) -> Eva
         predicted = bundled
         details["protocol"] = "bundled model (too few items per file and label to cross-validate; in-sample "
         details["protocol"] += "if the items are from the SummaC dev files it was trained on)"
+    articles = BBC_ARTICLES if limit is None else min(BBC_ARTICLES, limit)
+    details["extractive_false_alarms"] = extractive_false_alarms(verifier, articles)
     baseline = entity_baseline(items, settings)
     return EvalResult(
         task="grounding",
@@ -342,6 +351,87 @@ def evaluate_grounding(path: Path, settings: Settings, limit: int | None) -> Eva
         },
         details=details,
     )
+
+
+def bbc_sample(n: int = BBC_ARTICLES, seed: int = SEED) -> list[tuple[str, str, str]]:
+    """(id, headline, body) of ``n`` articles drawn (``seed``) from the bundled BBC corpus."""
+    import tarfile
+    from importlib.resources import as_file, files
+
+    from newsdesk.demo import DEMO_CORPUS
+
+    with (
+        as_file(files("newsdesk.data").joinpath(DEMO_CORPUS)) as archive,
+        tarfile.open(archive, "r:xz") as tar,
+    ):
+        members = sorted(
+            (m for m in tar.getmembers() if m.isfile() and m.name.endswith(".txt")), key=lambda m: m.name
+        )
+        chosen = sorted(random.Random(seed).sample(members, min(n, len(members))), key=lambda m: m.name)
+        out = []
+        for member in chosen:
+            handle = tar.extractfile(member)
+            raw = handle.read() if handle is not None else b""
+            text = raw.decode("utf-8", errors="replace").strip()
+            headline, _, body = text.partition("\n")
+            out.append(
+                (member.name.removeprefix("bbc/").removesuffix(".txt"), headline.strip(), body.strip())
+            )
+    return out
+
+
+def extractive_false_alarms(verifier: Any, n: int = BBC_ARTICLES) -> dict[str, Any]:
+    """The share of claims the verifier rejects in what the ``extractive`` provider writes (a brief and
+    five headline ideas per article, all copied or cut from the article) for ``n`` bundled BBC articles:
+    every one is a false alarm."""
+    from newsdesk.llm.base import GenerationOptions, Message
+    from newsdesk.llm.grounding import Source
+    from newsdesk.llm.prompting import article_block, task_line
+    from newsdesk.llm.providers.extractive import ExtractiveProvider
+
+    provider = ExtractiveProvider()
+    items: list[tuple[str, list[Any]]] = []
+    products: list[str] = []
+    for article_id, headline, body in bbc_sample(n):
+        source = [Source(article_id, f"{headline}\n\n{body}")]
+        block = article_block(article_id, headline, body)
+        brief = json.loads(
+            provider.complete([Message("user", task_line("brief") + "\n" + block)], GenerationOptions()).text
+        )
+        ideas = json.loads(
+            provider.complete(
+                [Message("user", task_line("headlines", n=5) + "\n" + block)], GenerationOptions()
+            ).text
+        )
+        for text in [brief["lede"], brief["why_it_matters"], *brief["bullets"]]:
+            if text:
+                items.append((text, source))
+                products.append("brief")
+        for text in ideas["ideas"]:
+            items.append((text, source))
+            products.append("headlines")
+    checks = verifier.check_many(items)
+    by_product: dict[str, list[int]] = {}
+    examples = []
+    for product, (_, source), claims in zip(products, items, checks, strict=True):
+        counts = by_product.setdefault(product, [0, 0])
+        for claim in claims:
+            counts[0] += 1
+            counts[1] += int(not claim.supported)
+            if not claim.supported and len(examples) < 10:
+                examples.append(
+                    {"article": source[0].article_id, "claim": claim.text, "reasons": list(claim.reasons)}
+                )
+    claims_total = sum(c[0] for c in by_product.values())
+    rejected = sum(c[1] for c in by_product.values())
+    return {
+        "articles": n,
+        "claims": claims_total,
+        "rejected": rejected,
+        "rate": round(rejected / claims_total, 4) if claims_total else 0.0,
+        "by_product": {p: {"claims": c[0], "rejected": c[1]} for p, c in by_product.items()},
+        "examples": examples,
+    }
 
 
 def train_model(dataset: Path, settings: Settings) -> Any:

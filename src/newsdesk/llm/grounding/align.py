@@ -2,7 +2,7 @@
 
 Everything here is lexical and cheap; :mod:`~newsdesk.llm.grounding.verifier` adds the embedding cosine of
 the few candidate sentences and the calibrated model. :class:`SourceIndex` reads the sources once per call
-(sentences with offsets, stems, bigrams, numbers, dates, names); :func:`analyse` compares one claim with it.
+(sentences with offsets, stems, numbers, dates, names); :func:`analyse` compares one claim with it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ import math
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from itertools import pairwise
 
 from newsdesk.llm.grounding.facts import Number, dates, names, number_backed, numbers, quotes
 from newsdesk.llm.grounding.text import (
@@ -24,9 +23,10 @@ from newsdesk.llm.grounding.text import (
     tokens,
 )
 
-__all__ = ["CANDIDATES", "Analysis", "SourceIndex", "aligned_window", "analyse"]
+__all__ = ["CANDIDATES", "Analysis", "SourceIndex", "aligned_window", "analyse", "projection"]
 
 CANDIDATES = 6  # sentences per claim whose embeddings are compared (the best by lexical coverage)
+PROJECTED = 3  # of which the best few are also compared through their words that the claim uses
 NEGATION_MIN_COVERAGE = 0.6  # a negation mismatch counts only against a sentence that holds the claim
 
 
@@ -37,7 +37,6 @@ class SourceIndex:
     sentences: list[SourceSentence]
     texts: dict[str, str]
     stems: set[str]
-    bigrams: set[tuple[str, str]]
     idf: dict[str, float]
     numbers: list[Number]
     dates: set[str]
@@ -51,12 +50,10 @@ class SourceIndex:
         sentences = [s for article_id, text in sources for s in source_sentences(article_id, text)]
         df: Counter[str] = Counter()
         stems: set[str] = set()
-        bigrams: set[tuple[str, str]] = set()
         for s in sentences:
             unique = set(s.stems)
             df.update(unique)
             stems |= unique
-            bigrams.update(pairwise(s.stems))
         n = max(len(sentences), 1)
         idf = {w: math.log((n + 1) / (c + 0.5)) + 1.0 for w, c in df.items()}
         all_numbers: list[Number] = []
@@ -75,7 +72,6 @@ class SourceIndex:
             sentences,
             dict(sources),
             stems,
-            bigrams,
             idf,
             all_numbers,
             all_dates,
@@ -95,12 +91,11 @@ class Analysis:
 
     claim: str
     candidates: list[int]  # indices into index.sentences, best lexical first
-    windows: list[str]  # per candidate, the part of it that holds the claim's words (a short claim's match)
+    windows: list[
+        str
+    ]  # per candidate, the part that holds the claim's words; then the best ones' projections
     coverage: list[float]  # IDF-weighted share of the claim's content stems in each candidate
     document_coverage: float
-    bigram_coverage: float
-    sentence_bigram_coverage: float
-    ordered_coverage: float
     novel_words: int
     copied: bool  # the claim's words appear verbatim, in order, in a source
     missing: list[str] = field(default_factory=list)  # reasons: facts not in the sources
@@ -137,33 +132,17 @@ def analyse(claim: str, index: SourceIndex) -> Analysis:
     coverage = [c for c, _, _ in scored[:CANDIDATES]]
     unique = list(dict.fromkeys(content))
     document = sum(w in index.stems for w in unique) / len(unique) if unique else 1.0
-    pairs = list(pairwise(all_stems))
-    bigram = sum(p in index.bigrams for p in pairs) / len(pairs) if pairs else 1.0
-    sentence_bigram = 1.0
-    if pairs:
-        sentence_bigram = 0.0
-        for i in top:
-            stems = index.sentences[i].stems
-            found = set(pairwise(stems))
-            sentence_bigram = max(sentence_bigram, sum(p in found for p in pairs) / len(pairs))
     novel = sum(w not in index.stems for w in unique)
-    ordered = (
-        max((_lcs(content, index.sentences[i].stems) for i in top), default=0) / len(content)
-        if content
-        else 1.0
-    )
     lowered = " " + " ".join(w.lower().replace("\u2019", "'") for w in words) + " "
     copied = len(words) >= 4 and lowered in index.word_stream
     windows = [aligned_window(set(content), index.sentences[i]) for i in top]
+    windows += [projection(set(all_stems), index.sentences[i]) for i in top[:PROJECTED]]
     analysis = Analysis(
         claim,
         top,
         windows,
         coverage,
         document,
-        bigram,
-        sentence_bigram,
-        ordered,
         novel,
         copied,
         content=content,
@@ -197,17 +176,6 @@ def _check_facts(claim: str, words: list[str], analysis: Analysis, index: Source
                 break
 
 
-def _lcs(a: Sequence[str], b: Sequence[str]) -> int:
-    """The length of the longest common subsequence of ``a`` and ``b``."""
-    previous = [0] * (len(b) + 1)
-    for x in a:
-        current = [0]
-        for j, y in enumerate(b):
-            current.append(previous[j] + 1 if x == y else max(previous[j + 1], current[j]))
-        previous = current
-    return previous[-1]
-
-
 def _densest(wanted: set[str], stems: Sequence[str], gap: int = 4) -> tuple[int, int]:
     """(first, last) positions of the run of ``wanted`` stems (neighbours at most ``gap`` apart) that
     holds the most distinct of them; (0, len - 1) when none is there."""
@@ -222,6 +190,13 @@ def _densest(wanted: set[str], stems: Sequence[str], gap: int = 4) -> tuple[int,
             runs.append([i])
     best = max(runs, key=lambda run: (len({stems[i] for i in run}), -run[0]))
     return best[0], best[-1]
+
+
+def projection(wanted: set[str], sentence: SourceSentence) -> str:
+    """The words of ``sentence`` whose stems the claim uses, in the sentence's order: what is left of it
+    when it is shortened to the claim (a compressed copy then embeds close to the claim)."""
+    kept = [w for w, s in zip(sentence.words, sentence.stems, strict=True) if s in wanted]
+    return " ".join(kept) if kept else sentence.text
 
 
 def aligned_window(wanted: set[str], sentence: SourceSentence, margin: int = 2) -> str:

@@ -11,12 +11,22 @@ and "Britain's" meets "Britain"; no model is needed.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
+from newsdesk.nlp.text import _ABBREVIATIONS as ABBREVIATIONS
 from newsdesk.nlp.text import split_sentences
 
-__all__ = ["SourceSentence", "content_stems", "source_sentences", "split_claims", "stem", "tokens"]
+__all__ = [
+    "UNIT_WORDS",
+    "SourceSentence",
+    "content_stems",
+    "source_sentences",
+    "split_claims",
+    "stem",
+    "tokens",
+]
 
 STOPWORDS = frozenset(
     """
@@ -35,6 +45,19 @@ NEGATIONS = frozenset(
     not no never none nobody nothing neither nor without cannot n't nt noone nowhere
     """.split()  # noqa: SIM905
 )
+UNIT_WORDS = frozenset(
+    """
+    pound pounds dollar dollars euro euros per cent percent thousand million millions billion billions
+    trillion bn m k
+    """.split()  # noqa: SIM905
+)
+_NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()  # noqa: SIM905
+    )
+}
 _TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['\u2019][A-Za-z]+)*")
 _LOWER_BOUNDARY = re.compile(r"(?<=[a-z0-9)\"'][.!?])\s+(?=[a-z0-9\"'`])")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013]|\d{1,2}[.)])\s+")
@@ -45,9 +68,12 @@ def tokens(text: str) -> list[str]:
     return _TOKEN.findall(text)
 
 
+@functools.lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light stem: lower case, curly apostrophes straightened, possessives and common suffixes cut."""
     w = word.lower().replace("\u2019", "'")
+    if w in _NUMBER_WORDS:
+        return _NUMBER_WORDS[w]
     if w.endswith("n't"):
         return "n't"
     if w.endswith("'s") or w.endswith("s'"):
@@ -78,11 +104,12 @@ def stem(word: str) -> str:
 
 
 def content_stems(words: list[str]) -> list[str]:
-    """The stems of the words that are not stopwords or negations."""
+    """The stems of the words that are not stopwords, negations or units ("pounds", "million", "per cent":
+    the number checks compare those)."""
     out = []
     for word in words:
         s = stem(word)
-        if s and s not in STOPWORDS and s not in NEGATIONS and word.lower() not in STOPWORDS:
+        if s and s not in STOPWORDS and s not in NEGATIONS and word.lower() not in STOPWORDS | UNIT_WORDS:
             out.append(s)
     return out
 
@@ -111,7 +138,7 @@ def split_claims(text: str) -> list[str]:
     for block in blocks:
         sentences = split_sentences(block)
         if not any(ch.isupper() for ch in block):  # lower-cased text: no capital marks a new sentence
-            sentences = [p for s in sentences for p in _LOWER_BOUNDARY.split(s) if p.strip()]
+            sentences = [p for s in sentences for p in _split_lower(s)]
         for sentence in sentences:
             parts = [p for p in re.split(r"(?<=;)\s+", sentence) if p.strip()]
             if len(parts) > 1 and all(len(tokens(p)) >= 4 for p in parts):
@@ -119,6 +146,22 @@ def split_claims(text: str) -> list[str]:
             elif sentence.strip():
                 claims.append(sentence.strip())
     return [c for c in claims if tokens(c)]
+
+
+def _split_lower(sentence: str) -> list[str]:
+    """A lower-cased sentence split after ``.``/``!``/``?`` (not after an abbreviation or initials)."""
+    out: list[str] = []
+    for piece in _LOWER_BOUNDARY.split(sentence):
+        if out and _abbreviated(out[-1]):
+            out[-1] += " " + piece
+        elif piece.strip():
+            out.append(piece)
+    return [p.strip() for p in out if p.strip()]
+
+
+def _abbreviated(text: str) -> bool:
+    last = text.rstrip(".").rsplit(None, 1)[-1].lower() if text.split() else ""
+    return last in ABBREVIATIONS or len(last) == 1 or all(len(p) == 1 for p in last.split(".") if p)
 
 
 @dataclass(frozen=True, slots=True)

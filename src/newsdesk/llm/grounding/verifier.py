@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from newsdesk.llm.grounding.align import Analysis, SourceIndex, analyse, evidence_gap, negation_differs
 from newsdesk.llm.grounding.model import WORST, GroundingModel, bundled_model
-from newsdesk.llm.grounding.text import split_claims
+from newsdesk.llm.grounding.text import STOPWORDS, split_claims, stem, tokens
 
 if TYPE_CHECKING:
     import numpy as np
@@ -104,6 +104,14 @@ class _Scored:
     entities: list[str]
 
 
+def _entity_found(entity: str, index: SourceIndex) -> bool:
+    """Whether every word of ``entity`` (stopwords aside, possessives cut) is in the sources."""
+    if entity.lower() in index.lower_text:
+        return True
+    words = [w for w in tokens(entity) if w.lower() not in STOPWORDS]
+    return all(w.lower() in index.lower_words or stem(w) in index.lower_words for w in words)
+
+
 class Verifier:
     """Checks claims against sources (see the module docstring).
 
@@ -165,6 +173,20 @@ class Verifier:
         index = SourceIndex.build([(s.article_id, s.text) for s in sources])
         return [self._verdict(s, index) for s in self._score([(claims, index)])[0]]
 
+    def check_many(self, items: Sequence[tuple[str, Sequence[Source]]]) -> list[list[ClaimCheck]]:
+        """:meth:`check` of many (text, sources) pairs, their sentences embedded in one batch."""
+        jobs = []
+        indexes: dict[tuple[tuple[str, str], ...], SourceIndex] = {}
+        for text, sources in items:
+            key = tuple((s.article_id, s.text) for s in sources)
+            if key not in indexes:
+                indexes[key] = SourceIndex.build(list(key))
+            jobs.append((split_claims(text), indexes[key]))
+        scored = self._score(jobs)
+        return [
+            [self._verdict(c, index) for c in claims] for claims, (_, index) in zip(scored, jobs, strict=True)
+        ]
+
     def check_claim(self, claim: str, sources: Sequence[Source]) -> ClaimCheck:
         """Check ``claim`` as one claim (not split)."""
         index = SourceIndex.build([(s.article_id, s.text) for s in sources])
@@ -195,7 +217,7 @@ class Verifier:
         rows = []
         for claims in self._score_pairs(pairs):
             if not claims:
-                rows.append(([1.0] * 7 + [0.0] * 6, False, True))
+                rows.append(([1.0] * 4 + [0.0] * 6, False, True))
                 continue
             columns = list(zip(*(c.features for c in claims), strict=True))
             row = [_REDUCE[how](col) for col, how in zip(columns, WORST, strict=True)]
@@ -215,19 +237,24 @@ class Verifier:
 
     def _score(self, jobs: Sequence[tuple[list[str], SourceIndex]]) -> list[list[_Scored]]:
         analysed = [[analyse(claim, index) for claim in claims] for claims, index in jobs]
+        # a verbatim copy needs no model: its cosine is 1 and its entities are in the source
         texts: list[str] = []
         for (_, index), analyses in zip(jobs, analysed, strict=True):
             for a in analyses:
-                texts.append(a.claim)
-                texts += [index.sentences[i].text for i in a.candidates]
-                texts += a.windows
+                if not a.copied:
+                    texts.append(a.claim)
+                    texts += [index.sentences[i].text for i in a.candidates]
+                    texts += a.windows
         unique = list(dict.fromkeys(texts))
         vectors = self.embedder.encode(unique) if unique else None
         row = {t: i for i, t in enumerate(unique)}
-        found = iter(self.entities([a.claim for analyses in analysed for a in analyses]))
+        fresh = [a.claim for analyses in analysed for a in analyses if not a.copied]
+        found = iter(self.entities(fresh) if fresh else [])
         out = []
         for (_, index), analyses in zip(jobs, analysed, strict=True):
-            out.append([self._features(a, index, vectors, row, next(found)) for a in analyses])
+            out.append(
+                [self._features(a, index, vectors, row, [] if a.copied else next(found)) for a in analyses]
+            )
         return out
 
     def _features(
@@ -239,14 +266,18 @@ class Verifier:
         entities: list[str],
     ) -> _Scored:
         cosines = []
-        if vectors is not None and a.candidates:
+        if a.copied:
+            cosines = [1.0] * len(a.candidates)
+        elif vectors is not None and a.candidates:
             claim_vec = vectors[row[a.claim]]
+            k = len(a.candidates)
             cosines = [
                 max(
                     float(vectors[row[index.sentences[i].text]] @ claim_vec),
-                    float(vectors[row[w]] @ claim_vec),
+                    float(vectors[row[a.windows[j]]] @ claim_vec),
+                    float(vectors[row[a.windows[k + j]]] @ claim_vec) if k + j < len(a.windows) else -1.0,
                 )
-                for i, w in zip(a.candidates, a.windows, strict=True)
+                for j, i in enumerate(a.candidates)
             ]
         combined = [
             0.5 * c + 0.5 * v for c, v in zip(cosines or [0.0] * len(a.candidates), a.coverage, strict=True)
@@ -263,15 +294,12 @@ class Verifier:
                 pair = max(pair, sum(index.weight(w) for w in wanted if w in union) / total)
         gaps = evidence_gap(a, index, evidence) if evidence else []
         negation = negation_differs(a, index)
-        missing_entities = [e for e in dict.fromkeys(entities) if e.lower() not in index.lower_text]
+        missing_entities = [e for e in dict.fromkeys(entities) if not _entity_found(e, index)]
         features = [
             max(cosines, default=0.0),
             a.coverage[0] if a.coverage else 0.0,
             pair if a.content else 1.0,
             a.document_coverage,
-            a.bigram_coverage,
-            a.sentence_bigram_coverage,
-            a.ordered_coverage,
             float(min(a.novel_words, 3)),
             float(min(len(missing_entities), 2)),
             float(min(len(a.missing), 2)),
