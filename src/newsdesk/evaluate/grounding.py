@@ -412,7 +412,7 @@ def extractive_false_alarms(verifier: Any, n: int = BBC_ARTICLES) -> dict[str, A
             products.append("headlines")
     checks = verifier.check_many(items)
     by_product: dict[str, list[int]] = {}
-    examples = []
+    examples: list[dict[str, Any]] = []
     for product, (_, source), claims in zip(products, items, checks, strict=True):
         counts = by_product.setdefault(product, [0, 0])
         for claim in claims:

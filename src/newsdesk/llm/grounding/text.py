@@ -51,13 +51,11 @@ UNIT_WORDS = frozenset(
     trillion bn m k
     """.split()  # noqa: SIM905
 )
-_NUMBER_WORDS = {
-    w: str(i)
-    for i, w in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen twenty".split()  # noqa: SIM905
-    )
-}
+_NUMBER_TEXT = """
+    zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen
+    seventeen eighteen nineteen twenty
+"""
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(_NUMBER_TEXT.split())}
 _TOKEN = re.compile(r"[A-Za-z0-9\u00C0-\u024F]+(?:['\u2019][A-Za-z]+)*")
 _LOWER_BOUNDARY = re.compile(r"(?<=[a-z0-9)\"'][.!?])\s+(?=[a-z0-9\"'`])")
 _BULLET = re.compile(r"^\s*(?:[-*\u2022\u2013]|\d{1,2}[.)])\s+")
