@@ -9,10 +9,7 @@ building and response parsing, not a hand-made double. An unreachable endpoint i
 
 from __future__ import annotations
 
-import binascii
-import json
 import socket
-import struct
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +17,7 @@ from typing import Any
 
 import boto3
 import pytest
-from botocore.awsrequest import AWSResponse
+from bedrock_stub import event, serve_stream
 from botocore.stub import Stubber
 
 from newsdesk.errors import (
@@ -199,69 +196,27 @@ def test_missing_boto3_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
 # -- streaming: botocore parses real event-stream bytes --------------------------------------------------
 
 
-def _event(event_type: str, payload: dict[str, Any], message_type: str = "event") -> bytes:
-    """One message of AWS's event-stream encoding (prelude, headers, payload, two CRC32s)."""
-    headers = b""
-    kind = ":exception-type" if message_type == "exception" else ":event-type"
-    for name, value in (
-        (":message-type", message_type),
-        (kind, event_type),
-        (":content-type", "application/json"),
-    ):
-        encoded = value.encode()
-        headers += bytes([len(name)]) + name.encode() + b"\x07" + struct.pack(">H", len(encoded)) + encoded
-    body = json.dumps(payload).encode()
-    total = 12 + len(headers) + len(body) + 4
-    prelude = struct.pack(">II", total, len(headers))
-    prelude += struct.pack(">I", binascii.crc32(prelude) & 0xFFFFFFFF)
-    message = prelude + headers + body
-    return message + struct.pack(">I", binascii.crc32(message) & 0xFFFFFFFF)
-
-
-class _Raw:
-    def __init__(self, data: bytes) -> None:
-        self.data = data
-
-    def stream(self, amt: int = 1024, decode_content: bool | None = None) -> Iterator[bytes]:
-        for i in range(0, len(self.data), 7):  # small chunks: messages split across reads
-            yield self.data[i : i + 7]
-
-    def read(self, amt: int | None = None) -> bytes:
-        return self.data
-
-    def close(self) -> None:
-        pass
-
-
-def _serve_stream(client: Any, events: list[bytes]) -> None:
-    def send(request: Any, **kwargs: Any) -> AWSResponse:
-        headers = {"content-type": "application/vnd.amazon.eventstream"}
-        return AWSResponse(request.url, 200, headers, _Raw(b"".join(events)))
-
-    client.meta.events.register("before-send.bedrock-runtime.ConverseStream", send)
-
-
 def _deltas(*pieces: str) -> list[bytes]:
-    out = [_event("messageStart", {"role": "assistant"})]
-    out += [_event("contentBlockDelta", {"delta": {"text": p}, "contentBlockIndex": 0}) for p in pieces]
+    out = [event("messageStart", {"role": "assistant"})]
+    out += [event("contentBlockDelta", {"delta": {"text": p}, "contentBlockIndex": 0}) for p in pieces]
     return out
 
 
 def test_streaming(provider: BedrockProvider, client: Any) -> None:
-    _serve_stream(
-        client, [*_deltas("Sales", " rose", " 5%."), _event("messageStop", {"stopReason": "end_turn"})]
+    serve_stream(
+        client, [*_deltas("Sales", " rose", " 5%."), event("messageStop", {"stopReason": "end_turn"})]
     )
     assert list(provider.stream(ASK, OPTIONS)) == ["Sales", " rose", " 5%."]
 
 
 def test_a_stream_stopped_by_a_guardrail_is_refused(provider: BedrockProvider, client: Any) -> None:
-    _serve_stream(client, [*_deltas("Sales"), _event("messageStop", {"stopReason": "guardrail_intervened"})])
+    serve_stream(client, [*_deltas("Sales"), event("messageStop", {"stopReason": "guardrail_intervened"})])
     with pytest.raises(ProviderRefused):
         list(provider.stream(ASK, OPTIONS))
 
 
 def test_an_error_mid_stream_fails(provider: BedrockProvider, client: Any) -> None:
-    error = _event("throttlingException", {"message": "slow down"}, message_type="exception")
-    _serve_stream(client, [*_deltas("Sales"), error])
+    error = event("throttlingException", {"message": "slow down"}, message_type="exception")
+    serve_stream(client, [*_deltas("Sales"), error])
     with pytest.raises(ProviderFailed, match="slow down"):
         list(provider.stream(ASK, OPTIONS))
