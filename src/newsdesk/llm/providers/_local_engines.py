@@ -103,6 +103,10 @@ class TransformersEngine:
         extra: dict[str, Any] = {"local_files_only": True}
         if source.gguf_file is not None:
             extra["gguf_file"] = source.gguf_file
+        hf_logging: Any = importlib.import_module("transformers.utils.logging")
+
+        bars = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()  # a bar per tensor group: noise in a CLI or a service log
         try:
             tokenizer: Any = AutoTokenizer.from_pretrained(str(source.folder), **extra)
             model: Any = AutoModelForCausalLM.from_pretrained(
@@ -110,6 +114,9 @@ class TransformersEngine:
             )
         except (OSError, ValueError, KeyError, RuntimeError) as exc:
             raise ProviderFailed("local", f"cannot load {source.path}: {type(exc).__name__}: {exc}") from exc
+        finally:
+            if bars:
+                hf_logging.enable_progress_bar()
         model.eval()
         self.tokenizer = tokenizer
         self.model = model

