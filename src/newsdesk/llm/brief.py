@@ -14,6 +14,7 @@ unsupported claim, or without a lede and two bullets, is replaced whole by the e
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 
 __all__ = ["BRIEF_SCHEMA", "MAX_ARTICLES", "parse_brief", "write_brief"]
 
+_BULLET = re.compile(r"^(?:[-*\u2022\u2013]|\d{1,2}[.)])\s+")
+_LABEL = re.compile(r"^(?:lede|why it matters|summary)\s*:\s*", re.IGNORECASE)
 MAX_ARTICLES = 10
 MAX_BULLETS = 4
 BRIEF_SCHEMA: dict[str, Any] = {
@@ -70,13 +73,21 @@ def parse_brief(text: str) -> list[Draft]:
             ]
         if drafts:
             return drafts[: 2 + MAX_BULLETS]
-    pieces: list[str] = []
+    prose: list[str] = []
+    bullets: list[str] = []
     for line in text.replace(" - ", "\n- ").splitlines():
-        line = strip_list_marker(line)
-        if line and not line.endswith(":"):
-            pieces += [s for s in split_sentences(line) if s.strip()]
-    roles = ["lede", "why_it_matters"] + ["bullet"] * MAX_BULLETS
-    return [Draft(role, piece) for role, piece in zip(roles, pieces, strict=False)]
+        stripped = line.strip()
+        if not stripped or stripped.endswith(":") or stripped.startswith("```"):
+            continue
+        if _BULLET.match(stripped):
+            bullets.append(strip_list_marker(stripped))
+        else:
+            prose += [s for s in split_sentences(_LABEL.sub("", stripped)) if s.strip()]
+    if not bullets:
+        bullets = prose[2:]
+    roles = ["lede", "why_it_matters"]
+    drafts = [Draft(role, piece) for role, piece in zip(roles, prose, strict=False)]
+    return drafts + [Draft("bullet", b) for b in bullets[:MAX_BULLETS] if b]
 
 
 def _shape_problem(drafts: Sequence[Draft]) -> str | None:
@@ -103,10 +114,14 @@ def write_brief(writer: Writer, articles: Sequence[Article]) -> ProductOutput:
             "published": article.published_at.date().isoformat() if article.published_at else "",
         }
         blocks.append(article_block(article.id, headline, body, meta))
-    system, user = prompt.render(task=task_line("brief", articles=len(articles)), articles="\n".join(blocks))
+    provider = writer.provider
+    system, user = prompt.render(
+        plain=not provider.supports_json,
+        task=task_line("brief", articles=len(articles)),
+        articles="\n".join(blocks),
+    )
     messages = [Message("system", system), Message("user", user)]
     options = writer.options(350, BRIEF_SCHEMA)
-    provider = writer.provider
     completion = writer.complete(prompt, messages, options)
     drafts = parse_brief(completion.text)
     judged = judge(writer, drafts, sources)

@@ -98,7 +98,9 @@ def write_headlines(
     source, headline, body = masked_source(article)
     context = headline + "\n" + body
     label = "headline" if kind == "headline" else "email subject line"
+    provider = writer.provider
     system, user = prompt.render(
+        plain=not provider.supports_json,
         task=task_line("headlines", n=n, kind=kind, max_chars=max_chars),
         articles=article_block(article.id, headline, body, {"source": article.source}),
         n=n,
@@ -108,7 +110,6 @@ def write_headlines(
     )
     messages = [Message("system", system), Message("user", user)]
     options = writer.options(60 + 30 * n, IDEAS_SCHEMA)
-    provider = writer.provider
     completion = writer.complete(prompt, messages, options)
     policy = writer.policy("headlines")
 

@@ -58,6 +58,8 @@ class Prompt:
     description: str
     system: str
     user: str
+    system_plain: str | None = None  # for models that cannot be held to JSON: the same task in prose
+    user_plain: str | None = None
 
     @property
     def ref(self) -> str:
@@ -66,12 +68,14 @@ class Prompt:
     @property
     def digest(self) -> str:
         """SHA-256 of the texts that reach the model (the lock's content hash)."""
-        payload = json.dumps([self.system, self.user], ensure_ascii=False)
+        payload = json.dumps([self.system, self.user, self.system_plain, self.user_plain], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
-    def render(self, **values: Any) -> tuple[str, str]:
+    def render(self, *, plain: bool = False, **values: Any) -> tuple[str, str]:
         """(system, user) with each ``{name}`` (a lower-case identifier) replaced by ``values[name]``; other
-        braces (a JSON example) stay as written."""
+        braces (a JSON example) stay as written. ``plain``: the prose variant, when the prompt has one (for
+        providers that cannot constrain their output to JSON: small local models copy a JSON template
+        instead of filling it)."""
 
         def fill(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -79,6 +83,8 @@ class Prompt:
                 raise InvalidInput("prompt", self.ref, f"a value for {name!r}")
             return str(values[name])
 
+        if plain and self.system_plain is not None and self.user_plain is not None:
+            return _SLOT.sub(fill, self.system_plain), _SLOT.sub(fill, self.user_plain)
         return _SLOT.sub(fill, self.system), _SLOT.sub(fill, self.user)
 
 
@@ -95,6 +101,8 @@ def load_prompt(product: str) -> Prompt:
         description=str(data.get("description", "")),
         system=str(data["system"]),
         user=str(data["user"]),
+        system_plain=data.get("system_plain"),
+        user_plain=data.get("user_plain"),
     )
 
 

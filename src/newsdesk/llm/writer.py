@@ -16,6 +16,7 @@ write_headlines`, :func:`~newsdesk.llm.ask.ask`). It
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -117,6 +118,9 @@ class Writer:
     ) -> Completion:
         """One completion, from the cache when the same request was answered before."""
         chosen = provider if provider is not None else self.provider
+        if options.json_schema is not None and not chosen.supports_json:
+            # the prompt describes the shape already; a schema pasted into it only confuses small models
+            options = dataclasses.replace(options, json_schema=None)
         key = cache_key(chosen.name, chosen.model, prompt.ref, messages, options)
         if self.cache is not None and chosen.name != "extractive":
             hit = self.cache.get(key)
