@@ -73,14 +73,18 @@ def xsum_articles(path: Path, limit: int) -> list[Any]:
     return out
 
 
-def run(provider: str, articles: list[Any], headlines: bool, model: str | None) -> dict[str, Any]:
+def run(
+    provider: str, articles: list[Any], headlines: bool, model: str | None, home: Path | None = None
+) -> dict[str, Any]:
     from newsdesk.llm.brief import write_brief
     from newsdesk.llm.headlines import write_headlines
     from newsdesk.llm.writer import Writer
     from newsdesk.settings import Settings
 
-    home = Path(tempfile.mkdtemp(prefix="newsdesk-llm-bench-"))
-    llm: dict[str, Any] = {"provider": provider, "cache": False}
+    home = home if home is not None else Path(tempfile.mkdtemp(prefix="newsdesk-llm-bench-"))
+    # completions are cached in <home>: a rerun with the same --home re-checks them with the current verifier
+    # without generating again (its tokens/s are the first run's, from the cached latencies)
+    llm: dict[str, Any] = {"provider": provider, "cache": True}
     if model:
         llm["model"] = model
     writer = Writer(Settings(home=home, llm=llm), log=False)
@@ -88,7 +92,7 @@ def run(provider: str, articles: list[Any], headlines: bool, model: str | None) 
     writer.provider  # noqa: B018
     stats: dict[str, Any] = {}
     for product in ("brief", "headlines") if headlines else ("brief",):
-        claims = unsupported = withheld = tokens = 0
+        claims = unsupported = withheld = tokens = cached = 0
         generation_ms = 0.0
         started = time.perf_counter()
         examples: list[dict[str, Any]] = []
@@ -102,6 +106,7 @@ def run(provider: str, articles: list[Any], headlines: bool, model: str | None) 
             unsupported += out.extra["draft_unsupported"]
             withheld += out.fallback is not None or any(i.verdict == "withheld" for i in out.items)
             tokens += out.usage.completion_tokens
+            cached += out.cached
             generation_ms += out.extra["generation_ms"]
             if out.extra["draft_unsupported"] and len(examples) < 5:
                 rejected = (
@@ -120,6 +125,8 @@ def run(provider: str, articles: list[Any], headlines: bool, model: str | None) 
             if tokens and generation_ms
             else None,
             "seconds_per_output": round(seconds / len(articles), 3),
+            "generation_seconds_per_output": round(generation_ms / 1000 / len(articles), 3),
+            "from_cache": cached,
             "examples": examples,
         }
     return {
@@ -141,9 +148,10 @@ def main() -> None:
     )
     parser.add_argument("--limit", type=int, default=200)
     parser.add_argument("--headlines", action="store_true", help="Also headline ideas.")
+    parser.add_argument("--home", type=Path, default=None, help="Workspace (keeps the completion cache).")
     args = parser.parse_args()
     articles = bbc_articles(args.limit) if args.dataset == "bbc" else xsum_articles(args.path, args.limit)
-    result = run(args.provider, articles, args.headlines, args.model)
+    result = run(args.provider, articles, args.headlines, args.model, args.home)
     result["dataset"] = args.dataset
     print(json.dumps(result, indent=2, ensure_ascii=False))
 

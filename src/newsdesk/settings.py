@@ -320,6 +320,10 @@ class ArtifactSettings(BaseModel):
 GroundingPolicy = Literal["withhold", "flag"]
 
 
+def _default_policy() -> dict[str, GroundingPolicy]:
+    return {"brief": "withhold", "headlines": "withhold", "ask": "flag"}
+
+
 class LlmSettings(BaseModel):
     """Generative products (briefs, headline ideas, ask the archive): the provider and the verifier's policy.
 
@@ -360,7 +364,7 @@ class LlmSettings(BaseModel):
         "version and input hash, so the same request is never paid for twice.",
     )
     policy: dict[str, GroundingPolicy] = Field(
-        default_factory=lambda: {"brief": "withhold", "headlines": "withhold", "ask": "flag"},
+        default_factory=_default_policy,
         description="What the verifier does with unsupported claims, per product: 'withhold' replaces the "
         "output with the extractive fallback and says so; 'flag' returns it with those claims marked. "
         "Nothing unsupported is ever marked 'ok'.",

@@ -62,14 +62,14 @@ def parse_brief(text: str) -> list[Draft]:
     if data is not None:
         lede = data.get("lede") or data.get("headline") or ""
         why = data.get("why_it_matters") or data.get("why") or ""
-        bullets = data.get("bullets") or []
+        listed = data.get("bullets") or []
         if isinstance(lede, str) and lede.strip():
             drafts.append(Draft("lede", lede.strip()))
         if isinstance(why, str) and why.strip():
             drafts.append(Draft("why_it_matters", why.strip()))
-        if isinstance(bullets, list):
+        if isinstance(listed, list):
             drafts += [
-                Draft("bullet", strip_list_marker(b)) for b in bullets if isinstance(b, str) and b.strip()
+                Draft("bullet", strip_list_marker(b)) for b in listed if isinstance(b, str) and b.strip()
             ]
         if drafts:
             return drafts[: 2 + MAX_BULLETS]
