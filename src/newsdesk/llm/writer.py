@@ -18,11 +18,13 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.errors import InvalidInput
-from newsdesk.llm.base import Completion, GenerationOptions, Message, Provider, open_provider
+from newsdesk.llm.base import Completion, GenerationOptions, Message, Provider, Usage, open_provider
 from newsdesk.llm.cache import CompletionCache, cache_key
 from newsdesk.llm.injection import mask
 
@@ -69,6 +71,7 @@ class Writer:
         self.source = source
         self._lock = threading.Lock()
         self._call_lock = threading.Lock()
+        self._local = threading.local()
 
     # -- parts, built on first use --------------------------------------------------------------------
 
@@ -122,11 +125,16 @@ class Writer:
             # the prompt describes the shape already; a schema pasted into it only confuses small models
             options = dataclasses.replace(options, json_schema=None)
         key = cache_key(chosen.name, chosen.model, prompt.ref, messages, options)
+        on_piece = getattr(self._local, "on_piece", None) if provider is None else None
         if self.cache is not None and chosen.name != "extractive":
             hit = self.cache.get(key)
             if hit is not None:
+                if on_piece is not None:
+                    on_piece(hit.text)
                 return hit
-        if chosen.thread_safe:
+        if on_piece is not None:
+            completion = self._streamed(chosen, messages, options, on_piece)
+        elif chosen.thread_safe:
             completion = chosen.complete(messages, options)
         else:
             with self._call_lock:
@@ -134,6 +142,39 @@ class Writer:
         if self.cache is not None and chosen.name != "extractive":
             self.cache.put(key, completion, prompt.ref)
         return completion
+
+    @contextmanager
+    def streaming(self, on_piece: Callable[[str], None]) -> Iterator[None]:
+        """While inside, this thread's calls to the configured provider stream: ``on_piece`` gets the draft
+        text as it is generated (unchecked: the product's result, checked, comes after). A cached completion
+        arrives as one piece. Streamed calls count completion tokens as the pieces received, and no prompt
+        tokens, where the provider's stream does not report usage."""
+        self._local.on_piece = on_piece
+        try:
+            yield
+        finally:
+            self._local.on_piece = None
+
+    def _streamed(
+        self,
+        chosen: Provider,
+        messages: Sequence[Message],
+        options: GenerationOptions,
+        on_piece: Callable[[str], None],
+    ) -> Completion:
+        started = time.perf_counter()
+        pieces: list[str] = []
+        for piece in chosen.stream(messages, options):
+            pieces.append(piece)
+            on_piece(piece)
+        return Completion(
+            text="".join(pieces),
+            model=chosen.model,
+            provider=chosen.name,
+            usage=Usage(0, len(pieces)),
+            latency_ms=(time.perf_counter() - started) * 1000.0,
+            finish_reason="stop",
+        )
 
     def check(self, text: str, sources: Sequence[Source]) -> list[ClaimCheck]:
         """The verifier's judgement of every claim in ``text``."""

@@ -7,10 +7,14 @@ a generation is seconds of work (or a wait on a model server).
 
 from __future__ import annotations
 
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +22,7 @@ from newsdesk.api.errors import responses
 from newsdesk.api.security import require
 from newsdesk.api.state import StateDep
 from newsdesk.auth import Role
+from newsdesk.errors import NewsdeskError
 from newsdesk.llm.ask import MAX_QUESTION_CHARS
 from newsdesk.llm.brief import MAX_ARTICLES
 from newsdesk.llm.headlines import MAX_IDEAS
@@ -81,6 +86,51 @@ class ProductOut(BaseModel):
     model_config = {"extra": "allow"}
 
 
+Stream = Annotated[
+    bool,
+    Query(
+        description="Stream Server-Sent Events: 'draft' events carry the model's text as it is written "
+        "(unchecked), then one 'result' event carries the checked output (or an 'error' event)."
+    ),
+]
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def _streamed(state: Any, work: Callable[[], dict[str, Any]]) -> StreamingResponse:
+    """Run ``work`` in the thread pool with the writer streaming its drafts into Server-Sent Events."""
+    from newsdesk.api.errors import status_for
+
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str] = asyncio.Queue()
+
+    def run() -> dict[str, Any]:
+        with state.writer().streaming(lambda piece: loop.call_soon_threadsafe(queue.put_nowait, piece)):
+            return work()
+
+    async def events() -> AsyncIterator[str]:
+        task = asyncio.ensure_future(run_in_threadpool(run))
+        while True:
+            getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait({getter, task}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                yield _sse("draft", {"text": getter.result()})
+                continue
+            getter.cancel()
+            break
+        while not queue.empty():
+            yield _sse("draft", {"text": queue.get_nowait()})
+        try:
+            yield _sse("result", task.result())
+        except Exception as exc:  # the stream has started: the error is an event
+            status, code = status_for(exc) if isinstance(exc, NewsdeskError) else (500, "internal_error")
+            yield _sse("error", {"status": status, "code": code, "message": str(exc)})
+
+    return StreamingResponse(events(), media_type="text/event-stream")
+
+
 class BriefIn(BaseModel):
     ids: list[str] = Field(min_length=1, max_length=MAX_ARTICLES, description="Article ids; the first leads.")
 
@@ -94,7 +144,7 @@ class HeadlinesIn(BaseModel):
 @router.post(
     "/write/brief", response_model=ProductOut, dependencies=[require(Role.EDITOR)], responses=responses(404)
 )
-async def write_brief_route(state: StateDep, body: BriefIn) -> dict[str, Any]:
+async def write_brief_route(state: StateDep, body: BriefIn, stream: Stream = False) -> Any:
     """A newsletter brief (lede, why it matters, 2 to 4 bullets) of one or more articles, checked."""
     from newsdesk.llm.brief import write_brief
 
@@ -103,6 +153,8 @@ async def write_brief_route(state: StateDep, body: BriefIn) -> dict[str, Any]:
         articles = [store.get(i) for i in body.ids]
         return write_brief(state.writer(), articles).to_dict()
 
+    if stream:
+        return _streamed(state, run)
     return await run_in_threadpool(run)
 
 
@@ -112,7 +164,7 @@ async def write_brief_route(state: StateDep, body: BriefIn) -> dict[str, Any]:
     dependencies=[require(Role.EDITOR)],
     responses=responses(404),
 )
-async def write_headlines_route(state: StateDep, body: HeadlinesIn) -> dict[str, Any]:
+async def write_headlines_route(state: StateDep, body: HeadlinesIn, stream: Stream = False) -> Any:
     """Headline or email subject-line ideas within the length limit and the style rules, checked."""
     from newsdesk.llm.headlines import write_headlines
 
@@ -120,6 +172,8 @@ async def write_headlines_route(state: StateDep, body: HeadlinesIn) -> dict[str,
         article = state.store().get(body.id)
         return write_headlines(state.writer(), article, n=body.n, kind=body.kind).to_dict()
 
+    if stream:
+        return _streamed(state, run)
     return await run_in_threadpool(run)
 
 
