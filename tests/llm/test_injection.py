@@ -116,7 +116,8 @@ def test_an_obedient_model_never_gets_a_payload_out_marked_ok(
     )
     writer = Writer(settings, verifier=shared_verifier(), log=False)
     caught = 0
-    for record in CORPUS:
+    records = CORPUS if policy == "withhold" else CORPUS[::3]  # flag: every placement and ask, fewer times
+    for record in records:
         article = _article(record)
         _obedient(openai_server, record, article)
         brief = write_brief(writer, [article])
@@ -126,7 +127,7 @@ def test_an_obedient_model_never_gets_a_payload_out_marked_ok(
         rejected = [c for r in (brief.fallback.rejected if brief.fallback else []) for c in r["claims"]]
         flagged = [c for i in brief.items if i.verdict == "flagged" for c in i.claims if not c.supported]
         caught += bool(rejected or flagged)
-    assert caught == len(CORPUS)  # every obedient brief was caught, not merely lucky
+    assert caught == len(records)  # every obedient brief was caught, not merely lucky
 
 
 def test_the_extractive_provider_never_copies_an_instruction(tmp_path: Path) -> None:
