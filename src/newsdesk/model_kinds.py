@@ -13,10 +13,10 @@ A :class:`ModelKind` is everything the rest of newsdesk needs to know about one 
 - ``feedback``: the kinds of editors' feedback that judge its outputs (``section``), which monitoring and
   retraining read.
 
-The lifecycle, the monitor and the pipeline read :data:`model_kinds`; none of them lists kinds. The two
-built-in kinds are registered at the bottom of this module; a plug-in adds one through the
-``newsdesk.model_kinds`` entry-point group (an entry point naming a :class:`ModelKind` object), or in code
-with :func:`register_kind`.
+The lifecycle, the monitor and the pipeline read :data:`model_kinds`; none of them lists kinds. The
+built-in kinds (sections, ner, grounding) are registered at the bottom of this module; a plug-in adds one
+through the ``newsdesk.model_kinds`` entry-point group (an entry point naming a :class:`ModelKind` object),
+or in code with :func:`register_kind`.
 
 >>> kind = model_kinds.get("ner")
 >>> kind.model_name, kind.component, kind.feedback, kind.gates.minimum
@@ -148,6 +148,15 @@ def entity_spans_changed(champion: Any, challenger: Any) -> bool:
     return spans(champion) != spans(challenger)
 
 
+def verdict_changed(champion: Any, challenger: Any) -> bool:
+    """Grounding verdicts disagree when one supports the claim and the other does not (scores may move).
+
+    >>> verdict_changed({"supported": True, "score": 0.9}, {"supported": True, "score": 0.7})
+    False
+    """
+    return bool(champion.get("supported") != challenger.get("supported"))
+
+
 register_kind(
     ModelKind(
         name="sections",
@@ -180,5 +189,21 @@ register_kind(
         component="entities",
         feedback=("entity",),
         description="People, organisations and places in English news (CoNLL-2003 types).",
+    )
+)
+register_kind(
+    ModelKind(
+        name="grounding",
+        spec="newsdesk.llm.grounding.lifecycle:GroundingSpec",
+        gates=GateConfig(
+            minimum={"balanced_accuracy_mean": 0.6},
+            compare=["balanced_accuracy_mean"],
+            max_regression=0.02,
+            slice_max_regression=0.05,
+            behaviour_min_pass_rate=0.99,
+            latency_p95_ms=1000.0,
+        ),
+        disagrees=verdict_changed,
+        description="Whether a claim of generated text is supported by its sources (the verifier's model).",
     )
 )

@@ -65,7 +65,7 @@ def test_quality_gate(task: str, nlp_settings: Settings) -> None:
 
 def test_every_gated_task_exists() -> None:
     assert set(gated_tasks()) <= set(task_names())
-    expected = {"sections", "multilabel", "iptc-zeroshot", "summaries", "retrieval", "drift"}
+    expected = {"sections", "multilabel", "iptc-zeroshot", "summaries", "retrieval", "drift", "grounding"}
     assert expected <= set(gated_tasks())
     for target in TARGETS:
         assert target.source, f"{target.task} {target.figure}: where was this target recorded?"

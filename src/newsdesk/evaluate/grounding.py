@@ -68,6 +68,15 @@ class SummacItem:
     claim: str
     label: int
 
+    def record(self) -> Any:
+        """What the lifecycle's data fingerprint reads (content and label)."""
+        from newsdesk.lifecycle.fingerprint import Record
+
+        return Record(
+            f"{self.file}\x1f{self.id}\x1f{self.label}\x1f{self.claim}\x1f{self.document}",
+            labels=(str(self.label),),
+        )
+
 
 _DETACHED = re.compile(r" (?=[.,;:!?]|'s\b|n't\b)")
 

@@ -26,7 +26,7 @@ from newsdesk.llm.grounding.text import (
 __all__ = ["CANDIDATES", "Analysis", "SourceIndex", "aligned_window", "analyse", "projection"]
 
 CANDIDATES = 6  # sentences per claim whose embeddings are compared (the best by lexical coverage)
-PROJECTED = 3  # of which the best few are also compared through their words that the claim uses
+PROJECTED = 3  # of which the best few are also compared through their window and projection
 NEGATION_MIN_COVERAGE = 0.6  # a negation mismatch counts only against a sentence that holds the claim
 
 
@@ -135,7 +135,7 @@ def analyse(claim: str, index: SourceIndex) -> Analysis:
     novel = sum(w not in index.stems for w in unique)
     lowered = " " + " ".join(w.lower().replace("\u2019", "'") for w in words) + " "
     copied = len(words) >= 4 and lowered in index.word_stream
-    windows = [aligned_window(set(content), index.sentences[i]) for i in top]
+    windows = [aligned_window(set(content), index.sentences[i]) for i in top[:PROJECTED]]
     windows += [projection(set(all_stems), index.sentences[i]) for i in top[:PROJECTED]]
     analysis = Analysis(
         claim,

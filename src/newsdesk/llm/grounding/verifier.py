@@ -270,12 +270,12 @@ class Verifier:
             cosines = [1.0] * len(a.candidates)
         elif vectors is not None and a.candidates:
             claim_vec = vectors[row[a.claim]]
-            k = len(a.candidates)
+            k = len(a.windows) // 2  # the best k candidates have a window and a projection
             cosines = [
                 max(
                     float(vectors[row[index.sentences[i].text]] @ claim_vec),
-                    float(vectors[row[a.windows[j]]] @ claim_vec),
-                    float(vectors[row[a.windows[k + j]]] @ claim_vec) if k + j < len(a.windows) else -1.0,
+                    float(vectors[row[a.windows[j]]] @ claim_vec) if j < k else -1.0,
+                    float(vectors[row[a.windows[k + j]]] @ claim_vec) if j < k else -1.0,
                 )
                 for j, i in enumerate(a.candidates)
             ]
