@@ -25,8 +25,8 @@ from newsdesk.llm.grounding.text import (
 
 __all__ = ["CANDIDATES", "Analysis", "SourceIndex", "aligned_window", "analyse", "projection"]
 
-CANDIDATES = 6  # sentences per claim whose embeddings are compared (the best by lexical coverage)
-PROJECTED = 3  # of which the best few are also compared through their window and projection
+CANDIDATES = 4  # sentences per claim whose embeddings are compared (the best by lexical coverage)
+PROJECTED = 2  # of which the best few are also compared through their window and projection
 NEGATION_MIN_COVERAGE = 0.6  # a negation mismatch counts only against a sentence that holds the claim
 
 
