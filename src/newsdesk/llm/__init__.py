@@ -4,8 +4,8 @@
 - :mod:`newsdesk.llm.providers`: ``local``, ``openai``, ``bedrock``, ``extractive``;
 - :mod:`newsdesk.llm.grounding`: the verifier that stands between the model and the reader;
 - :mod:`newsdesk.llm.writer`, :mod:`~newsdesk.llm.brief`, :mod:`~newsdesk.llm.headlines`,
-  :mod:`~newsdesk.llm.ask`: the products (``Writer``, ``write_brief``, ``write_headlines`` and ``ask`` are
-  importable from here, loaded on first use).
+  :mod:`~newsdesk.llm.ask`: the products (``Writer``, ``write_brief`` and ``write_headlines`` are importable
+  from here, loaded on first use; ``ask`` from :mod:`newsdesk.llm.ask`, whose name it shares).
 """
 
 from __future__ import annotations
@@ -30,7 +30,6 @@ __all__ = [
     "Provider",
     "Usage",
     "Writer",
-    "ask",
     "open_provider",
     "providers",
     "write_brief",
@@ -41,7 +40,6 @@ _LAZY = {
     "Writer": "newsdesk.llm.writer",
     "write_brief": "newsdesk.llm.brief",
     "write_headlines": "newsdesk.llm.headlines",
-    "ask": "newsdesk.llm.ask",
 }
 
 
