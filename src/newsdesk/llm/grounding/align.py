@@ -8,6 +8,7 @@ the few candidate sentences and the calibrated model. :class:`SourceIndex` reads
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -164,7 +165,10 @@ def _check_facts(claim: str, words: list[str], analysis: Analysis, index: Source
         analysis.missing.append(f"date '{date.split(':', 1)[1]}' not in the sources")
     cased = names(claim)
     for name in dict.fromkeys(cased):
-        if name.lower() not in index.lower_words and stem(name) not in index.lower_words:
+        parts = [p for p in re.split(r"[-\u2013]", name) if p]  # "London-based", "January-to-March"
+        if name.lower() not in index.lower_text and not all(
+            p.lower() in index.lower_words or stem(p) in index.lower_words for p in parts
+        ):
             analysis.missing.append(f"name '{name}' not in the sources")
     inferred = [w for w in words if w.lower() in index.name_words and w.lower() not in STOPWORDS]
     analysis.claim_names = list(dict.fromkeys([n.lower() for n in cased] + [w.lower() for w in inferred]))
@@ -228,18 +232,25 @@ def evidence_gap(analysis: Analysis, index: SourceIndex, evidence: Sequence[int]
 
 
 def negation_differs(analysis: Analysis, index: SourceIndex) -> bool:
-    """Whether the claim flips the negation of the sources: every candidate sentence that holds most of
-    the claim (:data:`NEGATION_MIN_COVERAGE`) disagrees with it on negation in the part it matches, and
-    there is at least one such sentence."""
+    """Whether the claim flips the negation of the sources: a negated claim against sentences that hold most
+    of it (:data:`NEGATION_MIN_COVERAGE`) and have no negation at all, or a plain claim against such
+    sentences whose matching part (the densest run of the claim's words, or all of them) is negated. There
+    must be at least one such sentence, and all of them must disagree."""
     wanted = set(analysis.content)
-    holding = [
-        i for i, c in zip(analysis.candidates, analysis.coverage, strict=True) if c >= NEGATION_MIN_COVERAGE
-    ]
+    pairs = zip(analysis.candidates, analysis.coverage, strict=True)
+    holding = [i for i, c in pairs if c >= NEGATION_MIN_COVERAGE]
     if not holding or not wanted:
         return False
     for i in holding:
         sentence = index.sentences[i]
+        if analysis.negated:
+            if _negated(sentence.words):
+                return False
+            continue
         start, end = _densest(wanted, sentence.stems)
-        if _negated(sentence.words[max(0, start - 4) : end + 2]) == analysis.negated:
+        hits = [k for k, s in enumerate(sentence.stems) if s in wanted] or [0]
+        dense = sentence.words[max(0, start - 4) : end + 2]
+        span = sentence.words[max(0, hits[0] - 4) : hits[-1] + 2]
+        if not _negated(dense) or not _negated(span):
             return False
     return True
