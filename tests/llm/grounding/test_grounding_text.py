@@ -27,6 +27,7 @@ def test_split_claims_sentences_bullets_and_clauses() -> None:
     assert split_claims("Prices rose; wages fell.") == ["Prices rose; wages fell."]  # short clauses stay
     assert split_claims("the cat sat. the dog ran away.") == ["the cat sat.", "the dog ran away."]
     assert split_claims("  \n- \n") == []
+    assert split_claims("Sales rose. [1]") == ["Sales rose."]  # a lone citation marker is no claim
 
 
 def test_stems_meet_across_inflections() -> None:

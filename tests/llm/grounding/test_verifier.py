@@ -76,6 +76,15 @@ def test_caught(verifier: Verifier, claim: str, reason: str) -> None:
     assert result.score < verifier.threshold
 
 
+def test_citation_markers_are_not_checked(verifier: Verifier) -> None:
+    cited = "The city council approved the £2.5bn bridge project [1]. About 4 million live there [2]."
+    results = verifier.check(cited, [ARTICLE])
+    assert [r.supported for r in results] == [True, False]
+    assert (
+        results[0].text.endswith("[1].") and results[1].reasons[0] == "number '4 million' not in the sources"
+    )
+
+
 def test_unrelated_claim_has_low_semantic_support(verifier: Verifier) -> None:
     result = check(verifier, "The bridge collapsed during construction, injuring workers.")
     assert not result.supported

@@ -28,6 +28,7 @@ __all__ = ["CANDIDATES", "Analysis", "SourceIndex", "aligned_window", "analyse",
 
 CANDIDATES = 4  # sentences per claim whose embeddings are compared (the best by lexical coverage)
 PROJECTED = 2  # of which the best few are also compared through their window and projection
+_CITATION = re.compile(r"\s*\[\d+(?:\s*[,;\u2013-]\s*\d+)*\]")
 NEGATION_MIN_COVERAGE = 0.6  # a negation mismatch counts only against a sentence that holds the claim
 
 
@@ -106,6 +107,7 @@ class Analysis:
     content: list[str] = field(default_factory=list)
     negated: bool = False
     length: int = 0
+    checked: str = ""  # the claim as compared: citation markers removed
 
 
 def _coverage(content: Sequence[str], sentence_stems: set[str], index: SourceIndex) -> float:
@@ -120,8 +122,10 @@ def _negated(words: Sequence[str]) -> bool:
 
 
 def analyse(claim: str, index: SourceIndex) -> Analysis:
-    """The lexical comparison of ``claim`` with the sources (see :class:`Analysis`)."""
-    words = tokens(claim)
+    """The lexical comparison of ``claim`` with the sources (see :class:`Analysis`); citation markers
+    (``[1]``, ``[2, 3]``) are left out of the comparison."""
+    checked = _CITATION.sub("", claim).strip() or claim
+    words = tokens(checked)
     all_stems = [stem(w) for w in words]
     content = content_stems(words)
     scored = []
@@ -150,7 +154,8 @@ def analyse(claim: str, index: SourceIndex) -> Analysis:
         negated=_negated(words),
         length=len(words),
     )
-    _check_facts(claim, words, analysis, index)
+    analysis.checked = checked
+    _check_facts(checked, words, analysis, index)
     return analysis
 
 

@@ -143,7 +143,7 @@ def split_claims(text: str) -> list[str]:
                 claims.extend(p.strip() for p in parts)
             elif sentence.strip():
                 claims.append(sentence.strip())
-    return [c for c in claims if tokens(c)]
+    return [c for c in claims if any(ch.isalpha() for ch in c)]  # not a lone citation marker
 
 
 def _split_lower(sentence: str) -> list[str]:

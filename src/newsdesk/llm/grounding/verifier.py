@@ -242,13 +242,13 @@ class Verifier:
         for (_, index), analyses in zip(jobs, analysed, strict=True):
             for a in analyses:
                 if not a.copied:
-                    texts.append(a.claim)
+                    texts.append(a.checked)
                     texts += [index.sentences[i].text for i in a.candidates]
                     texts += a.windows
         unique = list(dict.fromkeys(texts))
         vectors = self.embedder.encode(unique) if unique else None
         row = {t: i for i, t in enumerate(unique)}
-        fresh = [a.claim for analyses in analysed for a in analyses if not a.copied]
+        fresh = [a.checked for analyses in analysed for a in analyses if not a.copied]
         found = iter(self.entities(fresh) if fresh else [])
         out = []
         for (_, index), analyses in zip(jobs, analysed, strict=True):
@@ -269,7 +269,7 @@ class Verifier:
         if a.copied:
             cosines = [1.0] * len(a.candidates)
         elif vectors is not None and a.candidates:
-            claim_vec = vectors[row[a.claim]]
+            claim_vec = vectors[row[a.checked]]
             k = len(a.windows) // 2  # the best k candidates have a window and a projection
             cosines = [
                 max(
