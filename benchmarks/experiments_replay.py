@@ -128,7 +128,7 @@ def thompson(tests: list[dict[str, Any]], seed: int) -> dict[str, Any]:
     for i, t in enumerate(tests):
         rates = np.array(t["c"]) / np.array(t["n"])
         total = int(sum(t["n"]))
-        r = replay(rates.tolist(), impressions=total, batch=max(100, total // 200), seed=seed + i)
+        r = replay(rates.tolist(), impressions=total, batch=min(total, max(100, total // 200)), seed=seed + i)
         gained += r.clicks_gained
         even += r.clicks_even
         oracle += total * (rates.max() - rates.mean())
