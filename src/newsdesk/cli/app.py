@@ -15,6 +15,7 @@ from newsdesk.cli.context import AppState
 from newsdesk.cli.demo import demo_command
 from newsdesk.cli.enrich import enrich_command, eval_command
 from newsdesk.cli.errors import exit_code
+from newsdesk.cli.experiments import experiments_app
 from newsdesk.cli.export import export_command
 from newsdesk.cli.ingest import ingest_command
 from newsdesk.cli.keys import keys_app
@@ -88,6 +89,7 @@ app.add_typer(monitor_app, name="monitor")
 app.add_typer(feedback_app, name="feedback")
 app.add_typer(write_app, name="write")
 app.command("ask")(ask_command)
+app.add_typer(experiments_app, name="experiments")
 
 
 def main(argv: list[str] | None = None) -> None:
