@@ -74,6 +74,7 @@ _MODULES = {
     "retrieval": "newsdesk.evaluate.retrieval",
     "drift": "newsdesk.evaluate.drift",
     "grounding": "newsdesk.evaluate.grounding",
+    "headline-pairs": "newsdesk.evaluate.headline_pairs",
 }
 
 
