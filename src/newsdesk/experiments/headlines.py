@@ -258,6 +258,8 @@ class HeadlineScorer:
     C: float | None = None
     Cs: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0)
     inner_folds: int = 3
+    embedding_weights: tuple[float, ...] = (1.0,)  # scale(s) of the embedding block; several: chosen by CV
+    embedding_weight: float = 1.0
     settings: Any = None
     embedder: Any = None
     cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -316,7 +318,7 @@ class HeadlineScorer:
             s = (np.array([style_features(h) for h in headlines]) - self._style_mean) / self._style_std
             blocks.append(sparse.csr_matrix(s * 0.3))
         if self.embeddings:
-            blocks.append(sparse.csr_matrix(self._embed(headlines)))
+            blocks.append(sparse.csr_matrix(self._embed(headlines) * self.embedding_weight))
         return sparse.hstack(blocks, format="csr")
 
     # -- fitting ------------------------------------------------------------------------------------------
@@ -341,30 +343,44 @@ class HeadlineScorer:
         if not pairs:
             raise ValueError("no pairs to fit")
         self._prepare([h for p in pairs for h in (p.a, p.b)])
-        X, y = self._diffs(pairs)
-        C = self.C
-        if C is None:
-            C = self._choose_C(pairs, X, y)
+        weights = self.embedding_weights if self.embeddings else (self.embedding_weight,)
+        best: tuple[float, float, float] | None = None  # (inner accuracy, weight, C)
+        for w in weights:
+            self.embedding_weight = w
+            X, y = self._diffs(pairs)
+            if self.C is not None and len(weights) == 1:
+                best = (0.0, w, self.C)
+                break
+            for c, acc in self._inner_cv(pairs, X, y).items():
+                if best is None or acc > best[0] + 1e-9:
+                    best = (acc, w, c)
+        assert best is not None
+        _, w, C = best
+        if w != self.embedding_weight:
+            self.embedding_weight = w
+            X, y = self._diffs(pairs)
         self.chosen_C = C
         self.coef_ = np.asarray(self._lr(C).fit(X, y).coef_[0], dtype=np.float64)
         return self
 
-    def _choose_C(self, pairs: Sequence[HeadlinePair], X: Any, y: np.ndarray) -> float:
+    def _inner_cv(self, pairs: Sequence[HeadlinePair], X: Any, y: np.ndarray) -> dict[float, float]:
+        """Mean inner-CV accuracy per C (folds grouped by test; only the training pairs are used)."""
         from sklearn.model_selection import GroupKFold
 
+        Cs = (self.C,) if self.C is not None else self.Cs
         n = len(pairs)
         groups = np.array([p.test_id for p in pairs])
         k = min(self.inner_folds, len(set(groups.tolist())))
         if k < 2:
-            return self.Cs[len(self.Cs) // 2]
-        scores = {c: 0.0 for c in self.Cs}
+            return {Cs[len(Cs) // 2]: 0.0}
+        scores = {c: 0.0 for c in Cs}
         for tr, te in GroupKFold(n_splits=k).split(np.zeros(n), groups=groups):
             rows = np.concatenate([tr, tr + n])
-            for c in self.Cs:
+            for c in Cs:
                 model = self._lr(c).fit(X[rows], y[rows])
-                scores[c] += float((model.predict(X[te]) == y[te]).mean())
+                scores[c] += float((model.predict(X[te]) == y[te]).mean()) / k
         # (the vocabulary was fitted on all training headlines: unsupervised, labels are not seen)
-        return max(self.Cs, key=lambda c: (scores[c], -abs(np.log(c))))
+        return scores
 
     # -- use ----------------------------------------------------------------------------------------------
     def score(self, headlines: Sequence[str]) -> np.ndarray:
@@ -394,6 +410,7 @@ class HeadlineScorer:
             "C": self.C,
             "Cs": self.Cs,
             "chosen_C": self.chosen_C,
+            "embedding_weight": self.embedding_weight,
             "coef": self.coef_,
             "word": self._word,
             "chars": self._chars,
@@ -418,6 +435,7 @@ class HeadlineScorer:
             embedder=embedder,
         )
         scorer.chosen_C = state["chosen_C"]
+        scorer.embedding_weight = state.get("embedding_weight", 1.0)
         scorer.coef_ = state["coef"]
         scorer._word = state["word"]
         scorer._chars = state["chars"]
