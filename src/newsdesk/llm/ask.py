@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 from newsdesk.errors import InvalidInput
 from newsdesk.llm.base import Message, Usage
-from newsdesk.llm.drafts import Draft, apply_policy, draft_stats, judge
+from newsdesk.llm.drafts import Draft, checked_items, draft_stats, judge
 from newsdesk.llm.output import Item, ProductOutput
 from newsdesk.llm.prompting import load_prompt, passage_block, task_line
 from newsdesk.llm.providers.extractive import NOT_IN_ARCHIVE
@@ -242,18 +242,17 @@ def ask(
         drafts = _answer_drafts(completion.text, passages)
         judged = judge(writer, drafts, source_list)
         extra.update(draft_stats(judged, completion.latency_ms))
-        fallback = None
-        if provider.name != "extractive" and not all(j.supported for j in judged):
-            fb = writer.complete(prompt, messages, options, provider=writer.extractive)
-            fallback = judge(writer, _answer_drafts(fb.text, passages), source_list)
-        broken = "the model wrote no answer" if not judged else None
-        items, record = apply_policy(
-            policy,
+        items, record = checked_items(
+            writer,
+            prompt,
+            messages,
+            options,
+            completion,
             judged,
-            fallback,
-            replaced_provider=provider.name,
-            replaced_model=completion.model,
-            broken=broken if provider.name != "extractive" else None,
+            lambda text: _answer_drafts(text, passages),
+            source_list,
+            policy,
+            broken="the model wrote no answer" if not judged else None,
         )
         if not items:
             items = [Item(NO_ANSWER, "ok", [], "no_answer")]

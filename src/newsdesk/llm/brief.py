@@ -19,8 +19,8 @@ import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from newsdesk.llm.base import Message, Usage
-from newsdesk.llm.drafts import Draft, apply_policy, draft_stats, judge, parse_json_object, strip_list_marker
+from newsdesk.llm.base import Message
+from newsdesk.llm.drafts import Draft, checked_items, draft_stats, judge, parse_json_object, strip_list_marker
 from newsdesk.llm.output import ProductOutput
 from newsdesk.llm.prompting import article_block, load_prompt, task_line
 from newsdesk.llm.writer import masked_source, require_articles
@@ -126,18 +126,17 @@ def write_brief(writer: Writer, articles: Sequence[Article]) -> ProductOutput:
     drafts = parse_brief(completion.text)
     judged = judge(writer, drafts, sources)
     policy = writer.policy("brief")
-    broken = _shape_problem(drafts)
-    fallback = None
-    if provider.name != "extractive" and (broken is not None or not all(j.supported for j in judged)):
-        fb = writer.complete(prompt, messages, options, provider=writer.extractive)
-        fallback = judge(writer, parse_brief(fb.text), sources)
-    items, record = apply_policy(
-        policy,
+    items, record = checked_items(
+        writer,
+        prompt,
+        messages,
+        options,
+        completion,
         judged,
-        fallback,
-        replaced_provider=provider.name,
-        replaced_model=completion.model,
-        broken=broken if provider.name != "extractive" else None,
+        parse_brief,
+        sources,
+        policy,
+        broken=_shape_problem(drafts),
     )
     notice = None
     if record is not None:
@@ -154,7 +153,7 @@ def write_brief(writer: Writer, articles: Sequence[Article]) -> ProductOutput:
         model=completion.model,
         prompt=prompt.ref,
         provider=provider.name,
-        usage=completion.usage if isinstance(completion.usage, Usage) else Usage(),
+        usage=completion.usage,
         verifier=writer.verifier.version,
         policy=policy,
         sources=[a.id for a in articles],

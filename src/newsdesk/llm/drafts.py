@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.llm.output import Fallback, Item
 
 if TYPE_CHECKING:
+    from newsdesk.llm.base import Completion, GenerationOptions, Message
     from newsdesk.llm.grounding import ClaimCheck, Source
+    from newsdesk.llm.prompting import Prompt
     from newsdesk.llm.writer import Writer
 
 __all__ = [
@@ -99,6 +101,38 @@ def strip_list_marker(line: str) -> str:
 def judge(writer: Writer, drafts: Sequence[Draft], sources: Sequence[Source]) -> list[Judged]:
     """Every draft with the verifier's verdict on each of its claims."""
     return [Judged(d, writer.check(d.text, sources)) for d in drafts if d.text.strip()]
+
+
+def checked_items(
+    writer: Writer,
+    prompt: Prompt,
+    messages: Sequence[Message],
+    options: GenerationOptions,
+    completion: Completion,
+    judged: Sequence[Judged],
+    parse: Callable[[str], list[Draft]],
+    sources: Sequence[Source],
+    policy: str,
+    *,
+    broken: str | None = None,
+) -> tuple[list[Item], Fallback | None]:
+    """:func:`apply_policy` for a product's judged drafts, asking the extractive provider for the fallback
+    (parsed by ``parse`` and judged) only when the model's output needs one. The extractive provider's own
+    output has no fallback and is never judged broken."""
+    provider = writer.provider
+    extractive = provider.name == "extractive"
+    fallback = None
+    if not extractive and (broken is not None or not all(j.supported for j in judged)):
+        fb = writer.complete(prompt, messages, options, provider=writer.extractive)
+        fallback = judge(writer, parse(fb.text), sources)
+    return apply_policy(
+        policy,
+        judged,
+        fallback,
+        replaced_provider=provider.name,
+        replaced_model=completion.model,
+        broken=None if extractive else broken,
+    )
 
 
 def apply_policy(
