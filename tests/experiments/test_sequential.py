@@ -1,4 +1,5 @@
-"""mSPRT: the mixture likelihood ratio by integration, and the A/A false positive rate under peeking."""
+"""mSPRT: the mixture likelihood ratio by integration, the A/A false positive rate under peeking, and tau
+chosen from past tests."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from scipy.stats import norm
 
 from newsdesk.errors import InvalidInput
 from newsdesk.experiments import msprt
+from newsdesk.experiments.sequential import tau_from_differences, tau_from_history
 
 LOOKS, PER_LOOK, STREAMS, RATE = 50, 100, 200, 0.1
 
@@ -79,3 +81,51 @@ def test_refusals(args: tuple[list[int], ...], field: str) -> None:
     with pytest.raises(InvalidInput) as err:
         msprt(*args)
     assert err.value.field == field
+
+
+@pytest.mark.parametrize("method", ["mle", "moments"])
+def test_tau_with_equal_noise_is_the_excess_spread(method: str) -> None:
+    d = np.array([0.012, -0.004, 0.02, -0.015, 0.001, 0.007])
+    v = 2e-5
+    est = tau_from_differences(d, np.full(d.size, v), method=method)
+    assert est.tau == pytest.approx(np.sqrt(np.mean(d**2) - v), rel=1e-4)
+    assert est.comparisons == 6 and est.noise_sd == pytest.approx(np.sqrt(v))
+
+
+def test_tau_is_the_floor_when_noise_explains_everything() -> None:
+    est = tau_from_differences([0.001, -0.001], [1e-4, 1e-4], floor=2e-4)
+    assert est.tau == 2e-4
+
+
+def test_tau_is_recovered_from_simulated_tests() -> None:
+    rng = np.random.default_rng(5)
+    tests = 3000
+    base = rng.uniform(0.01, 0.03, tests)
+    true_diff = rng.normal(0, 0.004, tests)
+    n = rng.integers(2000, 20_000, tests)
+    ca = rng.binomial(n, base)
+    cb = rng.binomial(n, np.clip(base + true_diff, 0, 1))
+    est = tau_from_history(np.c_[ca, cb].tolist(), np.c_[n, n].tolist())
+    assert est.tau == pytest.approx(0.004, rel=0.1)
+    # The raw spread of observed differences overstates tau: it carries the sampling noise.
+    assert est.observed_sd > est.tau * 1.1
+
+
+def test_tau_from_history_compares_every_variant_with_the_control() -> None:
+    est = tau_from_history([[10, 20, 30], [0, 0]], [[100, 100, 100], [50, 50]], method="moments")
+    # The test without clicks has no sampling variance and is left out.
+    assert est.comparisons == 2
+    d = np.array([0.1, 0.2])
+    v = np.array([0.1 * 0.9 / 100 + 0.2 * 0.8 / 100, 0.1 * 0.9 / 100 + 0.3 * 0.7 / 100])
+    assert est.tau == pytest.approx(np.sqrt(np.mean(d**2 - v)))
+
+
+def test_tau_refusals() -> None:
+    with pytest.raises(InvalidInput, match="method"):
+        tau_from_differences([0.1], [0.01], method="median")
+    with pytest.raises(InvalidInput, match="variances"):
+        tau_from_differences([0.1, 0.2], [0.01])
+    with pytest.raises(InvalidInput, match=r"clicks\[0\]"):
+        tau_from_history([[1]], [[10]])
+    with pytest.raises(InvalidInput, match="clicks"):
+        tau_from_history([[0, 0]], [[10, 10]])
