@@ -11,6 +11,7 @@ from typing import Any
 
 __all__ = [
     "AuditTampered",
+    "Conflict",
     "DatasetNotFound",
     "GateFailed",
     "InvalidInput",
@@ -49,6 +50,10 @@ class InvalidInput(NewsdeskError, ValueError):
 
 class NotFound(NewsdeskError, LookupError):
     """A named thing (article, reader, component) does not exist."""
+
+
+class Conflict(NewsdeskError):
+    """The request is valid but the state forbids it now (an experiment already stopped, an id taken)."""
 
 
 class NotFitted(NewsdeskError, ValueError, AttributeError):

@@ -8,6 +8,7 @@ HTTP statuses here, in one place.
 | UnknownFormat | 415 | unsupported_format |
 | NotFound | 404 | not_found |
 | GateFailed | 409 | gate_failed (the message lists every failed gate) |
+| Conflict | 409 | conflict (the thing's state forbids it: an experiment already stopped) |
 | PermissionDenied | 403 | forbidden |
 | AuditTampered | 500 | audit_tampered |
 | MissingDependency, NotFitted, StoreError | 503 | missing_dependency, not_fitted, store_unavailable |
@@ -34,6 +35,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from newsdesk.errors import (
     AuditTampered,
+    Conflict,
     GateFailed,
     InvalidInput,
     MissingDependency,
@@ -90,6 +92,7 @@ _LIBRARY: list[tuple[type[NewsdeskError], int, str]] = [
     (UnknownFormat, 415, "unsupported_format"),
     (NotFound, 404, "not_found"),
     (GateFailed, 409, "gate_failed"),
+    (Conflict, 409, "conflict"),
     (PermissionDenied, 403, "forbidden"),
     (AuditTampered, 500, "audit_tampered"),
     (MissingDependency, 503, "missing_dependency"),

@@ -7,7 +7,8 @@
 | 2 | usage: bad option, unreadable input, unknown format, missing optional dependency |
 | 3 | ingest finished but rejected some records (or stored nothing under ``--strict``) |
 | 4 | the named thing (article, ...) does not exist |
-| 5 | refused: a gate failed, the caller lacks the role, or the audit log does not verify |
+| 5 | refused: a gate failed, the state forbids it (an experiment stopped), the caller lacks the |
+|   | role, or the audit log does not verify |
 | 6 | the language-model provider is unreachable, failed or refused |
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from newsdesk.errors import (
     AuditTampered,
+    Conflict,
     GateFailed,
     InvalidInput,
     MissingDependency,
@@ -38,7 +40,7 @@ EXIT_PROVIDER = 6
 
 
 def exit_code(exc: NewsdeskError) -> int:
-    if isinstance(exc, GateFailed | PermissionDenied | AuditTampered):
+    if isinstance(exc, GateFailed | PermissionDenied | AuditTampered | Conflict):
         return EXIT_REFUSED
     if isinstance(exc, ProviderError):
         return EXIT_PROVIDER

@@ -5,7 +5,7 @@ clicks (or sends and opens) per variant per time bucket; :class:`Decision` is an
 written to the audit trail). Every check raises :class:`~newsdesk.errors.InvalidInput` naming the field, the
 value and what is allowed, before anything is written.
 
->>> e = new_experiment(kind="headline", name="Budget day", variants=["Cuts bite", "What it means"], owner="ana")
+>>> e = new_experiment(kind="headline", name="Budget", variants=["Cuts bite", "What it means"], owner="ana")
 >>> [v.key for v in e.variants], e.status, e.metric
 (['A', 'B'], 'draft', 'clicks/impressions')
 """
@@ -33,6 +33,7 @@ __all__ = [
     "RawEvent",
     "Variant",
     "bucket_start",
+    "experiment_from_dict",
     "new_experiment",
 ]
 
@@ -93,6 +94,7 @@ class Experiment:
     holdout: float = 0.1  # share kept on an even split under Thompson sampling
     alpha: float = 0.05
     tau: float = 0.005  # the mixture SPRT's prior spread (an absolute difference of rates)
+    keep_raw: bool = False  # keep each event (unit, variant, time) as well as the hourly counts
     status: str = "draft"
     owner: str = ""
     winner: str | None = None
@@ -135,6 +137,7 @@ class Experiment:
             "holdout": self.holdout,
             "alpha": self.alpha,
             "tau": self.tau,
+            "keep_raw": self.keep_raw,
             "status": self.status,
             "owner": self.owner,
             "winner": self.winner,
@@ -204,6 +207,38 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
+def experiment_from_dict(data: Mapping[str, Any]) -> Experiment:
+    """An :class:`Experiment` from :meth:`Experiment.to_dict` (as a store keeps it)."""
+    return Experiment(
+        id=data["id"],
+        kind=data["kind"],
+        name=data["name"],
+        variants=tuple(Variant(v["key"], v["text"]) for v in data["variants"]),
+        metric=data["metric"],
+        article_id=data.get("article_id"),
+        guardrails=tuple(
+            Guardrail(g["name"], float(g["tolerance"]), bool(g["higher_is_better"]))
+            for g in data["guardrails"]
+        ),
+        planned_size=data.get("planned_size"),
+        allocation=data["allocation"],
+        holdout=float(data["holdout"]),
+        alpha=float(data["alpha"]),
+        tau=float(data["tau"]),
+        keep_raw=bool(data.get("keep_raw", False)),
+        status=data["status"],
+        owner=data["owner"],
+        winner=data.get("winner"),
+        created_at=_parse(data["created_at"]) or datetime.now(UTC),
+        started_at=_parse(data.get("started_at")),
+        stopped_at=_parse(data.get("stopped_at")),
+    )
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
 def bucket_start(moment: datetime) -> datetime:
     """The hour (UTC) that ``moment`` falls in: the time bucket counts are kept by."""
     if moment.tzinfo is None:
@@ -220,7 +255,9 @@ def _guardrail(value: Guardrail | Mapping[str, Any] | str, i: int) -> Guardrail:
         unknown = set(value) - {"name", "tolerance", "higher_is_better"}
         if unknown or "name" not in value:
             raise InvalidInput(
-                f"guardrails[{i}]", dict(value), "an object with name, and optionally tolerance, higher_is_better"
+                f"guardrails[{i}]",
+                dict(value),
+                "an object with name, and optionally tolerance, higher_is_better",
             )
         g = Guardrail(
             str(value["name"]),
@@ -252,6 +289,7 @@ def new_experiment(
     holdout: float = 0.1,
     alpha: float = 0.05,
     tau: float = 0.005,
+    keep_raw: bool = False,
     experiment_id: str | None = None,
     now: datetime | None = None,
 ) -> Experiment:
@@ -260,6 +298,10 @@ def new_experiment(
     otherwise."""
     if kind not in KINDS:
         raise InvalidInput("kind", kind, f"one of {', '.join(KINDS)}")
+    if experiment_id is not None and not _KEY.match(experiment_id):
+        raise InvalidInput("id", experiment_id, "1-32 letters, digits, '_' or '-'")
+    if not owner.strip():
+        raise InvalidInput("owner", owner, "a non-empty name of who owns the experiment")
     if not name.strip() or len(name) > 200:
         raise InvalidInput("name", name, "a non-empty name of at most 200 characters")
     metric = metric or ("opens/sends" if kind == "subject_line" else "clicks/impressions")
@@ -313,6 +355,7 @@ def new_experiment(
         holdout=float(holdout),
         alpha=float(alpha),
         tau=float(tau),
+        keep_raw=bool(keep_raw),
         owner=owner,
         created_at=now or datetime.now(UTC),
     )

@@ -51,7 +51,22 @@ __all__ = [
     "default_actor",
 ]
 
-ACTIONS = ("train", "register", "evaluate", "promote", "force_promote", "rollback", "refused", "alias")
+ACTIONS = (
+    "train",
+    "register",
+    "evaluate",
+    "promote",
+    "force_promote",
+    "rollback",
+    "refused",
+    "alias",
+    # an experiment's decisions (newsdesk.experiments.service); ``model`` is ``experiment/<id>``
+    "experiment_create",
+    "experiment_start",
+    "experiment_stop",
+    "experiment_winner",
+    "experiment_override",
+)
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first entry."""
 

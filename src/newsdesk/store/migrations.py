@@ -143,4 +143,45 @@ MIGRATIONS: list[str] = [
     CREATE INDEX feedback_article ON feedback (article_id, kind, id);
     CREATE INDEX feedback_created ON feedback (created_at);
     """,
+    # 7: experiments as data (newsdesk.experiments.store): the experiment (its definition as JSON beside the
+    # columns it is listed by), additive hourly counts per variant and metric, optional raw events, decisions.
+    """
+    CREATE TABLE experiments (
+        id TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX experiments_created ON experiments (created_at);
+    CREATE TABLE experiment_counts (
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        variant TEXT NOT NULL,
+        bucket TEXT NOT NULL,
+        metric TEXT NOT NULL,
+        n INTEGER NOT NULL CHECK (n >= 0),
+        PRIMARY KEY (experiment_id, bucket, variant, metric)
+    ) WITHOUT ROWID;
+    CREATE TABLE experiment_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        variant TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        event TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX experiment_events_experiment ON experiment_events (experiment_id, id);
+    CREATE TABLE experiment_decisions (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        experiment_id TEXT NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TEXT NOT NULL,
+        variant TEXT,
+        reason TEXT,
+        details TEXT NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX experiment_decisions_experiment ON experiment_decisions (experiment_id, id);
+    """,
 ]

@@ -135,4 +135,44 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE feedback DROP CONSTRAINT IF EXISTS feedback_kind_check;
     """,
+    # 4: experiments as data (newsdesk.experiments.store), as SQLite's migration 7.
+    """
+    CREATE TABLE experiments (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        kind TEXT NOT NULL,
+        status TEXT NOT NULL,
+        owner TEXT NOT NULL,
+        created_at TIMESTAMPTZ NOT NULL,
+        data JSON NOT NULL
+    );
+    CREATE INDEX experiments_created ON experiments (created_at);
+    CREATE TABLE experiment_counts (
+        experiment_id TEXT COLLATE "C" NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        variant TEXT COLLATE "C" NOT NULL,
+        bucket TIMESTAMPTZ NOT NULL,
+        metric TEXT COLLATE "C" NOT NULL,
+        n BIGINT NOT NULL CHECK (n >= 0),
+        PRIMARY KEY (experiment_id, bucket, variant, metric)
+    );
+    CREATE TABLE experiment_events (
+        id BIGSERIAL PRIMARY KEY,
+        experiment_id TEXT COLLATE "C" NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        variant TEXT NOT NULL,
+        unit TEXT NOT NULL,
+        event TEXT NOT NULL,
+        at TIMESTAMPTZ NOT NULL
+    );
+    CREATE INDEX experiment_events_experiment ON experiment_events (experiment_id, id);
+    CREATE TABLE experiment_decisions (
+        id BIGSERIAL PRIMARY KEY,
+        experiment_id TEXT COLLATE "C" NOT NULL REFERENCES experiments (id) ON DELETE CASCADE,
+        action TEXT NOT NULL,
+        actor TEXT NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        variant TEXT,
+        reason TEXT,
+        details JSON NOT NULL DEFAULT '{}'
+    );
+    CREATE INDEX experiment_decisions_experiment ON experiment_decisions (experiment_id, id);
+    """,
 ]
