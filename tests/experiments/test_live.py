@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,11 +18,11 @@ from newsdesk.experiments.model import BucketCounts, Experiment, new_experiment
 T0 = datetime(2026, 12, 1, 8, tzinfo=UTC)
 
 
-def experiment(n: int = 2, **kwargs: object) -> Experiment:
+def experiment(n: int = 2, **kwargs: Any) -> Experiment:
     texts = ["Cuts bite", "What the budget means", "Five things", "A <script>x</script>"][:n]
     return new_experiment(
         kind="headline", name="Budget", variants=texts, owner="ana", experiment_id="e1", **kwargs
-    )  # type: ignore[arg-type]
+    )
 
 
 def hourly(key: str, counts: list[tuple[int, int]], **rails: list[int]) -> list[BucketCounts]:
