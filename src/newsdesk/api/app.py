@@ -44,6 +44,7 @@ ROUTERS: list[str] = [
     "newsdesk.api.routers.taxonomy",
     "newsdesk.api.routers.models",
     "newsdesk.api.routers.write",
+    "newsdesk.api.routers.experiments",
 ]
 """Modules whose ``router`` (an ``APIRouter``) the app mounts, in order."""
 
