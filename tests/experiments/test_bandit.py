@@ -1,4 +1,4 @@
-"""Thompson sampling and stable hash assignment."""
+"""Thompson sampling, its regret curve, and stable hash assignment."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from scipy.stats import chi2_contingency, chisquare
 
 from newsdesk.errors import InvalidInput
 from newsdesk.experiments import ThompsonSampler, assign, replay
+from newsdesk.experiments.bandit import regret_curve
 
 UNITS = [f"reader-{i}" for i in range(10_000)]
 
@@ -79,3 +80,20 @@ def test_refusals() -> None:
         assign("e", "u", [])
     with pytest.raises(InvalidInput, match="true_rates"):
         replay([0.1])
+
+
+def test_regret_grows_slower_than_the_even_split() -> None:
+    curves = [regret_curve([0.02, 0.025, 0.035], impressions=30_000, seed=s) for s in range(5)]
+    thompson = np.mean([c.thompson for c in curves], axis=0)
+    even = curves[0].even
+    assert even[-1] == pytest.approx(30_000 * (0.035 - (0.02 + 0.025 + 0.035) / 3))
+    assert np.all(np.diff(thompson) >= 0)
+    assert thompson[-1] < 0.35 * even[-1]
+    # Sublinear: the second half of the stream loses fewer clicks than the first.
+    half = thompson.size // 2
+    assert thompson[-1] - thompson[half - 1] < thompson[half - 1]
+
+
+def test_regret_with_equal_arms_is_zero() -> None:
+    c = regret_curve([0.03, 0.03], impressions=1000, seed=1)
+    assert np.all(c.thompson == 0) and c.impressions.tolist() == list(range(100, 1001, 100))
