@@ -14,9 +14,9 @@ A :class:`ModelKind` is everything the rest of newsdesk needs to know about one 
   retraining read.
 
 The lifecycle, the monitor and the pipeline read :data:`model_kinds`; none of them lists kinds. The
-built-in kinds (sections, ner, grounding) are registered at the bottom of this module; a plug-in adds one
-through the ``newsdesk.model_kinds`` entry-point group (an entry point naming a :class:`ModelKind` object),
-or in code with :func:`register_kind`.
+built-in kinds (sections, ner, grounding, headlines) are registered at the bottom of this module; a plug-in
+adds one through the ``newsdesk.model_kinds`` entry-point group (an entry point naming a
+:class:`ModelKind` object), or in code with :func:`register_kind`.
 
 >>> kind = model_kinds.get("ner")
 >>> kind.model_name, kind.component, kind.feedback, kind.gates.minimum
@@ -148,6 +148,16 @@ def entity_spans_changed(champion: Any, challenger: Any) -> bool:
     return spans(champion) != spans(challenger)
 
 
+def score_moved(champion: Any, challenger: Any) -> bool:
+    """Headline scores disagree when they differ by 1 or more: a logit of 1 moves the chance of winning a
+    pair against an equal headline from 50% to 73%, enough to reorder an editor's list.
+
+    >>> score_moved({"score": 0.4}, {"score": 0.9}), score_moved({"score": 0.4}, {"score": 1.6})
+    (False, True)
+    """
+    return bool(abs(float(champion.get("score", 0.0)) - float(challenger.get("score", 0.0))) >= 1.0)
+
+
 def verdict_changed(champion: Any, challenger: Any) -> bool:
     """Grounding verdicts disagree when one supports the claim and the other does not (scores may move).
 
@@ -205,5 +215,21 @@ register_kind(
         ),
         disagrees=verdict_changed,
         description="Whether a claim of generated text is supported by its sources (the verifier's model).",
+    )
+)
+register_kind(
+    ModelKind(
+        name="headlines",
+        spec="newsdesk.experiments.lifecycle:HeadlinesSpec",
+        gates=GateConfig(
+            minimum={"pairwise_accuracy_by_time": 0.70, "pairwise_accuracy_by_test": 0.66},
+            compare=["pairwise_accuracy_by_time", "pairwise_accuracy_by_test"],
+            max_regression=0.01,
+            slice_max_regression=0.05,
+            behaviour_min_pass_rate=0.99,
+            latency_p95_ms=250.0,
+        ),
+        disagrees=score_moved,
+        description="Which of two headlines for one story wins more clicks (Upworthy's A/B tests).",
     )
 )

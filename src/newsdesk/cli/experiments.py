@@ -59,6 +59,26 @@ def design_command(
     app.out.print(f"{plan.per_variant:,} per variant, {plan.total:,} in total{days}")
 
 
+@experiments_app.command("score-headlines")
+def score_headlines_command(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A CSV with a 'headline' column.")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Score headlines with the headline scorer (the promoted model, else the bundled one), one score per
+    row in input order; of two headlines for one story, the higher score is the likelier click winner."""
+    from newsdesk.experiments.scoring import score_file
+
+    app = state(ctx)
+    out = score_file(file, app.settings)
+    if as_json:
+        print(json.dumps(out))
+        return
+    for score in out["scores"]:
+        app.out.print(f"{score:.4f}")
+    app.out.print(f"scorer: {out['model']}")
+
+
 @experiments_app.command("analyze")
 def analyze_command(
     ctx: typer.Context,

@@ -36,6 +36,7 @@ __all__ = [
     "length_baseline",
     "pairwise_accuracy",
     "read_packages",
+    "shape_features",
     "style_features",
     "time_split",
 ]
@@ -220,6 +221,48 @@ STYLE_NAMES = (
 )
 
 
+SHAPE_NAMES = (
+    "question_start",
+    "number_early",
+    "you_early",
+    "this_first",
+    "title_case_share",
+    "sentences",
+    "dash",
+    "mean_word_length",
+    "superlative",
+    "negation",
+    "number_word",
+)
+_QUESTION_START = frozenset(["what", "why", "how", "who", "when", "where", "can", "do", "does", "is", "are"])
+_SUPERLATIVE = frozenset(["best", "worst", "most", "least", "ever", "greatest", "only", "every"])
+_NEGATION = frozenset(["not", "no", "never", "don't", "can't", "won't", "isn't", "didn't", "nobody"])
+_NUMBER_WORDS = frozenset(["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"])
+
+
+def shape_features(headline: str) -> list[float]:
+    """Where things sit in a headline and how it reads, in the order of :data:`SHAPE_NAMES`: a question
+    word first, a number or "you" in the first three words, the share of capitalised words, sentences,
+    dashes, word length, superlatives, negations and spelled-out numbers."""
+    words = _WORD.findall(headline)
+    lower = [w.lower() for w in words]
+    first3 = lower[:3]
+    n = max(1, len(words))
+    return [
+        float(bool(lower) and lower[0] in _QUESTION_START),
+        float(any(w[:1].isdigit() or w in _NUMBER_WORDS for w in first3)),
+        float(any(w in ("you", "your", "you're") for w in first3)),
+        float(bool(lower) and lower[0] in ("this", "these", "here", "meet")),
+        sum(1 for w in words if w[:1].isupper()) / n,
+        float(len(re.findall(r"[.!?](\s|$)", headline))),
+        float(any(d in headline for d in (" - ", "\u2014", "\u2013"))),
+        sum(len(w) for w in words) / n,
+        float(any(w in _SUPERLATIVE for w in lower)),
+        float(any(w in _NEGATION for w in lower)),
+        float(any(w in _NUMBER_WORDS for w in lower)),
+    ]
+
+
 def style_features(headline: str) -> list[float]:
     """Handcrafted features of one headline, in the order of :data:`STYLE_NAMES`."""
     words = _WORD.findall(headline)
@@ -255,11 +298,13 @@ class HeadlineScorer:
     embeddings: bool = True
     char: bool = True
     style: bool = True
+    shape: bool = False  # add :func:`shape_features` to the style block
     C: float | None = None
     Cs: tuple[float, ...] = (0.03, 0.1, 0.3, 1.0, 3.0)
     inner_folds: int = 3
     embedding_weights: tuple[float, ...] = (1.0,)  # scale(s) of the embedding block; several: chosen by CV
     embedding_weight: float = 1.0
+    embedding_model: str | None = None  # the sentence model's name; set at fit, pinned when loaded
     settings: Any = None
     embedder: Any = None
     cache: dict[str, np.ndarray] = field(default_factory=dict, repr=False)
@@ -284,7 +329,8 @@ class HeadlineScorer:
                 settings = (
                     self.settings if self.settings is not None else Settings(home=Path(tempfile.mkdtemp()))
                 )
-                self.embedder = embedder_for(EmbedderConfig.from_settings(settings))
+                options = {"model": self.embedding_model} if self.embedding_model else {}
+                self.embedder = embedder_for(EmbedderConfig.from_settings(settings, **options))
             vectors = np.asarray(self.embedder.encode(missing), dtype=np.float32)
             self.cache.update(zip(missing, vectors, strict=True))
         return np.vstack([self.cache[t] for t in texts])
@@ -301,9 +347,14 @@ class HeadlineScorer:
             )
             self._chars.fit(unique)
         if self.style:
-            s = np.array([style_features(h) for h in unique])
+            s = self._style_rows(unique)
             self._style_mean = s.mean(axis=0)
             self._style_std = s.std(axis=0) + 1e-6
+
+    def _style_rows(self, headlines: Sequence[str]) -> np.ndarray:
+        if self.shape:
+            return np.array([style_features(h) + shape_features(h) for h in headlines], dtype=np.float64)
+        return np.array([style_features(h) for h in headlines], dtype=np.float64)
 
     def features(self, headlines: Sequence[str]) -> Any:
         """The sparse feature matrix of ``headlines`` (one row each), after :meth:`fit`."""
@@ -315,7 +366,7 @@ class HeadlineScorer:
         if self.char and self._chars is not None:
             blocks.append(self._chars.transform(headlines))
         if self.style and self._style_mean is not None and self._style_std is not None:
-            s = (np.array([style_features(h) for h in headlines]) - self._style_mean) / self._style_std
+            s = (self._style_rows(headlines) - self._style_mean) / self._style_std
             blocks.append(sparse.csr_matrix(s * 0.3))
         if self.embeddings:
             blocks.append(sparse.csr_matrix(self._embed(headlines) * self.embedding_weight))
@@ -360,6 +411,8 @@ class HeadlineScorer:
             self.embedding_weight = w
             X, y = self._diffs(pairs)
         self.chosen_C = C
+        if self.embeddings and self.embedding_model is None:
+            self.embedding_model = getattr(self.embedder, "model_name", None)
         self.coef_ = np.asarray(self._lr(C).fit(X, y).coef_[0], dtype=np.float64)
         return self
 
@@ -400,25 +453,42 @@ class HeadlineScorer:
 
     # -- persistence --------------------------------------------------------------------------------------
     def save(self, path: str | Path) -> Path:
-        """Write the fitted model with joblib (not the embedder nor its cache)."""
+        """Write the fitted model with joblib, compressed (not the embedder nor its cache; the vectorizers'
+        ``stop_words_``, every n-gram cut by ``min_df``, are dropped: scikit-learn documents them as safe to
+        delete, and they are most of the size)."""
         import joblib
+
+        for vectorizer in (self._word, self._chars):
+            if vectorizer is not None and hasattr(vectorizer, "stop_words_"):
+                del vectorizer.stop_words_
 
         state = {
             "embeddings": self.embeddings,
             "char": self.char,
             "style": self.style,
+            "shape": self.shape,
             "C": self.C,
             "Cs": self.Cs,
             "chosen_C": self.chosen_C,
             "embedding_weight": self.embedding_weight,
+            "embedding_model": self.embedding_model,
             "coef": self.coef_,
             "word": self._word,
             "chars": self._chars,
             "style_mean": self._style_mean,
             "style_std": self._style_std,
         }
-        joblib.dump(state, path)
+        joblib.dump(state, path, compress=3)
         return Path(path)
+
+    @property
+    def digest(self) -> str:
+        """A short hash of the fitted weights (a version for the bundled model)."""
+        import hashlib
+
+        if self.coef_ is None:
+            raise RuntimeError("HeadlineScorer is not fitted")
+        return hashlib.sha256(np.ascontiguousarray(self.coef_).tobytes()).hexdigest()[:10]
 
     @classmethod
     def load(cls, path: str | Path, *, settings: Any = None, embedder: Any = None) -> HeadlineScorer:
@@ -429,6 +499,7 @@ class HeadlineScorer:
             embeddings=state["embeddings"],
             char=state["char"],
             style=state["style"],
+            shape=state.get("shape", False),
             C=state["C"],
             Cs=tuple(state["Cs"]),
             settings=settings,
@@ -436,6 +507,7 @@ class HeadlineScorer:
         )
         scorer.chosen_C = state["chosen_C"]
         scorer.embedding_weight = state.get("embedding_weight", 1.0)
+        scorer.embedding_model = state.get("embedding_model")
         scorer.coef_ = state["coef"]
         scorer._word = state["word"]
         scorer._chars = state["chars"]

@@ -8,12 +8,21 @@ banned phrase, ends in "!" or repeats another idea. Every remaining idea is one 
 under ``withhold`` an unsupported idea is replaced by the next extractive idea (verdict ``withheld``, the
 model's text kept in ``rejected``); under ``flag`` it is shown ``flagged``. When the model writes fewer
 usable ideas than asked, extractive ideas fill the list (``by: extractive``).
+
+Headline ideas (not subject lines: the scorer learned from headline clicks, not e-mail opens) are then
+ordered by the headline scorer (:func:`~newsdesk.experiments.scoring.served_scorer`: the promoted
+``newsdesk-headlines`` model, else the bundled one), best first; each carries its ``score`` and the
+``scorer`` (``name@version``) that gave it, and so does the output. Without a scorer (it cannot load) the
+order is the checked order, unchanged.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from newsdesk.errors import InvalidInput
 from newsdesk.llm.base import Message
@@ -26,8 +35,11 @@ from newsdesk.llm.writer import masked_source
 if TYPE_CHECKING:
     from newsdesk.articles.model import Article
     from newsdesk.llm.writer import Writer
+    from newsdesk.settings import Settings
 
-__all__ = ["MAX_IDEAS", "parse_ideas", "style_problem", "write_headlines"]
+__all__ = ["MAX_IDEAS", "Ranker", "parse_ideas", "rank_ideas", "style_problem", "write_headlines"]
+
+logger = logging.getLogger(__name__)
 
 Kind = Literal["headline", "subject"]
 MAX_IDEAS = 20
@@ -83,10 +95,49 @@ def style_problem(idea: str, max_chars: int, banned: list[str]) -> str | None:
     return None
 
 
+class Ranker(Protocol):
+    """What orders headline ideas: a reference (``name@version``) and one score per headline."""
+
+    @property
+    def ref(self) -> str: ...
+
+    def score(self, headlines: Sequence[str]) -> list[float]: ...
+
+
+def served_ranker(settings: Settings) -> Ranker | None:
+    """The served headline scorer, or None when it cannot be loaded (logged, never raised: ideas are
+    still shown, in their checked order)."""
+    try:
+        from newsdesk.experiments.scoring import served_scorer
+
+        return served_scorer(settings)
+    except Exception as exc:  # a missing extra, model or bundle must not stop the product
+        logger.warning("headline ideas left unranked: the headline scorer did not load (%s)", exc)
+        return None
+
+
+def rank_ideas(items: list[Item], ranker: Ranker) -> list[Item]:
+    """``items`` best first by ``ranker``'s score (ties keep their order), each with its ``score`` and
+    ``scorer`` in ``extra``."""
+    scores = ranker.score([i.text for i in items])
+    scored = [
+        dataclasses.replace(i, extra={**i.extra, "score": round(s, 4), "scorer": ranker.ref})
+        for i, s in zip(items, scores, strict=True)
+    ]
+    order = sorted(range(len(scored)), key=lambda k: -scores[k])
+    return [scored[k] for k in order]
+
+
 def write_headlines(
-    writer: Writer, article: Article, *, n: int = 5, kind: Kind = "headline"
+    writer: Writer,
+    article: Article,
+    *,
+    n: int = 5,
+    kind: Kind = "headline",
+    ranker: Ranker | Literal[False] | None = None,
 ) -> ProductOutput:
-    """``n`` checked headline (or email subject-line) ideas for ``article``."""
+    """``n`` checked headline (or email subject-line) ideas for ``article``; headline ideas ranked by
+    ``ranker`` (default: the served headline scorer; ``False``: not ranked)."""
     if kind not in ("headline", "subject"):
         raise InvalidInput("kind", kind, "'headline' or 'subject'")
     if not 1 <= n <= MAX_IDEAS:
@@ -157,6 +208,11 @@ def write_headlines(
     while len(items) < n and spare:
         s = spare.pop(0)
         items.append(Item(s.draft.text, "ok", s.claims, kind, extra=s.draft.extra))
+    scorer = None
+    if kind == "headline" and ranker is not False and items:
+        chosen = ranker if ranker is not None else served_ranker(writer.settings)
+        if chosen is not None:
+            items, scorer = rank_ideas(items, chosen), chosen.ref
     unsupported = sum(not j.supported for j in model_judged)
     notice = None
     if unsupported:
@@ -180,6 +236,7 @@ def write_headlines(
             "kind": kind,
             "max_chars": max_chars,
             "dropped": dropped,
+            **({"scorer": scorer} if scorer else {}),
             **draft_stats(model_judged, completion.latency_ms),
         },
     )
