@@ -213,3 +213,17 @@ def test_assignment_is_stable_per_unit_and_even(service: ExperimentService) -> N
     assert set(shares) == {"A", "B", "C"} and min(shares.values()) > 150
     with pytest.raises(InvalidInput, match="unit"):
         service.assign(eid, "")
+
+
+def test_thompson_allocation_sends_most_new_units_to_the_leader(service: ExperimentService) -> None:
+    eid = _running(service, allocation="thompson", holdout=0.1, variants=["Plain", "Better"], guardrails=[])
+    assert service.weights(service.get(eid)) == [0.5, 0.5]  # no traffic yet: even
+    service.record(
+        eid,
+        counts=[
+            {"variant": "A", "impressions": 5000, "clicks": 100, "at": HOUR},
+            {"variant": "B", "impressions": 5000, "clicks": 200, "at": HOUR},
+        ],
+    )
+    shares = Counter(service.assign(eid, f"r{i}").variant.key for i in range(400))
+    assert shares["B"] > 300 and shares["A"] >= 5  # the holdout keeps some traffic on every variant

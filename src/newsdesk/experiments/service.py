@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from newsdesk.settings import Settings
     from newsdesk.store import Backend
 
+    from .live import ExperimentReadout
+
 __all__ = ["Assignment", "EventBatch", "ExperimentService"]
 
 _MAX_BATCH = 10_000
@@ -207,7 +209,8 @@ class ExperimentService:
         e.variant(variant)
         if e.status != "stopped":
             raise Conflict(f"experiment {experiment_id!r} is {e.status}: stop it before naming a winner")
-        recommended = self.readout(e).winner
+        advice = self.readout(e).recommendation
+        recommended = advice.variant if advice.action == "stop" else None
         action = "winner" if recommended == variant else "override"
         if action == "override" and not (reason and reason.strip()):
             raise InvalidInput(
@@ -235,9 +238,10 @@ class ExperimentService:
         """The assignment weights now: even, or Thompson sampling's (holdout spread evenly)."""
         if experiment.allocation != "thompson":
             return [1.0 / len(experiment.variants)] * len(experiment.variants)
-        from .live import allocation_weights
+        from .live import allocation_weights, variant_totals
 
-        return [float(w) for w in allocation_weights(experiment, self.store.counts(experiment.id))]
+        totals = variant_totals(experiment, self.store.counts(experiment.id))
+        return [float(w) for w in allocation_weights(experiment, totals)]
 
     def assign(self, experiment_id: str, unit: str) -> Assignment:
         from .bandit import assign
@@ -355,7 +359,7 @@ class ExperimentService:
         return EventBatch(e.id, batch, len(raw))
 
     # -- reading ---------------------------------------------------------------------------------------------
-    def readout(self, experiment: Experiment | str) -> Any:
+    def readout(self, experiment: Experiment | str) -> ExperimentReadout:
         """The live readout (:func:`newsdesk.experiments.live.read_experiment`) from the stored counts."""
         from .live import read_experiment
 
