@@ -293,10 +293,10 @@ class ExperimentService:
             if not isinstance(item, Mapping):
                 raise InvalidInput(where, item, "an object with variant and type")
             variant = item.get("variant")
-            if variant not in keys:
+            if not isinstance(variant, str) or variant not in keys:
                 raise InvalidInput(f"{where}.variant", variant, f"one of {', '.join(e.keys)}")
             kind = item.get("type")
-            metric = singular.get(str(kind)) or (str(kind) if kind in rails else None)
+            metric = (singular.get(kind) or (kind if kind in rails else None)) if isinstance(kind, str) else None
             if metric is None:
                 allowed = [*singular, *sorted(rails)]
                 raise InvalidInput(f"{where}.type", kind, f"one of {', '.join(allowed)}")
@@ -321,7 +321,7 @@ class ExperimentService:
                     f"only variant, {trial}, {success}, guardrails, at",
                 )
             variant = item.get("variant")
-            if variant not in keys:
+            if not isinstance(variant, str) or variant not in keys:
                 raise InvalidInput(f"{where}.variant", variant, f"one of {', '.join(e.keys)}")
             n = _count(f"{where}.{trial}", item.get(trial, 0))
             k = _count(f"{where}.{success}", item.get(success, 0))
