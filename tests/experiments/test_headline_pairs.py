@@ -177,3 +177,16 @@ def test_eval_task_shape(tmp_path: Path) -> None:
     assert result.details["pairs"] == result.n > 0
     assert len(result.details["by_test"]["fold_accuracy"]) == 5
     assert result.metrics["pairwise_accuracy_by_test"] > 0.8
+
+
+def test_by_time_task_runs_one_split(tmp_path: Path) -> None:
+    from newsdesk.evaluate.headline_pairs import run
+    from newsdesk.evaluate.targets import gated_tasks
+    from newsdesk.settings import Settings
+
+    path = _synthetic(tmp_path / "s.csv", n_tests=60)
+    result = run(path, Settings(home=tmp_path), None, embeddings=False, by_test=False)
+    assert result.task == "headline-pairs-by-time" and "headline-pairs-by-time" in gated_tasks()
+    assert set(result.metrics) == {"pairwise_accuracy_by_time"}
+    assert set(result.baseline) == {"longer_headline_by_time", "tfidf_logreg_by_time"}
+    assert "by_test" not in result.details and result.details["by_time"]["test_pairs"] > 0

@@ -75,6 +75,7 @@ _MODULES = {
     "drift": "newsdesk.evaluate.drift",
     "grounding": "newsdesk.evaluate.grounding",
     "headline-pairs": "newsdesk.evaluate.headline_pairs",
+    "headline-pairs-by-time": "newsdesk.evaluate.headline_pairs",
 }
 
 
