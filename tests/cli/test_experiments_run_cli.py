@@ -76,6 +76,15 @@ def test_a_subject_line_test_from_creation_to_winner(tmp_path: Path) -> None:
     assert code == 0 and "winner B" in out, out
     code, out = _run(home, "experiments", "record", "fri-nl", str(counts))
     assert code == 5 and "stopped" in out
+    code, out = _run(
+        home, "experiments", "design", "--from-history", "subject_line", "--effect", "0.1", "--json"
+    )
+    assert code == 0, out
+    plan = json.loads(out)
+    assert plan["baseline"] == 0.2 and plan["daily_traffic"] == 60000 and plan["history"]["experiments"] == 1
+    assert plan["days"] == 1 and plan["per_variant"] > 1000
+    code, out = _run(home, "experiments", "design", "--from-history", "headline", "--effect", "0.1")
+    assert code == 2 and "past experiments" in out
     code, out = _run(home, "experiments", "show", "nope")
     assert code == 4
     settings = Settings(home=home)

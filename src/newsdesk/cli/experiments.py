@@ -23,10 +23,11 @@ experiments_app = typer.Typer(
 @experiments_app.command("design")
 def design_command(
     ctx: typer.Context,
-    baseline: Annotated[
-        float, typer.Option("--baseline", help="The control's click (or open) rate, e.g. 0.02.")
-    ],
     effect: Annotated[float, typer.Option("--effect", help="The smallest lift worth detecting.")],
+    baseline: Annotated[
+        float | None,
+        typer.Option("--baseline", help="The control's click (or open) rate, e.g. 0.02 (or --from-history)."),
+    ] = None,
     relative: Annotated[
         bool, typer.Option("--relative/--absolute", help="--effect as a share of the baseline (0.1 = +10%).")
     ] = True,
@@ -36,11 +37,27 @@ def design_command(
     daily: Annotated[
         float | None, typer.Option("--daily-traffic", help="Units a day the test gets (for the duration).")
     ] = None,
+    history: Annotated[
+        str | None,
+        typer.Option(
+            "--from-history",
+            help="A kind (headline, subject_line, any): take the baseline and the daily traffic from this "
+            "workspace's past experiments of that kind, where not given.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     """The sample size a test needs (per variant and in total), and its duration at a daily traffic."""
+    from newsdesk.errors import InvalidInput
     from newsdesk.experiments import duration_days, sample_size
 
+    past = _service(ctx).history(history) if history else None
+    if baseline is None:
+        if past is None:
+            raise InvalidInput("--baseline", None, "a rate in (0, 1), or --from-history KIND")
+        baseline = float(past["baseline"])
+    if daily is None and past is not None:
+        daily = float(past["daily_traffic"])
     plan = sample_size(baseline, effect, relative=relative, power=power, alpha=alpha, variants=variants)
     out = {
         "baseline": baseline,
@@ -52,6 +69,8 @@ def design_command(
         "per_variant": plan.per_variant,
         "total": plan.total,
         "days": duration_days(plan, daily) if daily else None,
+        "daily_traffic": daily,
+        "history": past,
     }
     if as_json:
         print(json.dumps(out))

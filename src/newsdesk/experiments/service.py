@@ -296,7 +296,9 @@ class ExperimentService:
             if not isinstance(variant, str) or variant not in keys:
                 raise InvalidInput(f"{where}.variant", variant, f"one of {', '.join(e.keys)}")
             kind = item.get("type")
-            metric = (singular.get(kind) or (kind if kind in rails else None)) if isinstance(kind, str) else None
+            metric = (
+                (singular.get(kind) or (kind if kind in rails else None)) if isinstance(kind, str) else None
+            )
             if metric is None:
                 allowed = [*singular, *sorted(rails)]
                 raise InvalidInput(f"{where}.type", kind, f"one of {', '.join(allowed)}")
@@ -357,6 +359,38 @@ class ExperimentService:
         )
         self.store.add_counts(e.id, batch, raw)
         return EventBatch(e.id, batch, len(raw))
+
+    def history(self, kind: str, *, limit: int = 200) -> dict[str, Any]:
+        """What past experiments of ``kind`` say for designing the next one: the controls' pooled rate
+        (the baseline) and the median daily traffic of one experiment (trials a day over the days it had
+        traffic), from up to ``limit`` of the newest that had traffic."""
+        import statistics
+
+        trials = successes = 0
+        daily: list[float] = []
+        used = 0
+        for e in self.list_experiments(kind=kind, limit=limit):
+            if e.status == "draft":
+                continue
+            counts = self.store.counts(e.id)
+            if not counts:
+                continue
+            used += 1
+            control = e.variants[0].key
+            trials += sum(c.trials for c in counts if c.variant == control)
+            successes += sum(c.successes for c in counts if c.variant == control)
+            days = {c.bucket.date() for c in counts}
+            daily.append(sum(c.trials for c in counts) / len(days))
+        if not used or not trials:
+            raise InvalidInput(
+                "kind", kind, "a kind with past experiments that had traffic in this workspace"
+            )
+        return {
+            "kind": kind,
+            "experiments": used,
+            "baseline": successes / trials,
+            "daily_traffic": statistics.median(daily),
+        }
 
     # -- reading ---------------------------------------------------------------------------------------------
     def readout(self, experiment: Experiment | str) -> ExperimentReadout:
