@@ -194,3 +194,13 @@ def test_thompson_weights_are_the_holdout_plus_prob_best() -> None:
 def test_variant_totals_sum_the_buckets() -> None:
     buckets = hourly("A", [(10, 1), (20, 2)])
     assert variant_totals(experiment(), buckets) == {"A": (30, 3), "B": (0, 0)}
+
+
+def test_the_readout_is_traceable_to_its_inputs() -> None:
+    e = experiment()
+    buckets = hourly("A", [(100, 5), (100, 6)]) + hourly("B", [(100, 7), (100, 8)])
+    now = T0 + timedelta(hours=3)
+    r = read_experiment(e, buckets, now=now)
+    assert r.component == "newsdesk.experiments.live.v1" and len(r.input_hash) == 64
+    assert read_experiment(e, buckets[::-1], now=now).input_hash == r.input_hash  # order does not matter
+    assert read_experiment(e, buckets[:-1], now=now).input_hash != r.input_hash

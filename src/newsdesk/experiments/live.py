@@ -27,6 +27,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
@@ -45,6 +47,8 @@ from .model import BucketCounts, Experiment, Guardrail
 from .sequential import msprt
 
 __all__ = [
+    "COMPONENT",
+    "Comparison",
     "ExperimentReadout",
     "FixedHorizon",
     "GuardrailCheck",
@@ -59,6 +63,8 @@ __all__ = [
 ]
 
 NO_DATA = "no data yet"
+#: recorded on every readout, with the hash of its inputs, so a decision taken from it can be traced
+COMPONENT = "newsdesk.experiments.live.v1"
 
 
 @dataclass(frozen=True)
@@ -171,6 +177,8 @@ class ExperimentReadout:
     progress: float | None  # the least-trafficked variant's share of the planned size
     recommendation: Recommendation
     notes: tuple[str, ...] = ()
+    component: str = COMPONENT
+    input_hash: str = ""  # sha256 of the experiment's settings and the buckets read
 
     @property
     def total_trials(self) -> int:
@@ -301,7 +309,15 @@ def read_experiment(
         progress=progress,
         recommendation=_recommend(experiment, variants, sequential, rails, progress),
         notes=tuple(notes),
+        input_hash=_input_hash(experiment, seen),
     )
+
+
+def _input_hash(experiment: Experiment, buckets: Sequence[BucketCounts]) -> str:
+    settings = {k: v for k, v in experiment.to_dict().items() if k not in ("status", "winner", "stopped_at")}
+    rows = sorted(json.dumps(b.to_dict(), sort_keys=True) for b in buckets)
+    payload = json.dumps({"experiment": settings, "buckets": rows}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _variants(experiment: Experiment, buckets: Sequence[BucketCounts]) -> tuple[VariantTotals, ...]:
