@@ -108,13 +108,13 @@ def test_score_headlines_cli_with_the_bundled_scorer(tmp_path: Path) -> None:
     home = ["--home", str(tmp_path / "home")]
     result = runner.invoke(app, [*home, "experiments", "score-headlines", str(path), "--json"])
     assert result.exit_code == 0, result.output
-    out = json.loads(result.output)
+    out = json.loads(result.stdout)
     assert len(out["scores"]) == 3 and all(isinstance(s, float) for s in out["scores"])
     assert out["model"].startswith(f"{MODEL_NAME}@bundled-")
     reversed_path = tmp_path / "r.csv"
     reversed_path.write_text("headline\n" + "\n".join(reversed(headlines)) + "\n", encoding="utf-8")
     again = json.loads(
-        runner.invoke(app, [*home, "experiments", "score-headlines", str(reversed_path), "--json"]).output
+        runner.invoke(app, [*home, "experiments", "score-headlines", str(reversed_path), "--json"]).stdout
     )
     assert again["scores"] == pytest.approx(list(reversed(out["scores"])), abs=1e-4)  # input order
 
@@ -148,7 +148,7 @@ def test_the_kind_trains_gates_promotes_and_serves(tmp_path: Path) -> None:
         app, ["--home", str(settings.home), "experiments", "score-headlines", str(path), "--json"]
     )
     assert cli.exit_code == 0, cli.output
-    out = json.loads(cli.output)
+    out = json.loads(cli.stdout)
     assert out["model"] == served.ref and out["scores"][0] > out["scores"][1]
     # a challenger learned from tests where the marker does not decide is refused by the gates
     noise = synthetic(tmp_path / "noise.csv", signal=False)

@@ -171,7 +171,8 @@ def test_model_headline_ideas_are_styled_dropped_or_replaced(
     assert any("banned phrase" in r for r in reasons.values())
     assert any("characters; the limit is 70" in r for r in reasons.values())
     assert any("repeats" in r for r in reasons.values())
-    assert out.items[0].text == "Ad sales boost Time Warner profit"  # sentence case, proper nouns kept
+    # sentence case, proper nouns kept (ideas are ranked by the headline scorer, so not necessarily first)
+    assert "Ad sales boost Time Warner profit" in [i.text for i in out.items]
     google = [i for i in out.items if "Google" in i.text]
     assert not google  # invented: replaced by an extractive idea, never shown
     shown = [(i.text, i.verdict, i.rejected) for i in out.items]

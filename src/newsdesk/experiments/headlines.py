@@ -437,10 +437,12 @@ class HeadlineScorer:
 
     # -- use ----------------------------------------------------------------------------------------------
     def score(self, headlines: Sequence[str]) -> np.ndarray:
-        """One score per headline; the higher of two wins the pair."""
+        """One score per headline; the higher of two wins the pair. Surrounding whitespace is ignored (as
+        in training, where headlines are stripped)."""
         if self.coef_ is None:
             raise RuntimeError("HeadlineScorer is not fitted")
-        return np.asarray(self.features(list(headlines)) @ self.coef_, dtype=np.float64)
+        texts = [h.strip() for h in headlines]
+        return np.asarray(self.features(texts) @ self.coef_, dtype=np.float64)
 
     def predict_proba(self, pairs: Sequence[HeadlinePair]) -> np.ndarray:
         """P(``a`` beats ``b``) for each pair."""

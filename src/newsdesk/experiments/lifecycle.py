@@ -13,8 +13,9 @@ primary: a scorer is used on headlines written after it was trained). Slices: by
 Behaviour: a headline's score does not depend on the batch it is scored in, nor on surrounding whitespace.
 This module imports MLflow: the lifecycle loads it only when a headlines model is trained or evaluated.
 
->>> split_of(HeadlinePair("12ab", 201410, "a", "b", 1, 0.01), cut=201449)
-'train'
+>>> [split_of(HeadlinePair(t, week, "a", "b", 1, 0.01), cut=201449) for t, week in
+...  [("12ab", 201410), ("a1", 201410), ("a1", 201501)]]
+['test', 'train', 'time']
 """
 
 from __future__ import annotations
