@@ -311,6 +311,7 @@ class HeadlineScorer:
     # fitted state
     coef_: np.ndarray | None = field(default=None, repr=False)
     chosen_C: float | None = None
+    inner_accuracy_: float | None = None  # the chosen (weight, C)'s mean inner-CV accuracy
     _word: Any = field(default=None, repr=False)
     _chars: Any = field(default=None, repr=False)
     _style_mean: np.ndarray | None = field(default=None, repr=False)
@@ -406,7 +407,7 @@ class HeadlineScorer:
                 if best is None or acc > best[0] + 1e-9:
                     best = (acc, w, c)
         assert best is not None
-        _, w, C = best
+        self.inner_accuracy_, w, C = best
         if w != self.embedding_weight:
             self.embedding_weight = w
             X, y = self._diffs(pairs)
