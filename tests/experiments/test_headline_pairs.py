@@ -190,3 +190,15 @@ def test_by_time_task_runs_one_split(tmp_path: Path) -> None:
     assert set(result.metrics) == {"pairwise_accuracy_by_time"}
     assert set(result.baseline) == {"longer_headline_by_time", "tfidf_logreg_by_time"}
     assert "by_test" not in result.details and result.details["by_time"]["test_pairs"] > 0
+
+
+def test_shape_features_and_their_round_trip(tmp_path: Path) -> None:
+    from newsdesk.experiments.headlines import SHAPE_NAMES, shape_features
+
+    f = dict(zip(SHAPE_NAMES, shape_features("Why you never saw 5 dogs - until now?"), strict=True))
+    assert f["question_start"] == 1.0 and f["you_early"] == 1.0 and f["dash"] == 1.0 and f["negation"] == 1.0
+    assert len(shape_features("")) == len(SHAPE_NAMES)
+    pairs = judged_pairs(read_packages(_synthetic(tmp_path / "s.csv")))
+    scorer = HeadlineScorer(embeddings=False, shape=True, C=1.0).fit(pairs)
+    loaded = HeadlineScorer.load(scorer.save(tmp_path / "scorer.joblib"))
+    assert loaded.shape and loaded.score(["  a b c "]) == pytest.approx(scorer.score(["a b c"]))

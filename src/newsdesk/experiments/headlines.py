@@ -29,6 +29,8 @@ from .analysis import two_proportion_ztest
 
 __all__ = [
     "EXCLUDED_WEEKS",
+    "SHAPE_NAMES",
+    "STYLE_NAMES",
     "HeadlinePair",
     "HeadlineScorer",
     "Package",
