@@ -335,6 +335,29 @@ def test_model_card_markdown_and_html(workspace: dict[str, object]) -> None:
         env={"NEWSDESK_STORE__URL": settings.store.url} if settings.store.url else None,
     )
     assert result.exit_code == 0 and json.loads(result.output)["version"] == "3"
+    # in a fresh process, from another folder: the card reads the workspace's registry, not MLflow's default
+    # database in the current folder (which it once did, failing with "Run ... not found")
+    elsewhere = settings.home.parent / "elsewhere"
+    elsewhere.mkdir(exist_ok=True)
+    env = {**os.environ, **({"NEWSDESK_STORE__URL": settings.store.url} if settings.store.url else {})}
+    fresh = subprocess.run(
+        [
+            str(Path(sys.executable).parent / "newsdesk"),
+            "--home",
+            str(settings.home),
+            "models",
+            "card",
+            "sections",
+            "3",
+        ],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert fresh.returncode == 0, fresh.stderr
+    assert "# Model card: newsdesk-sections version 3" in fresh.stdout and not list(elsewhere.iterdir())
 
 
 def test_pipeline_component_uses_the_champion(workspace: dict[str, object]) -> None:

@@ -160,10 +160,8 @@ def model_card(settings: Settings, name: str, version: str | int) -> ModelCard:
     evaluation: dict[str, Any] = {}
     if info.run_id:
         params, metrics, tags = registry.run_data(info.run_id)
-        fingerprints = registry.mlflow.artifacts.load_dict(f"runs:/{info.run_id}/data/fingerprints.json")
-        evaluation = registry.mlflow.artifacts.load_dict(
-            f"runs:/{info.run_id}/evaluation/dev_evaluation.json"
-        )
+        fingerprints = registry.load_dict(info.run_id, "data/fingerprints.json")
+        evaluation = registry.load_dict(info.run_id, "evaluation/dev_evaluation.json")
     return ModelCard(
         name=name,
         version=version,

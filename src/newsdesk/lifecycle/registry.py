@@ -271,6 +271,13 @@ class ModelRegistry:
         run = self.client.get_run(run_id)
         return dict(run.data.params), dict(run.data.metrics), dict(run.data.tags)
 
+    def load_dict(self, run_id: str, path: str) -> dict[str, Any]:
+        """A JSON artifact of a run, read against this registry (not MLflow's process-wide default)."""
+        self.mlflow.set_tracking_uri(self.uri)
+        self.mlflow.set_registry_uri(self.uri)
+        loaded: dict[str, Any] = self.mlflow.artifacts.load_dict(f"runs:/{run_id}/{path}")
+        return loaded
+
     def download(self, run_id: str, path: str, dest: Path) -> Path:
         dest.mkdir(parents=True, exist_ok=True)
         return Path(self.client.download_artifacts(run_id, path, str(dest)))
