@@ -207,6 +207,8 @@ TARGETS: tuple[Target, ...] = (
     # headline-pairs-by-time, Upworthy exploratory tests (3,590 judged pairs; the last quarter of the test
     # weeks held out): the issue's 0.72 pairwise accuracy, met by time (by test it is not met: 0.709, so
     # the full headline-pairs task is not gated), the word TF-IDF anchor, and the scorer's lead over it.
+    _T("headline-pairs", "metrics.pairwise_accuracy_by_test", ">=", 0.72,
+       source="issue 18 target", measured="0.709 (0.716 with the shape features)", pending=True),
     _T("headline-pairs-by-time", "n", "==", 3590, source="1eeca51", measured="3590"),
     _T("headline-pairs-by-time", "metrics.pairwise_accuracy_by_time", ">=", 0.72,
        source="1eeca51 (issue target)", measured="0.737"),
