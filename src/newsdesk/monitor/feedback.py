@@ -37,7 +37,7 @@ __all__ = [
 ACTIONS = ("accept", "reject", "correct")
 # feedback on the outputs of components whose models the lifecycle does not govern (no model kind serves
 # them): the IPTC tagger is zero-shot, adapted to the archive when the pipeline prepares it
-UNGOVERNED = {"tag": "iptc"}
+UNGOVERNED = {"tag": "iptc", "entity-page": "entities"}  # entity-page: merge/split/rename (newsdesk.entities)
 
 
 def _judged() -> dict[str, str]:
