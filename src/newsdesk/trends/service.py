@@ -1,0 +1,211 @@
+"""Trends of a stored archive: count the stored enrichments per hour (by ``published_at``) and score them.
+
+:func:`top_trends` is what the CLI (``newsdesk trends``), the API (``GET /trends``), the monitoring report
+and the demo call; :func:`find_trends` is its pure part, over hourly counts already built.
+
+>>> import tempfile, pathlib
+>>> from newsdesk.settings import Settings
+>>> from newsdesk.store import open_store
+>>> store = open_store(Settings(home=pathlib.Path(tempfile.mkdtemp())))
+>>> top_trends(store, as_of="latest").trends  # an empty archive has none
+[]
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from newsdesk.errors import InvalidInput
+from newsdesk.trends.keys import COMPONENTS, KINDS, keys_of
+from newsdesk.trends.model import TrendSpec, score
+from newsdesk.trends.series import HourlyCounts, hour_of, hour_start
+
+if TYPE_CHECKING:
+    from newsdesk.store.base import ArticleStore
+
+__all__ = ["Trend", "TrendReport", "count_store", "find_trends", "parse_hours", "top_trends"]
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
+_HOURS = {"h": 1, "d": 24, "w": 24 * 7}
+_CHUNK = 900  # ids per enrichments_of call
+
+
+def parse_hours(text: str | int, field: str = "window") -> int:
+    """``"24h"``, ``"7d"``, ``"4w"`` (or a number of hours) as hours.
+
+    >>> parse_hours("36h"), parse_hours("2w")
+    (36, 336)
+    """
+    if isinstance(text, int) and not isinstance(text, bool):
+        hours = text
+    else:
+        match = _DURATION.match(str(text))
+        if not match:
+            raise InvalidInput(field, text, "a duration such as 24h, 7d or 4w")
+        hours = int(match.group(1)) * _HOURS[match.group(2).lower()]
+    if not 1 <= hours <= 24 * 366:
+        raise InvalidInput(field, text, "between 1 hour and 366 days")
+    return hours
+
+
+@dataclass(frozen=True)
+class Trend:
+    """A rising key: its window count against the predictive mean from its own baseline."""
+
+    kind: str
+    key: str
+    label: str
+    count: int
+    expected: float
+    ratio: float
+    baseline: int
+    surprise: float  # -log10 of the tail probability
+    p_value: float
+    hourly: list[int] = field(default_factory=list)  # the window's counts, hour by hour, oldest first
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class TrendReport:
+    """Trends as of ``as_of`` over the ``window_hours`` before it, against the ``baseline_hours`` before
+    those; ``articles`` and ``baseline_articles`` count the dated articles read in each."""
+
+    as_of: datetime
+    window_hours: int
+    baseline_hours: int
+    kinds: list[str]
+    articles: int
+    baseline_articles: int
+    trends: list[Trend]
+    empty_kinds: list[str] = field(default_factory=list)  # kinds with no stored values (e.g. no `story` yet)
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["as_of"] = self.as_of.isoformat()
+        return out
+
+
+def find_trends(
+    tables: Mapping[str, HourlyCounts], as_of_hour: int, spec: TrendSpec | None = None, *, limit: int = 10
+) -> list[Trend]:
+    """The ``limit`` most surprising trends over every kind of ``tables`` (kind -> counts), each kind
+    scored against its own prior."""
+    spec = spec or TrendSpec()
+    window = range(as_of_hour - spec.window_hours, as_of_hour)
+    found: list[Trend] = []
+    for kind, table in tables.items():
+        for s in score(table, as_of_hour, spec):
+            series = table.counts.get(s.key, {})
+            found.append(
+                Trend(
+                    kind=kind,
+                    key=s.key,
+                    label=table.labels.get(s.key, s.key),
+                    count=s.count,
+                    expected=s.expected,
+                    ratio=round(s.ratio, 3),
+                    baseline=s.baseline,
+                    surprise=s.surprise,
+                    p_value=s.p_value,
+                    hourly=[series.get(h, 0) for h in window],
+                )
+            )
+    found.sort(key=lambda t: (-t.surprise, -t.count, t.kind, t.key))
+    return found[:limit]
+
+
+def count_store(
+    store: ArticleStore, kinds: Iterable[str], *, since: datetime, until: datetime
+) -> dict[str, HourlyCounts]:
+    """Hourly counts per kind of the articles published in ``[since, until)``; articles without a
+    ``published_at``, or without the kind's enrichment (not enriched yet), are not counted. Topics count the
+    article's section too."""
+    from newsdesk.store.base import ArticleFilter
+
+    published: dict[str, tuple[datetime, str | None]] = {}
+    for article in store.iter_articles(ArticleFilter(since=since, until=until)):
+        if article.published_at is not None and since <= article.published_at < until:
+            published[article.id] = (article.published_at, article.section)
+    ids = sorted(published)
+    tables: dict[str, HourlyCounts] = {}
+    for kind in kinds:
+        table = HourlyCounts()
+        values: dict[str, Any] = {}
+        for start in range(0, len(ids), _CHUNK):
+            values.update(store.enrichments_of(COMPONENTS[kind], ids[start : start + _CHUNK]))
+        for article_id in ids:
+            moment, section = published[article_id]
+            keys = keys_of(kind, values[article_id]) if article_id in values else []
+            if kind == "topic" and section:
+                keys.append((f"section:{section.casefold()}", f"section {section}"))
+            if article_id in values or keys:  # an article not enriched yet is not exposure either
+                table.add(moment, keys)
+        tables[kind] = table
+    return tables
+
+
+def top_trends(
+    store: ArticleStore,
+    *,
+    window: str | int = "24h",
+    baseline: str | int = "28d",
+    kind: str | None = None,
+    limit: int = 10,
+    as_of: datetime | str | None = None,
+    spec: TrendSpec | None = None,
+) -> TrendReport:
+    """What is rising in ``store``: the ``limit`` trends of ``kind`` (every kind by default) in the
+    ``window`` before ``as_of`` (now by default; ``"latest"`` for the newest article's publication time,
+    which suits an archive of old news) against the ``baseline`` before it."""
+    if kind is not None and kind not in KINDS:
+        raise InvalidInput("kind", kind, "one of " + ", ".join(KINDS))
+    if not isinstance(limit, int) or not 1 <= limit <= 500:
+        raise InvalidInput("limit", limit, "an integer from 1 to 500")
+    base = spec or TrendSpec()
+    spec = TrendSpec(
+        **(
+            asdict(base)
+            | {"window_hours": parse_hours(window), "baseline_hours": parse_hours(baseline, "baseline")}
+        )
+    )
+    end = _as_of(store, as_of)
+    as_of_hour = hour_of(end) + (0 if end == hour_start(hour_of(end)) else 1)
+    since = hour_start(as_of_hour - spec.window_hours - spec.baseline_hours)
+    kinds: list[str] = [kind] if kind else list(KINDS)
+    tables = count_store(store, kinds, since=since, until=end)
+    window_hours = range(as_of_hour - spec.window_hours, as_of_hour)
+    any_table = next((t for t in tables.values() if t.totals), HourlyCounts())
+    articles = sum(n for h, n in any_table.totals.items() if h in window_hours)
+    return TrendReport(
+        as_of=end,
+        window_hours=spec.window_hours,
+        baseline_hours=spec.baseline_hours,
+        kinds=kinds,
+        articles=articles,
+        baseline_articles=sum(any_table.totals.values()) - articles,
+        trends=find_trends(tables, as_of_hour, spec, limit=limit),
+        empty_kinds=[k for k, t in tables.items() if not t.counts],
+    )
+
+
+def _as_of(store: ArticleStore, as_of: datetime | str | None) -> datetime:
+    if as_of is None:
+        return datetime.now(UTC)
+    if isinstance(as_of, datetime):
+        return as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)
+    if as_of == "latest":
+        newest = store.list_articles(limit=1)
+        if newest and newest[0].published_at is not None:
+            return newest[0].published_at + timedelta(seconds=1)
+        return datetime.now(UTC)
+    try:
+        parsed = datetime.fromisoformat(as_of)
+    except ValueError:
+        raise InvalidInput("as_of", as_of, "an ISO time such as 2014-03-11T12:00, or 'latest'") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
