@@ -42,6 +42,7 @@ ROUTERS: list[str] = [
     "newsdesk.api.routers.articles",
     "newsdesk.api.routers.enrich",
     "newsdesk.api.routers.taxonomy",
+    "newsdesk.api.routers.trends",
     "newsdesk.api.routers.models",
     "newsdesk.api.routers.write",
     "newsdesk.api.routers.experiments",

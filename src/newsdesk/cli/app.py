@@ -23,6 +23,7 @@ from newsdesk.cli.models import models_app, train_command
 from newsdesk.cli.monitor import feedback_app, monitor_app
 from newsdesk.cli.search import index_app, related_command, search_command
 from newsdesk.cli.serve import serve_command
+from newsdesk.cli.trends import trends_command
 from newsdesk.cli.write import ask_command, write_app
 from newsdesk.errors import NewsdeskError
 
@@ -81,6 +82,7 @@ app.add_typer(keys_app, name="keys")
 app.command("serve")(serve_command)
 app.command("search")(search_command)
 app.command("related")(related_command)
+app.command("trends")(trends_command)
 app.add_typer(index_app, name="index")
 app.command("train")(train_command)
 app.add_typer(models_app, name="models")

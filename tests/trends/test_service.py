@@ -1,0 +1,49 @@
+"""Trends read from a store: real Reuters background counts (March 1987) stored as enrichments, a planted
+harbour strike found on its day and not before, every kind, and what is refused."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from newsdesk.errors import InvalidInput
+from newsdesk.store.base import ArticleStore
+from newsdesk.trends import parse_hours, top_trends
+from trendseed import BURST, BURST_DAY, BURST_ENTITY, seed
+
+
+@pytest.fixture
+def seeded(store: ArticleStore) -> ArticleStore:
+    seed(store)
+    return store
+
+
+def test_planted_story_trends_on_its_day_over_real_background(seeded: ArticleStore) -> None:
+    report = top_trends(seeded, as_of=BURST_DAY + timedelta(days=1), baseline="13d", limit=5)
+    assert report.articles > 500 and report.baseline_articles > 4000
+    top = [(t.kind, t.key) for t in report.trends]
+    assert top[0] == ("entity", BURST_ENTITY)
+    assert ("keyphrase", "harbour strike") in top and ("topic", f"test:{BURST}") in top
+    burst = next(t for t in report.trends if t.kind == "keyphrase" and t.key == "harbour strike")
+    assert burst.count == 12 and burst.baseline == 0 and sum(burst.hourly[9:17]) == 12
+    assert report.empty_kinds == ["story"]  # no story enrichment in this workspace: skipped, not an error
+    day_before = top_trends(seeded, as_of=BURST_DAY, baseline="12d")
+    assert "harbour strike" not in {t.key for t in day_before.trends}
+
+
+def test_one_kind_and_latest(seeded: ArticleStore) -> None:
+    report = top_trends(seeded, kind="keyphrase", as_of="latest", baseline="13d", limit=3)
+    assert report.kinds == ["keyphrase"] and len(report.trends) <= 3
+    assert report.trends[0].key == "harbour strike"
+    assert top_trends(seeded, kind="story", as_of="latest").trends == []
+
+
+def test_refusals(store: ArticleStore) -> None:
+    with pytest.raises(InvalidInput, match="kind"):
+        top_trends(store, kind="weather")
+    with pytest.raises(InvalidInput, match="window"):
+        top_trends(store, window="soon")
+    with pytest.raises(InvalidInput, match="as_of"):
+        top_trends(store, as_of="yesterday")
+    assert parse_hours("3d") == 72
