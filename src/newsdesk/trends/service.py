@@ -219,4 +219,6 @@ def _as_of(store: ArticleStore, as_of: datetime | str | None) -> datetime:
         parsed = datetime.fromisoformat(as_of)
     except ValueError:
         raise InvalidInput("as_of", as_of, "an ISO time such as 2014-03-11T12:00, or 'latest'") from None
+    if not 1900 <= parsed.year <= 2200:
+        raise InvalidInput("as_of", as_of, "a time between the years 1900 and 2200")
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
