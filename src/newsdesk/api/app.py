@@ -46,6 +46,7 @@ ROUTERS: list[str] = [
     "newsdesk.api.routers.models",
     "newsdesk.api.routers.write",
     "newsdesk.api.routers.experiments",
+    "newsdesk.api.routers.entities",
 ]
 """Modules whose ``router`` (an ``APIRouter``) the app mounts, in order."""
 

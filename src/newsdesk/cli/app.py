@@ -14,6 +14,7 @@ from newsdesk.cli.audit import audit_app
 from newsdesk.cli.context import AppState
 from newsdesk.cli.demo import demo_command
 from newsdesk.cli.enrich import enrich_command, eval_command
+from newsdesk.cli.entities import entities_app
 from newsdesk.cli.errors import exit_code
 from newsdesk.cli.experiments import experiments_app
 from newsdesk.cli.export import export_command
@@ -92,6 +93,7 @@ app.add_typer(feedback_app, name="feedback")
 app.add_typer(write_app, name="write")
 app.command("ask")(ask_command)
 app.add_typer(experiments_app, name="experiments")
+app.add_typer(entities_app, name="entities")
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -18,10 +18,9 @@ The entity's id is ``<type>:<slug of its name>``, its name the most used of its 
 
 >>> members = [Member("person:tony-blair", "person", Counter({"Tony Blair": 3}), {"a1": 2, "a2": 1}),
 ...            Member("person:blair", "person", Counter({"Blair": 1}), {"a3": 1}),
-...            Member("person:prime-minister-tony-blair", "person",
-...                   Counter({"Prime Minister Tony Blair": 1}), {"a4": 1})]
+...            Member("person:pm-blair", "person", Counter({"Prime Minister Tony Blair": 1}), {"a4": 1})]
 >>> [(c.id, c.name, sorted(c.members)) for c in cluster(members)]
-[('person:tony-blair', 'Tony Blair', ['person:blair', 'person:prime-minister-tony-blair', 'person:tony-blair'])]
+[('person:tony-blair', 'Tony Blair', ['person:blair', 'person:pm-blair', 'person:tony-blair'])]
 """
 
 from __future__ import annotations
@@ -38,17 +37,20 @@ __all__ = ["Cluster", "Member", "cluster", "match_key", "strip_titles"]
 # words that open a person's name as a title, not as part of it ("Prime Minister Tony Blair"); royal and
 # religious styles ("Prince Charles", "Pope John Paul") are kept, they are how those people are named
 _TITLES = frozenset(
-    """mr mrs ms miss mx dr prof professor sir dame lord lady rev reverend mister madam president
-    vice prime minister chancellor secretary foreign home shadow deputy general attorney chief executive
-    senator sen governor gov mayor judge justice chairman chairwoman chair boss coach manager captain
-    striker midfielder defender goalkeeper keeper player singer actor actress director leader labour
-    tory conservative liberal democrat former us uk british french german the"""
-    .split()
+    """mr mrs ms miss mx dr prof professor sir dame lord lady rev reverend mister madam president vice
+    prime minister chancellor secretary foreign home shadow deputy general attorney chief executive senator
+    sen governor gov mayor judge justice chairman chairwoman chair boss coach manager captain striker
+    midfielder defender goalkeeper keeper player singer actor actress director leader former the""".split()  # noqa: SIM905
 )
-_SUFFIXES = frozenset("inc ltd plc llc llp co corp sa ag nv gmbh".split())
+_SUFFIXES = frozenset("inc ltd plc llc llp co corp sa ag nv gmbh party".split())  # noqa: SIM905
 _PLACE_VARIANTS = {
-    "united states": "us", "usa": "us", "united states of america": "us", "america": "us",
-    "united kingdom": "uk", "britain": "uk", "great britain": "uk",
+    "united states": "us",
+    "usa": "us",
+    "united states of america": "us",
+    "america": "us",
+    "united kingdom": "uk",
+    "britain": "uk",
+    "great britain": "uk",
 }
 _WORD = re.compile(r"[^\W_]+(?:['\u2019-][^\W_]+)*")
 
@@ -68,8 +70,10 @@ def strip_titles(name: str) -> str:
 def match_key(name: str, type_: str) -> tuple[str, ...]:
     """The words two names of the same type must share to be one entity.
 
-    >>> match_key("Mr Tony Blair's", "person"), match_key("the U.S.", "place"), match_key("Apple Inc", "organisation")
-    (('tony', 'blair'), ('us',), ('apple',))
+    >>> match_key("Mr Tony Blair's", "person"), match_key("the U.S.", "place")
+    (('tony', 'blair'), ('us',))
+    >>> match_key("Apple Inc", "organisation"), match_key("The Labour Party", "organisation")
+    (('apple',), ('labour',))
     """
     text = name.replace("\u2019s", "").replace("'s", "").replace(".", "")
     if type_ == "person":
@@ -168,14 +172,38 @@ def auto_groups(members: Sequence[Member]) -> list[list[str]]:
             candidates = surnames.get(key[0], [])
         elif type_ == "person":
             candidates = [
-                k for k in surnames.get(key[-1], [])
+                k
+                for k in surnames.get(key[-1], [])
                 if len(k) > len(key) and k[0] == key[0] and _is_subsequence(key, k)
             ]
         elif type_ == "organisation" and len(key) == 1:
             candidates = initials.get(key[0], []) if len(key[0]) >= 2 else []
         if len(candidates) == 1:
             union.union(mid, by_key[(type_, candidates[0])])
+    _join_mistyped_surnames(members, by_key, surnames, union)
     return union.groups()
+
+
+def _join_mistyped_surnames(
+    members: Sequence[Member],
+    by_key: dict[tuple[str, tuple[str, ...]], str],
+    surnames: dict[str, list[tuple[str, ...]]],
+    union: _Union,
+) -> None:
+    """A one-word organisation or place that is a person's surname ("Beckham" tagged ORG beside "David
+    Beckham") joins that person when, in most of its articles, exactly that one person of the surname is
+    named too: NER often mistypes a lone surname."""
+    articles: dict[tuple[str, ...], set[str]] = {}
+    for m in members:
+        if m.type == "person":
+            articles.setdefault(m.key, set()).update(m.per_article)
+    for m in members:
+        if m.type == "person" or len(m.key) != 1 or not m.key[0][:1].isalpha():
+            continue
+        seen = set(m.per_article)
+        near = [k for k in surnames.get(m.key[0], []) if len(seen & articles.get(k, set())) * 2 > len(seen)]
+        if len(near) == 1:
+            union.union(m.id, by_key[("person", near[0])])
 
 
 def name_of(members: Sequence[Member]) -> str:
@@ -192,9 +220,7 @@ def name_of(members: Sequence[Member]) -> str:
 def to_clusters(groups: Iterable[Sequence[str]], members: dict[str, Member]) -> list[Cluster]:
     """Clusters of member-id groups, with unique ids (a second group with the same name keeps a member's
     id, or takes a numbered suffix), largest first."""
-    weighted = sorted(
-        groups, key=lambda g: (-sum(len(members[i].per_article) for i in g), sorted(g))
-    )
+    weighted = sorted(groups, key=lambda g: (-sum(len(members[i].per_article) for i in g), sorted(g)))
     out: list[Cluster] = []
     taken: set[str] = set()
     for group in weighted:

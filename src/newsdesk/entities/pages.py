@@ -195,7 +195,12 @@ class EntityPages:
         return [{"id": c, "name": self._by_id[c].name, "articles": len(shared[c])} for c in best]
 
     def list(
-        self, *, type: str | None = None, min_articles: int = 1, limit: int | None = None, query: str | None = None
+        self,
+        *,
+        type: str | None = None,
+        min_articles: int = 1,
+        limit: int | None = None,
+        query: str | None = None,
     ) -> list[EntityPage]:
         """Pages by article count (most first), without co-occurrences; optionally of one type, or whose
         name or aliases contain ``query``."""
@@ -248,11 +253,19 @@ def _record(store: Any, pages: EntityPages, entity: str, correction: str, actor:
     shown = _anchor(pages, entity)
     article_id = pages.article_ids(shown)[-1]  # an article that mentions it: its first-seen one
     return record_feedback(
-        store, article_id, kind=FEEDBACK_KIND, action="correct", value=shown, correction=correction, actor=actor
+        store,
+        article_id,
+        kind=FEEDBACK_KIND,
+        action="correct",
+        value=shown,
+        correction=correction,
+        actor=actor,
     )
 
 
-def merge_entities(settings: Settings | None, store: Any, entity: str, into: str, *, actor: str) -> EntityPage:
+def merge_entities(
+    settings: Settings | None, store: Any, entity: str, into: str, *, actor: str
+) -> EntityPage:
     """Record that ``entity`` and ``into`` are one entity; returns the merged page."""
     pages = build_entity_pages(settings, store)
     if pages.resolve(entity) == pages.resolve(into):
@@ -261,7 +274,9 @@ def merge_entities(settings: Settings | None, store: Any, entity: str, into: str
     return build_entity_pages(settings, store).get(into)
 
 
-def split_entity(settings: Settings | None, store: Any, entity: str, member: str, *, actor: str) -> EntityPage:
+def split_entity(
+    settings: Settings | None, store: Any, entity: str, member: str, *, actor: str
+) -> EntityPage:
     """Record that ``member`` (an id the entity groups) is not ``entity``; returns the member's new page."""
     pages = build_entity_pages(settings, store)
     cid = pages.resolve(entity)

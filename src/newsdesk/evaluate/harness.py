@@ -76,6 +76,7 @@ _MODULES = {
     "grounding": "newsdesk.evaluate.grounding",
     "headline-pairs": "newsdesk.evaluate.headline_pairs",
     "headline-pairs-by-time": "newsdesk.evaluate.headline_pairs",
+    "entity-merges": "newsdesk.evaluate.entity_merges",
 }
 
 
