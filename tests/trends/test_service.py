@@ -4,10 +4,13 @@ harbour strike found on its day and not before, every kind, and what is refused.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
 from newsdesk.errors import InvalidInput
+from newsdesk.settings import Settings
+from newsdesk.store import open_store
 from newsdesk.store.base import ArticleStore
 from newsdesk.trends import parse_hours, top_trends
 from trendseed import BURST, BURST_DAY, BURST_ENTITY, seed
@@ -47,3 +50,16 @@ def test_refusals(store: ArticleStore) -> None:
     with pytest.raises(InvalidInput, match="as_of"):
         top_trends(store, as_of="yesterday")
     assert parse_hours("3d") == 72
+
+
+def test_monitoring_report_section(seeded: ArticleStore, tmp_path: Path) -> None:
+    from newsdesk.monitor.report import trends_section
+
+    page = trends_section(seeded)  # type: ignore[arg-type]  # the test store is a backend
+    assert "<h2>Trends</h2>" in page and page.count("<svg") == 2
+    assert "harbour strike" in page and "dock-workers-union" in page
+    empty = open_store(Settings(home=tmp_path / "empty"))
+    try:
+        assert "Nothing is rising" in trends_section(empty)
+    finally:
+        empty.close()

@@ -3,7 +3,7 @@ scripts, no network) that reads without the service running.
 
 Sections: the latest drift check (each test's p-value against its threshold, and its effect), predictions
 logged per day and model, the share of each predicted section per day, live precision per model version
-per day from editors' feedback, and recent alerts.
+per day from editors' feedback, what is rising (trends), and recent alerts.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from newsdesk.settings import Settings
     from newsdesk.store import Backend
 
-__all__ = ["bar_chart", "line_chart", "write_report"]
+__all__ = ["bar_chart", "line_chart", "trends_section", "write_report"]
 
 _COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f")
 
@@ -94,6 +94,35 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def trends_section(store: Backend, *, limit: int = 10) -> str:
+    """What is rising in the 24 hours before the newest article (:func:`newsdesk.trends.top_trends`): the
+    trends' surprise as bars, and the top five's hourly counts as lines."""
+    from newsdesk.trends import top_trends
+
+    report = top_trends(store, as_of="latest", limit=limit)
+    head = (
+        f"<h2>Trends</h2><p>The {report.window_hours} hours before "
+        f"{html.escape(report.as_of.isoformat(timespec='minutes'))} ({report.articles} dated, enriched "
+        f"articles) against the {report.baseline_hours // 24} days before ({report.baseline_articles}).</p>"
+    )
+    if not report.trends:
+        return head + "<p>Nothing is rising above its own baseline.</p>"
+    start = report.window_start
+    hours = [(start + timedelta(hours=i)).strftime("%m-%d %H:00") for i in range(report.window_hours)]
+    lines = {
+        f"{t.kind}: {t.label}"[:40]: list(zip(hours, [float(n) for n in t.hourly], strict=True))
+        for t in report.trends[:5]
+    }
+    return (
+        head
+        + bar_chart(
+            [(f"{t.kind}: {t.label}", t.surprise) for t in report.trends],
+            title="Trends: surprise, -log10 P(count this high | own baseline)",
+        )
+        + line_chart(lines, title="Articles per hour of the top five trends")
+    )
 
 
 def write_report(
@@ -230,6 +259,7 @@ def write_report(
             ],
         )
     )
+    parts.append(trends_section(store))
     alerts_path = settings.monitor_dir / "alerts.jsonl"
     parts.append("<h2>Recent alerts</h2>")
     alerts = alerts_path.read_text(encoding="utf-8").splitlines()[-20:] if alerts_path.exists() else []

@@ -85,6 +85,11 @@ class TrendReport:
     trends: list[Trend]
     empty_kinds: list[str] = field(default_factory=list)  # kinds with no stored values (e.g. no `story` yet)
 
+    @property
+    def window_start(self) -> datetime:
+        """The first hour of the window (windows end at the end of the hour holding ``as_of``)."""
+        return hour_start(_end_hour(self.as_of) - self.window_hours)
+
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["as_of"] = self.as_of.isoformat()
@@ -186,7 +191,7 @@ def top_trends(
         )
     )
     end = _as_of(store, as_of)
-    as_of_hour = hour_of(end) + (0 if end == hour_start(hour_of(end)) else 1)
+    as_of_hour = _end_hour(end)
     since = hour_start(as_of_hour - spec.window_hours - spec.baseline_hours)
     kinds: list[str] = [kind] if kind else list(KINDS)
     tables = count_store(store, kinds, since=since, until=end)
@@ -203,6 +208,12 @@ def top_trends(
         trends=find_trends(tables, as_of_hour, spec, limit=limit),
         empty_kinds=[k for k, t in tables.items() if not t.counts],
     )
+
+
+def _end_hour(as_of: datetime) -> int:
+    """The hour a window ending at ``as_of`` ends before: the next whole hour (``as_of`` itself if whole)."""
+    hour = hour_of(as_of)
+    return hour if as_of == hour_start(hour) else hour + 1
 
 
 def _as_of(store: ArticleStore, as_of: datetime | str | None) -> datetime:
