@@ -225,7 +225,7 @@ def to_clusters(groups: Iterable[Sequence[str]], members: dict[str, Member]) -> 
     taken: set[str] = set()
     for group in weighted:
         rows = [members[i] for i in group]
-        type_ = Counter(m.type for m in rows).most_common(1)[0][0]
+        type_ = max(rows, key=lambda m: (len(m.key), len(m.per_article), m.type == "person", m.id)).type
         name = name_of([m for m in rows if m.type == type_])
         cid = entity_id(type_, name)
         if cid in taken:
