@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from entityseed import seed_entities
 
+from entityseed import seed_entities
 from newsdesk.articles.model import Article, Enrichment
 from newsdesk.entities import FEEDBACK_KIND, build_entity_pages, merge_entities, rename_entity, split_entity
 from newsdesk.errors import InvalidInput, NotFound
