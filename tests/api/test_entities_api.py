@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 from apihelpers import Keys, assert_error, make_keys
-from entityseed import seed_entities
 from fastapi.testclient import TestClient
 
+from entityseed import seed_entities
 from newsdesk.api import create_app
 from newsdesk.settings import Settings
 from newsdesk.store import open_store

@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from entityseed import seed_entities
 from typer.testing import CliRunner
 
+from entityseed import seed_entities
 from newsdesk.cli.app import app
 from newsdesk.settings import Settings
 from newsdesk.store import open_store
