@@ -76,6 +76,7 @@ _MODULES = {
     "grounding": "newsdesk.evaluate.grounding",
     "headline-pairs": "newsdesk.evaluate.headline_pairs",
     "headline-pairs-by-time": "newsdesk.evaluate.headline_pairs",
+    "trends": "newsdesk.evaluate.trends",
     "entity-merges": "newsdesk.evaluate.entity_merges",
 }
 
