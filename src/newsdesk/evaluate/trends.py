@@ -14,6 +14,7 @@ time from the story's first headline to the first snapshot whose top 10 holds a 
 
 Two rankers run on the same snapshots: the model (:func:`newsdesk.trends.find_trends`, gamma-Poisson
 surprise) and, as the baseline, the keys most frequent in the window (no baseline, same ``min_count``).
+Both fold a term whose window headlines mostly carry a better-ranked term into it (one entry per story).
 
 Caveat, measured on the dev file: every story's headlines carry timestamps within one minute of each other
 (the aggregator's collection batches, not publication times), so a story arrives whole and the latency mostly
@@ -94,6 +95,8 @@ def _model_ranker(tables: dict[str, HourlyCounts], end_hour: int) -> list[Term]:
 
 
 def _frequency_ranker(tables: dict[str, HourlyCounts], end_hour: int) -> list[Term]:
+    from newsdesk.trends.service import fold_items
+
     window = range(end_hour - WINDOW_HOURS, end_hour)
     counts = [
         (sum(c for h, c in series.items() if h in window), kind, key)
@@ -101,7 +104,11 @@ def _frequency_ranker(tables: dict[str, HourlyCounts], end_hour: int) -> list[Te
         for key, series in table.counts.items()
     ]
     best = sorted((c for c in counts if c[0] >= MIN_COUNT), key=lambda c: (-c[0], c[1], c[2]))
-    return [(kind, key) for _, kind, key in best[:TOP]]
+
+    def docs(term: Term) -> set[str]:
+        return {d for h, d in tables[term[0]].members.get(term[1], []) if h in window}
+
+    return [term for term, _ in fold_items([(kind, key) for _, kind, key in best], docs, limit=TOP)]
 
 
 def replay(
@@ -119,7 +126,7 @@ def replay(
         now += timedelta(minutes=STEP_MINUTES)
         while i < len(heads) and heads[i].at < now:
             for kind in tables:
-                tables[kind].add(heads[i].at, [(k, label) for kd, k, label in terms[i] if kd == kind])
+                tables[kind].add(heads[i].at, [(k, label) for kd, k, label in terms[i] if kd == kind], str(i))
             for kind, key, _ in terms[i]:
                 carriers[(kind, key)].append(i)
             i += 1

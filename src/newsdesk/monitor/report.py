@@ -112,17 +112,21 @@ def trends_section(store: Backend, *, limit: int = 10) -> str:
     start = report.window_start
     hours = [(start + timedelta(hours=i)).strftime("%m-%d %H:00") for i in range(report.window_hours)]
     lines = {
-        f"{t.kind}: {t.label}"[:40]: list(zip(hours, [float(n) for n in t.hourly], strict=True))
+        _trend_label(t)[:40]: list(zip(hours, [float(n) for n in t.hourly], strict=True))
         for t in report.trends[:5]
     }
     return (
         head
         + bar_chart(
-            [(f"{t.kind}: {t.label}", t.surprise) for t in report.trends],
+            [(_trend_label(t), t.surprise) for t in report.trends],
             title="Trends: surprise, -log10 P(count this high | own baseline)",
         )
         + line_chart(lines, title="Articles per hour of the top five trends")
     )
+
+
+def _trend_label(trend: Any) -> str:
+    return f"{trend.kind}: {trend.label}" + (f" (+ {trend.related[0]})" if trend.related else "")
 
 
 def write_report(

@@ -48,14 +48,18 @@ def weekday(hour: int) -> int:
 @dataclass
 class HourlyCounts:
     """Per-hour article totals and per-key counts; a key counts once per article however often it
-    appears in it. ``labels`` keeps a readable name per key (the last one given)."""
+    appears in it. ``labels`` keeps a readable name per key (the last one given); ``members``, the (hour,
+    article id) pairs of each key when :meth:`add` is given the article's id, so trends carried by the
+    same articles can be folded into one."""
 
     totals: dict[int, int] = field(default_factory=dict)
     counts: dict[str, dict[int, int]] = field(default_factory=dict)
     labels: dict[str, str] = field(default_factory=dict)
+    members: dict[str, list[tuple[int, str]]] = field(default_factory=dict)
 
-    def add(self, moment: datetime, keys: Iterable[str | tuple[str, str]]) -> None:
-        """Count one article published at ``moment`` with ``keys`` (a key, or a (key, label) pair)."""
+    def add(self, moment: datetime, keys: Iterable[str | tuple[str, str]], doc: str | None = None) -> None:
+        """Count one article published at ``moment`` with ``keys`` (a key, or a (key, label) pair); ``doc``
+        (its id) is remembered per key when given."""
         hour = hour_of(moment)
         self.totals[hour] = self.totals.get(hour, 0) + 1
         seen: set[str] = set()
@@ -67,6 +71,8 @@ class HourlyCounts:
             series = self.counts.setdefault(key, {})
             series[hour] = series.get(hour, 0) + 1
             self.labels[key] = label
+            if doc is not None:
+                self.members.setdefault(key, []).append((hour, doc))
 
     def add_count(self, hour: int, key: str, count: int) -> None:
         """Add ``count`` mentions of ``key`` at ``hour`` without touching the totals (to plant a burst,

@@ -14,10 +14,10 @@ and the demo call; :func:`find_trends` is its pure part, over hourly counts alre
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from newsdesk.errors import InvalidInput
 from newsdesk.trends.keys import COMPONENTS, KINDS, keys_of
@@ -27,10 +27,19 @@ from newsdesk.trends.series import HourlyCounts, hour_of, hour_start
 if TYPE_CHECKING:
     from newsdesk.store.base import ArticleStore
 
-__all__ = ["Trend", "TrendReport", "count_store", "find_trends", "parse_hours", "top_trends"]
+__all__ = [
+    "Trend",
+    "TrendReport",
+    "count_store",
+    "find_trends",
+    "fold_items",
+    "parse_hours",
+    "top_trends",
+]
 
 _DURATION = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
 _HOURS = {"h": 1, "d": 24, "w": 24 * 7}
+T = TypeVar("T")
 _BY_ID = 200  # up to this many ids, values are read by id
 
 
@@ -66,6 +75,7 @@ class Trend:
     surprise: float  # -log10 of the tail probability
     p_value: float
     hourly: list[int] = field(default_factory=list)  # the window's counts, hour by hour, oldest first
+    related: list[str] = field(default_factory=list)  # labels of weaker trends carried by the same articles
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -97,10 +107,20 @@ class TrendReport:
 
 
 def find_trends(
-    tables: Mapping[str, HourlyCounts], as_of_hour: int, spec: TrendSpec | None = None, *, limit: int = 10
+    tables: Mapping[str, HourlyCounts],
+    as_of_hour: int,
+    spec: TrendSpec | None = None,
+    *,
+    limit: int = 10,
+    fold: float = 0.5,
 ) -> list[Trend]:
     """The ``limit`` most surprising trends over every kind of ``tables`` (kind -> counts), each kind
-    scored against its own prior."""
+    scored against its own prior.
+
+    Where the tables know which articles carry each key (``members``), a trend at least ``fold`` of whose
+    window articles already carry a stronger trend is folded into it (listed in its ``related``) instead of
+    taking a place of its own: one story's name, phrase and topic make one entry, so the list shows more
+    stories. ``fold=1.01`` (or more) never folds."""
     spec = spec or TrendSpec()
     window = range(as_of_hour - spec.window_hours, as_of_hour)
     found: list[Trend] = []
@@ -122,7 +142,39 @@ def find_trends(
                 )
             )
     found.sort(key=lambda t: (-t.surprise, -t.count, t.kind, t.key))
-    return found[:limit]
+
+    def docs(trend: Trend) -> set[str]:
+        members = tables[trend.kind].members.get(trend.key, [])
+        return {doc for hour, doc in members if hour in window}
+
+    out = []
+    for trend, folded in fold_items(found, docs, limit=limit, share=fold):
+        trend.related.extend(t.label for t in folded)
+        out.append(trend)
+    return out
+
+
+def fold_items(
+    items: Sequence[T], docs: Callable[[T], set[str]], *, limit: int, share: float = 0.5
+) -> list[tuple[T, list[T]]]:
+    """The first ``limit`` of ``items`` (best first) that are not carried by a kept one, each with the items
+    folded into it: an item at least ``share`` of whose ``docs`` a kept item's docs hold is folded.
+
+    >>> sets = {"fed": {"1", "2", "3"}, "taper": {"2", "3"}, "apple": {"7", "8"}}
+    >>> fold_items(["fed", "taper", "apple"], sets.__getitem__, limit=5)
+    [('fed', ['taper']), ('apple', [])]
+    """
+    kept: list[tuple[T, set[str], list[T]]] = []
+    for item in items:
+        if len(kept) == limit:
+            break
+        held = docs(item)
+        host = next((k for k in kept if held and len(held & k[1]) >= share * len(held)), None)
+        if host is not None:
+            host[2].append(item)
+        else:
+            kept.append((item, held, []))
+    return [(item, folded) for item, _, folded in kept]
 
 
 def count_store(
@@ -148,7 +200,7 @@ def count_store(
             if kind == "topic" and section:
                 keys.append((f"section:{section.casefold()}", f"section {section}"))
             if article_id in values or keys:  # an article not enriched yet is not exposure either
-                table.add(moment, keys)
+                table.add(moment, keys, article_id)
         tables[kind] = table
     return tables
 

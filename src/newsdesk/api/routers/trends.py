@@ -34,6 +34,9 @@ class TrendPublic(BaseModel):
     surprise: float = Field(description="-log10 of the probability of at least `count` (negative binomial).")
     p_value: float
     hourly: list[int] = Field(description="The window's counts hour by hour, oldest first.")
+    related: list[str] = Field(
+        description="Weaker trends carried by the same articles, folded into this one."
+    )
 
 
 class TrendList(BaseModel):
