@@ -102,3 +102,29 @@ def test_listing_filters_and_refuses_unknown_types() -> None:
         pages.list(type="animal")
     with pytest.raises(NotFound):
         pages.get("person:nobody")
+
+
+def test_context_resolves_a_shared_surname_only_when_its_articles_agree() -> None:
+    labour, brown = (
+        _ent("organisation:labour", "Labour", "organisation"),
+        _ent("person:gordon-brown", "Gordon Brown"),
+    )
+    united = _ent("organisation:manchester-united", "Manchester United", "organisation")
+    outputs = {
+        "t1": [_ent("person:tony-blair", "Tony Blair"), labour, brown],
+        "t2": [_ent("person:tony-blair", "Tony Blair"), labour],
+        "c1": [
+            _ent("person:cherie-blair", "Cherie Blair"),
+            _ent("organisation:matrix-chambers", "Matrix", "organisation"),
+        ],
+        "w1": [_ent("person:wes-brown", "Wes Brown"), united],
+        "b1": [_ent("person:blair", "Blair"), labour],  # Labour stories: Tony Blair
+        "b2": [_ent("person:blair", "Blair"), brown, labour],
+        "g1": [_ent("person:brown", "Brown"), labour],  # once in politics, once in football: ambiguous
+        "g2": [_ent("person:brown", "Brown"), united],
+    }
+    pages = _pages(outputs)
+    assert pages.resolve("person:blair") == "person:tony-blair"
+    assert pages.resolve("person:brown") == "person:brown"
+    strict = EntityPages(members_from(outputs.items()), {}, context=False)
+    assert strict.resolve("person:blair") == "person:blair"

@@ -9,7 +9,11 @@ Rules, applied to members of the same type:
   entity ("Prime Minister Tony Blair" and "Tony Blair");
 - a place's key also goes through a short table of common variants ("US", "United States", "America");
 - a one-word person ("Blair", "Mr Blair") joins the only multi-word person whose surname it is; with two
-  ("Tony Blair" and "Cherie Blair") it stays its own, ambiguous, entity;
+  ("Tony Blair" and "Cherie Blair") it stays its own, ambiguous, entity, unless its articles' other
+  entities point to one of them in at least 80% of its articles (the lone "Blair" of Labour stories, beside
+  Gordon Brown and Michael Howard, is Tony Blair; a "Brown" in both politics and football stays ambiguous);
+- a one-word organisation or place that is the surname of the one person named beside it in most of its
+  articles joins that person (NER often mistypes a lone surname: "Beckham" as ORG);
 - a shorter multi-word person ("George Bush") joins the only longer one with the same first and last words
   that contains it ("George W Bush");
 - a one-word organisation in capitals ("BBC") joins the only organisation with those initials.
@@ -25,6 +29,7 @@ The entity's id is ``<type>:<slug of its name>``, its name the most used of its 
 
 from __future__ import annotations
 
+import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -43,6 +48,9 @@ _TITLES = frozenset(
     midfielder defender goalkeeper keeper player singer actor actress director leader former the""".split()  # noqa: SIM905
 )
 _SUFFIXES = frozenset("inc ltd plc llc llp co corp sa ag nv gmbh party".split())  # noqa: SIM905
+CONTEXT_SHARE = (
+    0.8  # a shared surname joins a person only if its context points to them in 80% of its articles
+)
 _PLACE_VARIANTS = {
     "united states": "us",
     "usa": "us",
@@ -151,8 +159,9 @@ def _is_subsequence(short: Sequence[str], long: Sequence[str]) -> bool:
     return all(word in it for word in short)
 
 
-def auto_groups(members: Sequence[Member]) -> list[list[str]]:
-    """The member ids grouped by the rules of the module docstring (no editors' corrections)."""
+def auto_groups(members: Sequence[Member], *, context: bool = True) -> list[list[str]]:
+    """The member ids grouped by the rules of the module docstring (no editors' corrections); without
+    ``context``, a surname several people share always stays ambiguous."""
     union = _Union(m.id for m in members)
     by_key: dict[tuple[str, tuple[str, ...]], str] = {}
     for m in members:
@@ -166,10 +175,13 @@ def auto_groups(members: Sequence[Member]) -> list[list[str]]:
             surnames.setdefault(key[-1], []).append(key)
         elif type_ == "organisation":
             initials.setdefault(_initials(key), []).append(key)
+    ambiguous: list[tuple[str, list[tuple[str, ...]]]] = []
     for (type_, key), mid in by_key.items():
         candidates: list[tuple[str, ...]] = []
         if type_ == "person" and len(key) == 1:
             candidates = surnames.get(key[0], [])
+            if len(candidates) > 1:
+                ambiguous.append((mid, candidates))
         elif type_ == "person":
             candidates = [
                 k
@@ -181,7 +193,62 @@ def auto_groups(members: Sequence[Member]) -> list[list[str]]:
         if len(candidates) == 1:
             union.union(mid, by_key[(type_, candidates[0])])
     _join_mistyped_surnames(members, by_key, surnames, union)
+    if context:
+        _resolve_by_context(members, by_key, ambiguous, union)
     return union.groups()
+
+
+def _resolve_by_context(
+    members: Sequence[Member],
+    by_key: dict[tuple[str, tuple[str, ...]], str],
+    ambiguous: list[tuple[str, list[tuple[str, ...]]]],
+    union: _Union,
+    *,
+    share: float = CONTEXT_SHARE,
+) -> None:
+    """A surname several people share ("Blair": Tony, Cherie, Ian) joins one of them when its articles'
+    other entities say so: in each article of the lone surname, the candidate whose own articles name those
+    entities most often (each entity weighted by its inverse document frequency, so "Britain" counts little)
+    wins if it scores at least twice the next; the surname joins
+    a candidate that wins in at least ``share`` of its articles, and stays ambiguous otherwise."""
+    in_article: dict[str, list[str]] = {}
+    for m in members:
+        for article_id in m.per_article:
+            in_article.setdefault(article_id, []).append(m.id)
+    by_id = {m.id: m for m in members}
+    groups: dict[str, list[str]] = {}
+    for i in union.parent:
+        groups.setdefault(union.find(i), []).append(i)
+
+    df: Counter[str] = Counter()
+    for root, ids in groups.items():
+        df[root] = len({a for i in ids for a in by_id[i].per_article})
+    idf = {root: math.log((len(in_article) + 1) / (n + 1)) for root, n in df.items()}
+
+    def profile(mid: str) -> tuple[Counter[str], int]:
+        root = union.find(mid)
+        articles = {a for i in groups[root] for a in by_id[i].per_article}
+        seen: Counter[str] = Counter()
+        for a in articles:
+            seen.update({union.find(i) for i in in_article[a]} - {root})
+        return seen, len(articles)
+
+    for mid, candidates in ambiguous:
+        heads = [by_key[("person", k)] for k in candidates]
+        profiles = [profile(h) for h in heads]
+        votes: Counter[int] = Counter()
+        for a in by_id[mid].per_article:
+            context = {union.find(i) for i in in_article[a] if i != mid}
+            scores = sorted(
+                ((sum(seen[c] * idf[c] for c in context), k) for k, (seen, _) in enumerate(profiles)),
+                reverse=True,
+            )
+            if scores[0][0] > 0 and scores[0][0] >= 2 * scores[1][0]:
+                votes[scores[0][1]] += 1
+        if votes:
+            best, n = votes.most_common(1)[0]
+            if n >= share * len(by_id[mid].per_article):
+                union.union(mid, heads[best])
 
 
 def _join_mistyped_surnames(
@@ -198,10 +265,11 @@ def _join_mistyped_surnames(
         if m.type == "person":
             articles.setdefault(m.key, set()).update(m.per_article)
     for m in members:
-        if m.type == "person" or len(m.key) != 1 or not m.key[0][:1].isalpha():
+        key = match_key(m.name, "person")  # "Ms Jamieson" tagged ORG is a person's surname too
+        if m.type == "person" or len(key) != 1 or not key[0][:1].isalpha():
             continue
         seen = set(m.per_article)
-        near = [k for k in surnames.get(m.key[0], []) if len(seen & articles.get(k, set())) * 2 > len(seen)]
+        near = [k for k in surnames.get(key[0], []) if len(seen & articles.get(k, set())) * 2 > len(seen)]
         if len(near) == 1:
             union.union(m.id, by_key[("person", near[0])])
 

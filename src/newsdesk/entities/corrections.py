@@ -105,13 +105,18 @@ class _Partition:
 
 
 def apply_corrections(
-    members: Sequence[Member], corrections: Sequence[Correction], *, strict: bool = False
+    members: Sequence[Member],
+    corrections: Sequence[Correction],
+    *,
+    strict: bool = False,
+    context: bool = True,
 ) -> list[Cluster]:
     """The canonical entities of ``members`` after replaying ``corrections`` in order (names from renames).
     A correction naming an id that no longer exists is skipped, or raises
-    :class:`~newsdesk.errors.NotFound` with ``strict``."""
+    :class:`~newsdesk.errors.NotFound` with ``strict``. ``context``: see
+    :func:`~newsdesk.entities.canonical.auto_groups`."""
     by_id = {m.id: m for m in members}
-    part = _Partition(auto_groups(members), by_id)
+    part = _Partition(auto_groups(members, context=context), by_id)
     renames: dict[str, str] = {}  # a member id of the renamed group -> name
     for c in corrections:
         try:

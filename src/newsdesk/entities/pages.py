@@ -95,7 +95,8 @@ class EntityPages:
     """The archive's entity pages: :meth:`list`, :meth:`get` and :meth:`articles`.
 
     Built in memory from ``members`` (:func:`members_from`), the articles' publication times and the
-    replayed corrections; memory grows with the number of (article, entity) pairs."""
+    replayed corrections; memory grows with the number of (article, entity) pairs. Without ``context``, a
+    surname several people share always stays its own entity (see :mod:`newsdesk.entities.canonical`)."""
 
     def __init__(
         self,
@@ -105,6 +106,7 @@ class EntityPages:
         *,
         period: str = "month",
         top: int = 10,
+        context: bool = True,
     ) -> None:
         if period not in ("month", "week"):
             raise InvalidInput("period", period, "month or week")
@@ -112,7 +114,7 @@ class EntityPages:
         self.published = published
         self.period = period
         self.top = top
-        self.clusters = apply_corrections(list(self.members.values()), list(corrections))
+        self.clusters = apply_corrections(list(self.members.values()), list(corrections), context=context)
         self._of_member = {mid: cl.id for cl in self.clusters for mid in cl.members}
         self._by_id = {cl.id: cl for cl in self.clusters}
         self._pages: dict[str, EntityPage] = {}

@@ -78,6 +78,7 @@ _MODULES = {
     "headline-pairs-by-time": "newsdesk.evaluate.headline_pairs",
     "trends": "newsdesk.evaluate.trends",
     "entity-merges": "newsdesk.evaluate.entity_merges",
+    "entity-merges-archive": "newsdesk.evaluate.entity_merges",
 }
 
 
