@@ -41,20 +41,23 @@ def reuters_hours(since: datetime, until: datetime) -> dict[datetime, tuple[int,
     return out
 
 
-def _enrichments(topics: list[str], entities: list[str], at: datetime) -> list[Enrichment]:
+def _enrichments(
+    topics: list[str], entities: list[str], at: datetime, story: dict[str, str] | None = None
+) -> list[Enrichment]:
     def make(component: str, value: object) -> Enrichment:
         return Enrichment(component=component, version="1", value=value, created_at=at)
 
-    return [
+    return [make("story", story)] * (story is not None) + [
         make("keyphrases", [{"phrase": t, "score": 1.0} for t in topics]),
         make("iptc", [{"qcode": f"test:{t}", "label": t, "confidence": 0.9} for t in topics[:1]]),
         make("entities", [{"id": e, "name": e.split(":")[1], "type": "organisation"} for e in entities]),
     ]
 
 
-def seed(store: ArticleStore, *, days: int = 14, burst: int = 12) -> int:
+def seed(store: ArticleStore, *, days: int = 14, burst: int = 12, stories: bool = False) -> int:
     """Store the Reuters articles of the ``days`` before the end of ``BURST_DAY``, with ``burst`` articles
-    about a harbour strike on ``BURST_DAY`` (hours 9-16). Returns the number of articles stored."""
+    about a harbour strike on ``BURST_DAY`` (hours 9-16). With ``stories``, each article also has a ``story``
+    value (``{"id", "label"}``: its first topic's story, the strike's own). Returns the number stored."""
     since, until = BURST_DAY - timedelta(days=days - 1), BURST_DAY + timedelta(days=1)
     articles: list[Article] = []
     enrich: list[list[Enrichment]] = []
@@ -70,11 +73,13 @@ def seed(store: ArticleStore, *, days: int = 14, burst: int = 12) -> int:
             articles.append(
                 Article.create(source="reuters", headline=f"Reuters {hour:%d %b %H}h #{j}", published_at=at)
             )
-            enrich.append(_enrichments(topics, [], at))
+            story = {"id": f"st-{topics[0]}", "label": topics[0]} if stories and topics else None
+            enrich.append(_enrichments(topics, [], at, story))
     for k in range(burst):
         at = BURST_DAY + timedelta(hours=9 + k % 8, minutes=k)
         articles.append(Article.create(source="wire", headline=f"Harbour strike update {k}", published_at=at))
-        enrich.append(_enrichments([BURST, "ship"], [BURST_ENTITY], at))
+        story = {"id": "st-harbour", "label": "Harbour strike"} if stories else None
+        enrich.append(_enrichments([BURST, "ship"], [BURST_ENTITY], at, story))
     store.upsert(articles, dedupe=False)
     with store.transaction():
         for article, values in zip(articles, enrich, strict=True):

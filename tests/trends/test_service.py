@@ -77,3 +77,19 @@ def test_monitoring_report_section(seeded: ArticleStore, tmp_path: Path) -> None
         assert "Nothing is rising" in trends_section(empty)
     finally:
         empty.close()
+
+
+def test_stories_trend_when_the_story_enrichment_exists(store: ArticleStore) -> None:
+    seed(store, stories=True)
+    report = top_trends(store, kind="story", as_of=BURST_DAY + timedelta(days=1), baseline="13d", limit=3)
+    assert report.empty_kinds == []
+    assert (report.trends[0].key, report.trends[0].label) == ("st-harbour", "Harbour strike")
+
+
+def test_story_values_in_every_shape() -> None:
+    from newsdesk.trends.keys import story_keys
+
+    assert story_keys("st-1") == [("st-1", "st-1")]
+    assert story_keys({"story_id": "st-2"}) == [("st-2", "st-2")]
+    assert story_keys([{"id": "st-3", "label": "Fed"}, "st-4"]) == [("st-3", "Fed"), ("st-4", "st-4")]
+    assert story_keys(None) == [] and story_keys({"label": "no id"}) == []
