@@ -44,3 +44,9 @@ def test_bad_options_exit_with_a_message(tmp_path: Path) -> None:
     assert "window" in result.output
     result = runner.invoke(app, ["--home", str(tmp_path / "h"), "trends", "--kind", "weather"])
     assert result.exit_code != 0 and "kind" in result.output
+
+
+def test_an_archive_without_dates_says_why_nothing_trends(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--home", str(tmp_path / "h"), "trends"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "published_at" in result.stdout

@@ -45,5 +45,11 @@ def trends_command(
             str(i), t.kind, t.label, str(t.count), f"{t.expected:.1f}", f"{t.ratio:.1f}", f"{t.surprise:.1f}"
         )
     app.out.print(table)
+    if not report.articles:
+        app.out.print(
+            "No dated, enriched articles in the window: trends count articles by published_at "
+            "(try --as-of latest for an archive of older news).",
+            highlight=False,
+        )
     if report.empty_kinds:
         app.out.print(f"No stored values for: {', '.join(report.empty_kinds)}.", highlight=False)
