@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import re
+from functools import cached_property, lru_cache
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -75,6 +76,7 @@ def strip_titles(name: str) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=1 << 16)
 def match_key(name: str, type_: str) -> tuple[str, ...]:
     """The words two names of the same type must share to be one entity.
 
@@ -108,11 +110,12 @@ class Member:
     per_article: dict[str, int] = field(default_factory=dict)
     surface_forms: dict[str, None] = field(default_factory=dict)  # ordered set
 
-    @property
+    # computed on first read, once every name is counted
+    @cached_property
     def name(self) -> str:
         return max(self.names, key=lambda n: (self.names[n], n)) if self.names else self.id.split(":", 1)[-1]
 
-    @property
+    @cached_property
     def key(self) -> tuple[str, ...]:
         return match_key(self.name, self.type) or (self.id,)
 
