@@ -31,10 +31,10 @@ from __future__ import annotations
 
 import math
 import re
-from functools import cached_property, lru_cache
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property, lru_cache
 
 from newsdesk.nlp.entities import entity_id
 
