@@ -79,6 +79,7 @@ _MODULES = {
     "trends": "newsdesk.evaluate.trends",
     "entity-merges": "newsdesk.evaluate.entity_merges",
     "entity-merges-archive": "newsdesk.evaluate.entity_merges",
+    "stories": "newsdesk.evaluate.stories",
 }
 
 
