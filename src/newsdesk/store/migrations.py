@@ -184,4 +184,32 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX experiment_decisions_experiment ON experiment_decisions (experiment_id, id);
     """,
+    # 8: stories as data (newsdesk.stories.store): the story (its record as JSON beside the columns it is
+    # listed by), the change log of merges and splits, and the incremental clusterer's saved state.
+    """
+    CREATE TABLE stories (
+        id TEXT PRIMARY KEY,
+        section TEXT,
+        first_seen TEXT NOT NULL,
+        last_seen TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        version TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX stories_last_seen ON stories (last_seen);
+    CREATE INDEX stories_section ON stories (section, last_seen);
+    CREATE TABLE story_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        story_id TEXT NOT NULL,
+        action TEXT NOT NULL,
+        at TEXT NOT NULL,
+        data TEXT NOT NULL
+    );
+    CREATE INDEX story_events_story ON story_events (story_id, id);
+    CREATE TABLE story_state (
+        name TEXT PRIMARY KEY,
+        version TEXT NOT NULL,
+        data BLOB NOT NULL
+    );
+    """,
 ]

@@ -175,4 +175,31 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX experiment_decisions_experiment ON experiment_decisions (experiment_id, id);
     """,
+    # 5: stories as data (newsdesk.stories.store), as SQLite's migration 8.
+    """
+    CREATE TABLE stories (
+        id TEXT COLLATE "C" PRIMARY KEY,
+        section TEXT,
+        first_seen TIMESTAMPTZ NOT NULL,
+        last_seen TIMESTAMPTZ NOT NULL,
+        size INTEGER NOT NULL,
+        version TEXT NOT NULL,
+        data JSON NOT NULL
+    );
+    CREATE INDEX stories_last_seen ON stories (last_seen);
+    CREATE INDEX stories_section ON stories (section, last_seen);
+    CREATE TABLE story_events (
+        id BIGSERIAL PRIMARY KEY,
+        story_id TEXT COLLATE "C" NOT NULL,
+        action TEXT NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        data JSON NOT NULL
+    );
+    CREATE INDEX story_events_story ON story_events (story_id, id);
+    CREATE TABLE story_state (
+        name TEXT COLLATE "C" PRIMARY KEY,
+        version TEXT NOT NULL,
+        data BYTEA NOT NULL
+    );
+    """,
 ]
