@@ -121,6 +121,14 @@ class StoryClusterer:
         """The current story of each article."""
         return [self.assignment[a] for a in article_ids]
 
+    def central(self, story: str) -> str:
+        """The id of the story's most central article: the member closest to the story's mean vector."""
+        import numpy as np
+
+        X = np.asarray(self._vectors[story], dtype=np.float64)
+        best = int(np.argmax(X @ self._sums[self._row_of[story]]))
+        return self._members[story][best][0]
+
     # -- internals ----------------------------------------------------------------------------------------
     def _features(self, item: StoryItem) -> np.ndarray:
         import numpy as np
