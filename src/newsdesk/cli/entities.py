@@ -38,9 +38,8 @@ def _print_page(ctx: typer.Context, page: Any, as_json: bool, articles: list[str
         out.print_json(json.dumps(data, ensure_ascii=False))
         return
     out.print(f"[bold]{escape(page.name)}[/bold]  {page.id}  ({page.type})")
-    out.print(
-        f"articles {page.articles}, mentions {page.mentions}; seen {page.first_seen} .. {page.last_seen}"
-    )
+    seen = f"; seen {page.first_seen} .. {page.last_seen}" if page.first_seen else " (undated articles)"
+    out.print(f"articles {page.articles}, mentions {page.mentions}{seen}")
     out.print("aliases: " + escape(", ".join(page.aliases[:15]) or "-"))
     out.print("members: " + ", ".join(page.members))
     if page.cooccurring:
