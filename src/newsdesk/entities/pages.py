@@ -208,18 +208,23 @@ class EntityPages:
         name or aliases contain ``query``."""
         if type is not None and type not in TYPES:
             raise InvalidInput("type", type, f"one of {', '.join(TYPES)}")
-        pages = []
+        wanted = query.casefold() if query else None
+        ranked = []
         for cl in self.clusters:
             if type is not None and cl.type != type:
                 continue
-            page = self._page(cl, cooccurring=False)
-            if page.articles < min_articles:
+            counts = self._counts(cl)
+            if len(counts) < min_articles:
                 continue
-            if query and not any(query.casefold() in n.casefold() for n in [page.name, *page.aliases]):
+            if wanted is not None and not any(
+                wanted in form.casefold()
+                for form in [cl.name, *(f for m in cl.members for f in self.members[m].surface_forms)]
+            ):
                 continue
-            pages.append(page)
-        pages.sort(key=lambda p: (-p.articles, -p.mentions, p.id))
-        return pages[:limit] if limit is not None else pages
+            ranked.append((-len(counts), -sum(counts.values()), cl.id, cl))
+        ranked.sort(key=lambda row: row[:3])
+        chosen = ranked[:limit] if limit is not None else ranked
+        return [self._page(row[3], cooccurring=False) for row in chosen]
 
 
 def build_entity_pages(settings: Settings | None, store: Any, *, period: str = "month") -> EntityPages:
