@@ -44,7 +44,7 @@ __all__ = ["ClusterConfig", "StoryClusterer"]
 class ClusterConfig:
     """The clusterer's thresholds (chosen on the dev file by story-disjoint CV: ``newsdesk eval stories``)."""
 
-    join: float = 0.30
+    join: float = 0.25
     merge: float = 0.20
     embedding_weight: float = 0.7
     gap_days: float = 3.0
@@ -85,9 +85,10 @@ class StoryClusterer:
         self._sums: Any = None  # (capacity, dim) float64 sums of member vectors, one row per story
         self._rows: list[str] = []  # row -> story id
         self._row_of: dict[str, int] = {}
-        self._n: list[int] = []
+        self._n: Any = None  # sizes, an int array beside _sums
         self._last: list[datetime] = []
-        self._alive: list[bool] = []
+        self._last_s: Any = None  # float seconds of _last, and a mask of stories not merged away, as arrays
+        self._alive: Any = None
         self._members: dict[str, list[tuple[str, datetime]]] = {}
         self._vectors: dict[str, list[Any]] = {}  # member vectors of each story, for splits
         self._joins: dict[str, int] = {}
@@ -143,11 +144,9 @@ class StoryClusterer:
     def _active(self, at: datetime) -> np.ndarray:
         import numpy as np
 
-        horizon = at - timedelta(days=self.config.gap_days)
-        return np.array(
-            [alive and last >= horizon for alive, last in zip(self._alive, self._last, strict=True)],
-            dtype=bool,
-        )
+        k = len(self._rows)
+        horizon = (at - timedelta(days=self.config.gap_days)).timestamp()
+        return np.asarray(self._alive[:k] & (self._last_s[:k] >= horizon), dtype=bool)
 
     def _best(self, x: np.ndarray, at: datetime) -> tuple[int | None, float]:
         import numpy as np
@@ -155,7 +154,7 @@ class StoryClusterer:
         if not self._rows:
             return None, -1.0
         k = len(self._rows)
-        scores = (self._sums[:k] @ x) / np.maximum(np.asarray(self._n, dtype=np.float64), 1.0)
+        scores = (self._sums[:k] @ x) / np.maximum(self._n[:k], 1)
         scores[~self._active(at)] = -np.inf
         best = int(np.argmax(scores))
         return (best, float(scores[best])) if np.isfinite(scores[best]) else (None, -1.0)
@@ -165,14 +164,21 @@ class StoryClusterer:
 
         if self._sums is None:
             self._sums = np.zeros((64, dim), dtype=np.float64)
+            self._last_s = np.zeros(64, dtype=np.float64)
+            self._alive = np.zeros(64, dtype=bool)
+            self._n = np.zeros(64, dtype=np.int64)
         if len(self._rows) == self._sums.shape[0]:
             self._sums = np.vstack([self._sums, np.zeros_like(self._sums)])
+            self._last_s = np.concatenate([self._last_s, np.zeros_like(self._last_s)])
+            self._alive = np.concatenate([self._alive, np.zeros_like(self._alive)])
+            self._n = np.concatenate([self._n, np.zeros_like(self._n)])
         row = len(self._rows)
         self._rows.append(story)
         self._row_of[story] = row
-        self._n.append(0)
+        self._n[row] = 0
         self._last.append(at)
-        self._alive.append(True)
+        self._last_s[row] = at.timestamp()
+        self._alive[row] = True
         self._members[story] = []
         self._vectors[story] = []
         self._joins[story] = 0
@@ -188,17 +194,21 @@ class StoryClusterer:
         story = self._rows[row]
         self._sums[row] += x
         self._n[row] += 1
-        self._last[row] = max(self._last[row], item.at)
+        self._set_last(row, max(self._last[row], item.at))
         self._members[story].append((item.article_id, item.at))
         self._vectors[story].append(x)
         self._joins[story] += 1
         self.assignment[item.article_id] = story
 
+    def _set_last(self, row: int, at: datetime) -> None:
+        self._last[row] = at
+        self._last_s[row] = at.timestamp()
+
     def _maybe_merge(self, row: int, at: datetime) -> str:
         import numpy as np
 
         k = len(self._rows)
-        n = np.asarray(self._n, dtype=np.float64)
+        n = self._n[:k].astype(np.float64)
         link = (self._sums[:k] @ self._sums[row]) / (np.maximum(n, 1.0) * n[row])
         link[row] = -np.inf
         link[~self._active(at)] = -np.inf
@@ -221,7 +231,7 @@ class StoryClusterer:
         self._sums[drop_row] = 0.0
         self._n[keep_row] += self._n[drop_row]
         self._n[drop_row] = 0
-        self._last[keep_row] = max(self._last[keep_row], self._last[drop_row])
+        self._set_last(keep_row, max(self._last[keep_row], self._last[drop_row]))
         self._alive[drop_row] = False
         for article, _ in self._members[drop]:
             self.assignment[article] = keep
@@ -266,9 +276,9 @@ class StoryClusterer:
             self._n[new_row] += 1
             self._members[new].append((article, t))
             self._vectors[new].append(x)
-            self._last[new_row] = max(self._last[new_row], t)
+            self._set_last(new_row, max(self._last[new_row], t))
             self.assignment[article] = new
-        self._last[row] = max(t for _, t in self._members[story])
+        self._set_last(row, max(t for _, t in self._members[story]))
         self.events.append(StoryEvent("split", story, (new,), tuple(a for (a, _), _ in moved), at, link))
 
 
