@@ -37,6 +37,8 @@ def test_readers_read_pages_and_articles(api: tuple[TestClient, Keys, dict[str, 
     assert "person:gordon-brown" in [e["id"] for e in listed.json()]
     page = client.get("/entities/person:brown", headers=reader).json()
     assert (page["id"], page["articles"], page["timeline"]) == ("person:gordon-brown", 2, {"2005-03": 2})
+    weekly = client.get("/entities/person:gordon-brown", params={"period": "week"}, headers=reader).json()
+    assert weekly["timeline"] == {"2005-W10": 1, "2005-W12": 1}
     articles = client.get("/entities/person:gordon-brown/articles", headers=reader).json()
     assert articles["total"] == 2
     assert [a["id"] for a in articles["items"]] == [ids["politics/274"], ids["politics/263"]]

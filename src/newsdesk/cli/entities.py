@@ -81,13 +81,14 @@ def list_command(
 def show_command(
     ctx: typer.Context,
     entity_id: Annotated[str, typer.Argument(metavar="ID", help="A canonical id, or an id it groups.")],
+    period: Annotated[str, typer.Option("--period", help="The timeline's buckets: month or week.")] = "month",
     as_json: AsJson = False,
 ) -> None:
     """One entity's page: aliases, counts, first and last seen, co-occurring entities, timeline."""
     from newsdesk.entities import build_entity_pages
 
     app = state(ctx)
-    pages = build_entity_pages(app.settings, app.store)
+    pages = build_entity_pages(app.settings, app.store, period=period)
     _print_page(ctx, pages.get(entity_id), as_json, pages.article_ids(entity_id))
 
 

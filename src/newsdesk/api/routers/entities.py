@@ -56,9 +56,14 @@ def list_route(
 
 
 @router.get("/{entity_id}", response_model=dict[str, Any], dependencies=[require(Role.READER)])
-def show_route(entity_id: IdPath, store: StoreDep, settings: SettingsDep) -> dict[str, Any]:
+def show_route(
+    entity_id: IdPath,
+    store: StoreDep,
+    settings: SettingsDep,
+    period: Annotated[Literal["month", "week"], Query(description="The timeline's buckets.")] = "month",
+) -> dict[str, Any]:
     """One entity's page: aliases, members, counts, first and last seen, co-occurring entities, timeline."""
-    return build_entity_pages(settings, store).get(entity_id).to_dict()
+    return build_entity_pages(settings, store, period=period).get(entity_id).to_dict()
 
 
 @router.get("/{entity_id}/articles", response_model=dict[str, Any], dependencies=[require(Role.READER)])
