@@ -8,8 +8,7 @@ from newsdesk.store import Backend
 from newsdesk.stories.build import COMPONENT, build_stories
 from newsdesk.stories.cluster import ClusterConfig
 from newsdesk.stories.store import open_stories
-
-from .helpers import CharEmbedder, sample_articles
+from storyhelpers import CharEmbedder, sample_articles
 
 CONFIG = ClusterConfig(join=0.3, merge=0.2, embedding_weight=0.5)
 

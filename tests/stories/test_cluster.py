@@ -13,8 +13,7 @@ from newsdesk.errors import InvalidInput
 from newsdesk.evaluate.stories import bcubed
 from newsdesk.stories.cluster import ClusterConfig, StoryClusterer
 from newsdesk.stories.model import StoryItem
-
-from .helpers import sample_items
+from storyhelpers import sample_items
 
 CONFIG = ClusterConfig(join=0.3, merge=0.2, embedding_weight=0.5)
 

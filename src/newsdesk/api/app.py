@@ -47,6 +47,7 @@ ROUTERS: list[str] = [
     "newsdesk.api.routers.write",
     "newsdesk.api.routers.experiments",
     "newsdesk.api.routers.entities",
+    "newsdesk.api.routers.stories",
 ]
 """Modules whose ``router`` (an ``APIRouter``) the app mounts, in order."""
 

@@ -24,6 +24,7 @@ from newsdesk.cli.models import models_app, train_command
 from newsdesk.cli.monitor import feedback_app, monitor_app
 from newsdesk.cli.search import index_app, related_command, search_command
 from newsdesk.cli.serve import serve_command
+from newsdesk.cli.stories import stories_app
 from newsdesk.cli.trends import trends_command
 from newsdesk.cli.write import ask_command, write_app
 from newsdesk.errors import NewsdeskError
@@ -94,6 +95,7 @@ app.add_typer(write_app, name="write")
 app.command("ask")(ask_command)
 app.add_typer(experiments_app, name="experiments")
 app.add_typer(entities_app, name="entities")
+app.add_typer(stories_app, name="stories")
 
 
 def main(argv: list[str] | None = None) -> None:

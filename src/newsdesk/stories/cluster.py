@@ -39,6 +39,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ClusterConfig", "StoryClusterer"]
 
+_COMPACT_EVERY = 1000  # articles between two passes that drop the vectors of inactive stories
+
 
 @dataclass(frozen=True)
 class ClusterConfig:
@@ -92,6 +94,7 @@ class StoryClusterer:
         self._members: dict[str, list[tuple[str, datetime]]] = {}
         self._vectors: dict[str, list[Any]] = {}  # member vectors of each story, for splits
         self._joins: dict[str, int] = {}
+        self._added = 0
         self.assignment: dict[str, str] = {}  # article id -> story id
         self.events: list[StoryEvent] = []
 
@@ -99,6 +102,9 @@ class StoryClusterer:
     def add(self, item: StoryItem) -> str:
         """Put one article in a story and return the story's id."""
         x = self._features(item)
+        self._added += 1
+        if self._added % _COMPACT_EVERY == 0:
+            self._compact(item.at)
         best, score = self._best(x, item.at)
         if best is None or score < self.config.join:
             story = story_id_for(item.article_id)
@@ -126,9 +132,18 @@ class StoryClusterer:
         """The id of the story's most central article: the member closest to the story's mean vector."""
         import numpy as np
 
+        if len(self._vectors.get(story, ())) != len(self._members[story]):
+            return self._members[story][0][0]  # compacted: an inactive story's first article
         X = np.asarray(self._vectors[story], dtype=np.float64)
         best = int(np.argmax(X @ self._sums[self._row_of[story]]))
         return self._members[story][best][0]
+
+    def _compact(self, at: datetime) -> None:
+        """Forget the member vectors of stories past the gap (only active stories can split)."""
+        active = self._active(at)
+        for row, story in enumerate(self._rows):
+            if not active[row] and self._vectors.get(story):
+                self._vectors[story] = []
 
     # -- internals ----------------------------------------------------------------------------------------
     def _features(self, item: StoryItem) -> np.ndarray:
@@ -246,6 +261,8 @@ class StoryClusterer:
         members = self._members[story]
         if self._joins[story] % cfg.split_every or len(members) < 2 * cfg.min_split:
             return
+        if len(self._vectors[story]) != len(members):
+            return  # a story revived from a compacted one keeps its shape
         X = np.asarray(self._vectors[story], dtype=np.float64)
         side = _two_means(X)
         a, b = X[~side], X[side]

@@ -11,7 +11,7 @@ from newsdesk.articles.model import Article
 from newsdesk.evaluate.stories import read_uci
 from newsdesk.stories.model import StoryItem
 
-SAMPLE = Path(__file__).resolve().parents[1] / "data" / "uci" / "stories-sample.csv"
+SAMPLE = Path(__file__).resolve().parent / "data" / "uci" / "stories-sample.csv"
 
 
 def char_vectors(texts: list[str], dim: int = 512) -> np.ndarray:
