@@ -168,11 +168,12 @@ class StoryClusterer:
 
         if not self._rows:
             return None, -1.0
-        k = len(self._rows)
-        scores = (self._sums[:k] @ x) / np.maximum(self._n[:k], 1)
-        scores[~self._active(at)] = -np.inf
+        rows = np.flatnonzero(self._active(at))  # only active stories are scored: the archive is not read
+        if not len(rows):
+            return None, -1.0
+        scores = (self._sums[rows] @ x) / np.maximum(self._n[rows], 1)
         best = int(np.argmax(scores))
-        return (best, float(scores[best])) if np.isfinite(scores[best]) else (None, -1.0)
+        return int(rows[best]), float(scores[best])
 
     def _new_row(self, story: str, dim: int, at: datetime) -> int:
         import numpy as np
@@ -222,19 +223,21 @@ class StoryClusterer:
     def _maybe_merge(self, row: int, at: datetime) -> str:
         import numpy as np
 
-        k = len(self._rows)
-        n = self._n[:k].astype(np.float64)
-        link = (self._sums[:k] @ self._sums[row]) / (np.maximum(n, 1.0) * n[row])
-        link[row] = -np.inf
-        link[~self._active(at)] = -np.inf
-        other = int(np.argmax(link))
-        if not np.isfinite(link[other]) or link[other] < self.config.merge:
+        rows = np.flatnonzero(self._active(at))
+        rows = rows[rows != row]
+        if not len(rows):
+            return self._rows[row]
+        n = self._n[rows].astype(np.float64)
+        link = (self._sums[rows] @ self._sums[row]) / (np.maximum(n, 1.0) * float(self._n[row]))
+        best = int(np.argmax(link))
+        score, other = float(link[best]), int(rows[best])
+        if score < self.config.merge:
             return self._rows[row]
         a, b = self._rows[row], self._rows[other]
         keep, drop = (a, b) if self._first(a) <= self._first(b) else (b, a)
         moved = [m for m, _ in self._members[drop]]
         self._absorb(self._row_of[keep], self._row_of[drop])
-        self.events.append(StoryEvent("merge", keep, (drop,), tuple(moved), at, float(link[other])))
+        self.events.append(StoryEvent("merge", keep, (drop,), tuple(moved), at, score))
         return keep
 
     def _first(self, story: str) -> tuple[datetime, str]:
