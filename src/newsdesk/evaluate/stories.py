@@ -21,6 +21,24 @@ empty clusterer. ``metrics`` are the means over folds. Also reported in the same
 A fold holds a third of the stories, so each article competes with fewer stories than in the whole file:
 held-out figures are higher than the same configuration scores on the whole file
 (``incremental_default``), for the baselines as for the clusterer.
+
+Measured (2026-12-03, ``dev.csv``: 2,989 headlines, 44 gold stories; 152 s on 2 shared cores,
+``newsdesk eval stories --dataset ../shared/data/uci-news-aggregator-head/dev.csv --json``):
+
+=====================================  =========  ======  =====
+B-cubed                                precision  recall  F1
+=====================================  =========  ======  =====
+incremental, held-out stories (mean)   0.948      0.893   0.920
+one-shot MiniLM, held-out stories      0.932      0.869   0.899
+one-shot TF-IDF, held-out stories      0.909      0.875   0.891
+incremental default, whole file        0.853      0.891   0.872
+one-shot MiniLM, whole file (tuned)    0.871      0.832   0.851
+one-shot TF-IDF, whole file (tuned)    0.789      0.812   0.800
+=====================================  =========  ======  =====
+
+Folds: 0.885, 0.952, 0.923 (thresholds chosen: join 0.30/0.25/0.25, merge 0.20, embedding weight 0.7).
+The 0.90 target is met on held-out stories (0.920), by a margin of 0.02 over the one-shot baselines on the
+same folds; on the whole file, where every story competes with all 43 others, the clusterer scores 0.872.
 """
 
 from __future__ import annotations
