@@ -36,21 +36,27 @@ def demo_home(pinned_home: Callable[[str], Path]) -> Path:
 
 
 def test_demo_builds_the_bbc_newsroom(demo_home: Path) -> None:
-    code, out = run(demo_home, "articles", "list", "--json", "--limit", "5")
+    code, out = run(demo_home, "articles", "list", "--source", "bbc", "--json", "--limit", "5")
     data = json.loads(out)
     assert code == 0
     # 2,225 files, 98 byte-identical copies and 3 that differ only in whitespace.
     assert data["total"] == 2124
     assert len(data["articles"]) == 5
+    # and the wire: 2,989 dated headlines, 19 of them repeats of another (the same headline and link)
+    code, out = run(demo_home, "articles", "list", "--source", "uci", "--json", "--limit", "1")
+    wire = json.loads(out)
+    assert wire["total"] == 2970 and wire["articles"][0]["published_at"].startswith("2014-03-")
 
 
 def test_demo_is_idempotent(demo_home: Path) -> None:
     code, out = run(demo_home, "demo", "--no-enrich")
-    assert code == 0 and "0 inserted, 2124 unchanged" in out
+    assert code == 0 and "0 inserted, 2124 unchanged" in out and "2989 dated headlines (0 new)" in out
 
 
 def test_list_filters_by_section(demo_home: Path) -> None:
-    code, out = run(demo_home, "articles", "list", "--section", "tech", "--json", "--limit", "500")
+    code, out = run(
+        demo_home, "articles", "list", "--section", "tech", "--source", "bbc", "--json", "--limit", "500"
+    )
     data = json.loads(out)
     assert code == 0 and data["total"] == 347
     assert {a["section"] for a in data["articles"]} == {"tech"}
@@ -91,6 +97,8 @@ def test_export_ninjs_validates_against_official_schema(
         version,
         "--section",
         "business",
+        "--source",
+        "bbc",
         "--out",
         str(out),
     )

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from newsdesk.cli.context import state
-from newsdesk.demo import build_demo
+from newsdesk.demo import build_demo, build_wire
 
 __all__ = ["demo_command"]
 
@@ -21,13 +21,20 @@ def demo_command(
         str | None, typer.Option("--only", help="Comma-separated components to run (default: all).")
     ] = None,
 ) -> None:
-    """Build the demo newsroom from the bundled BBC News corpus (2,225 files, 2004-2005) and enrich it."""
+    """Build the demo newsroom from the bundled BBC News corpus (2,225 files, 2004-2005) and a day and a
+    half of dated wire headlines (UCI News Aggregator, March 2014), enrich it, then find its stories,
+    what is rising and its entity pages."""
     app = state(ctx)
     report = build_demo(app.settings, app.store)
     app.out.print(
         f"demo newsroom at [bold]{app.settings.home}[/]: {report.inserted} inserted, "
         f"{report.unchanged} unchanged, {len(report.duplicates)} duplicates skipped, "
         f"{report.rejected} rejected"
+    )
+    wire = build_wire(app.settings, app.store)
+    app.out.print(
+        f"wire: {len(wire.records)} dated headlines "
+        f"({sum(r.status == 'inserted' for r in wire.records)} new), {len(wire.rejections)} rejected"
     )
     sections = ", ".join(f"{name} {n}" for name, n in app.store.sections().items())
     app.out.print(f"{app.store.count()} articles stored; sections: {sections}")
@@ -43,7 +50,29 @@ def demo_command(
 
         stats, _ = Searcher(app.store, app.settings).rebuild()
         app.out.print(f"vector index: {stats.live} articles ({stats.kind}) in {stats.path}")
+        _products(app)
     app.out.print(
         "next: newsdesk articles show bbc:tech/001 | newsdesk search 'mobile phone sales' | "
-        "newsdesk related bbc:tech/001 | newsdesk serve"
+        "newsdesk related bbc:tech/001 | newsdesk stories list |\n"
+        "newsdesk trends --as-of latest --window 6h | "
+        "newsdesk entities show person:tony-blair | newsdesk serve"
     )
+
+
+def _products(app: Any) -> None:
+    """Stories, trends and the biggest entity pages of the enriched demo."""
+    from newsdesk.entities import build_entity_pages
+    from newsdesk.stories import build_stories
+    from newsdesk.trends import top_trends
+
+    built = build_stories(app.settings, app.store)
+    app.out.print(
+        f"stories: {built.stories} ({built.added} articles added, {built.merges} merges, "
+        f"{built.splits} splits)"
+    )
+    rising = top_trends(app.store, as_of="latest", window="6h", limit=5)
+    if rising.trends:
+        app.out.print("rising in the wire's last 6 hours: " + "; ".join(t.label for t in rising.trends))
+    pages = build_entity_pages(app.settings, app.store).list(type="person", limit=3)
+    if pages:
+        app.out.print("entity pages: " + ", ".join(f"{p.name} ({p.articles} articles)" for p in pages))
