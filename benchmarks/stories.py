@@ -60,7 +60,10 @@ def main() -> None:
     archive, probe = items[: args.archive], items[args.archive :]
     clusterer = StoryClusterer(ClusterConfig())
     started = time.perf_counter()
-    clusterer.add_many(archive)
+    for i, item in enumerate(archive, 1):
+        clusterer.add(item)
+        if i % 10_000 == 0:
+            print(f"  {i:,} archived, {time.perf_counter() - started:.0f} s", flush=True)
     fill_s = time.perf_counter() - started
 
     started = time.perf_counter()

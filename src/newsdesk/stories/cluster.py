@@ -171,7 +171,8 @@ class StoryClusterer:
         rows = np.flatnonzero(self._active(at))  # only active stories are scored: the archive is not read
         if not len(rows):
             return None, -1.0
-        scores = (self._sums[rows] @ x) / np.maximum(self._n[rows], 1)
+        lo, hi = int(rows[0]), int(rows[-1]) + 1  # a view of the recent rows: no copy of the sums
+        scores = ((self._sums[lo:hi] @ x) / np.maximum(self._n[lo:hi], 1))[rows - lo]
         best = int(np.argmax(scores))
         return int(rows[best]), float(scores[best])
 
@@ -227,8 +228,9 @@ class StoryClusterer:
         rows = rows[rows != row]
         if not len(rows):
             return self._rows[row]
+        lo, hi = int(rows[0]), int(rows[-1]) + 1
         n = self._n[rows].astype(np.float64)
-        link = (self._sums[rows] @ self._sums[row]) / (np.maximum(n, 1.0) * float(self._n[row]))
+        link = (self._sums[lo:hi] @ self._sums[row])[rows - lo] / (np.maximum(n, 1.0) * float(self._n[row]))
         best = int(np.argmax(link))
         score, other = float(link[best]), int(rows[best])
         if score < self.config.merge:
