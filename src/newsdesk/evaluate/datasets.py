@@ -131,27 +131,35 @@ def load_ag_news(path: Path, *, limit: int | None = None) -> list[AgNewsItem]:
 class ConllSentence:
     tokens: list[str]
     tags: list[str]  # IOB1 as in the file (I-PER, B-PER only between two adjacent entities)
+    doc: int = -1  # index of its ``-DOCSTART-`` document in the file (-1: a sentence on its own)
 
 
 def load_conll(path: Path, *, limit: int | None = None) -> list[ConllSentence]:
-    """Sentences of a CoNLL-2003 file (token POS chunk NER per line); ``-DOCSTART-`` lines skipped."""
+    """Sentences of a CoNLL-2003 file (token POS chunk NER per line); each records the index of its
+    ``-DOCSTART-`` document (``doc``; 0 before the first marker), so document context stays usable."""
     if not path.is_file():
         raise UnreadableSource(f"{path}: expected a CoNLL-2003 file such as eng.testa")
     sentences: list[ConllSentence] = []
     tokens: list[str] = []
     tags: list[str] = []
+    doc = 0
+    seen_marker = False
     with path.open(encoding="utf-8", errors="replace") as handle:
         for line in handle:
             parts = line.split()
             if not parts or parts[0] == "-DOCSTART-":
                 if tokens:
-                    sentences.append(ConllSentence(tokens, tags))
+                    sentences.append(ConllSentence(tokens, tags, doc))
                     tokens, tags = [], []
+                if parts and parts[0] == "-DOCSTART-":
+                    if seen_marker or sentences:
+                        doc += 1
+                    seen_marker = True
                 continue
             tokens.append(parts[0])
             tags.append(parts[-1])
     if tokens:
-        sentences.append(ConllSentence(tokens, tags))
+        sentences.append(ConllSentence(tokens, tags, doc))
     return _limited(sentences, limit)
 
 

@@ -6,6 +6,11 @@ on CoNLL-2003 ``eng.train`` (PER, ORG, LOC, MISC; IOB1 converted to spans) with 
 that picks the best checkpoint. spaCy's training loop runs on the CPU (``spacy.training.loop.train``); its
 progress table goes to ``log``.
 
+With ``--param algorithm=transformer`` the kind trains a token classifier instead, fine-tuned on the CPU
+from the packaged MiniLM encoder with document context (:mod:`newsdesk.lifecycle.ner_transformer`): a
+held-out share of ``eng.train``'s documents (``heldout_docs``) chooses the epoch and the harmonising mode,
+and ``eng.testa`` is only the evaluation set the gates read; the same evaluation and gates apply.
+
 Evaluation is exact-span precision, recall and F1 (conlleval's convention) on gold tokens, like
 ``newsdesk eval ner``. Slices: per entity type and per sentence length (tokens: short < 10 <= medium < 25
 <= long). Behavioural tests: replacing a person's name (or a place's) with another name of the same kind
@@ -32,7 +37,7 @@ from newsdesk.metrics.ner import TYPES, iob1_spans, span_scores
 if TYPE_CHECKING:
     from newsdesk.store import Backend
 
-__all__ = ["NerSpec", "conll_fingerprint", "predicted_spans", "train_spacy_ner"]
+__all__ = ["NerSpec", "conll_fingerprint", "model_spans", "predicted_spans", "train_spacy_ner"]
 
 CONLL = SHARED_DATA / "conll2003"
 BEHAVIOUR_SAMPLE = 200
@@ -46,7 +51,24 @@ DEFAULTS: dict[str, Any] = {
     "learn_rate": 0.001,
     "seed": 0,
     "limit": 0,  # train on the first N sentences only (0: all)
+    "algorithm": "spacy",  # or "transformer" (newsdesk.lifecycle.ner_transformer)
 }
+# The transformer algorithm's own parameters and defaults (chosen on a held-out fold of eng.train)
+TRANSFORMER_DEFAULTS: dict[str, Any] = {
+    "algorithm": "transformer",
+    "base": "all-MiniLM-L6-v2",  # the packaged sentence-transformers encoder, or a local model folder
+    "max_len": 48,  # word pieces per input: the sentence and its document neighbours
+    "batch_size": 16,
+    "epochs": 1,
+    "learn_rate": 1.5e-4,
+    "max_steps": 300,  # 0: the whole of each epoch
+    "max_seconds": 1380,  # stop training after this long (0: no limit)
+    "heldout_docs": 0.1,  # share of eng.train's documents held out to choose the epoch and harmonising
+    "threads": 2,
+    "seed": 0,
+    "limit": 0,
+}
+ALGORITHMS = ("spacy", "transformer")
 
 _CONFIG = """
 [paths]
@@ -174,6 +196,14 @@ def train_spacy_ner(
     return output / "model-best"
 
 
+def model_spans(nlp: Any, sentences: Sequence[ConllSentence]) -> list[tuple[int, int, int, str]]:
+    """Entities on the gold tokens: with their documents as context when the model reads context (the
+    transformer's ``sentence_spans``), else sentence by sentence (:func:`predicted_spans`)."""
+    if hasattr(nlp, "sentence_spans"):
+        return list(nlp.sentence_spans(sentences))
+    return predicted_spans(nlp, sentences)
+
+
 def _fraction(value: float) -> float:
     """A score as the gate report records it: a fraction to 4 decimals."""
     return round(float(value), 4)
@@ -214,9 +244,17 @@ class NerSpec(ModelSpec):
         store: Backend | None,
         params: dict[str, Any],
     ) -> Trained:
-        unknown = set(params) - set(DEFAULTS)
+        algorithm = str(params.get("algorithm", DEFAULTS["algorithm"]))
+        if algorithm not in ALGORITHMS:
+            raise InvalidInput("algorithm", algorithm, " or ".join(ALGORITHMS))
+        defaults = TRANSFORMER_DEFAULTS if algorithm == "transformer" else DEFAULTS
+        unknown = set(params) - set(defaults)
         if unknown:
-            raise InvalidInput("params", sorted(unknown), f"parameters of the NER model: {sorted(DEFAULTS)}")
+            raise InvalidInput(
+                "params", sorted(unknown), f"parameters of the {algorithm} NER model: {sorted(defaults)}"
+            )
+        if algorithm == "transformer":
+            return self._train_transformer(workdir, data=data, dev=dev, params={**defaults, **params})
         full = {**DEFAULTS, **params}
         started = time.perf_counter()
         train_sents, train_path = self._sentences(data, "eng.train", "data")
@@ -228,7 +266,7 @@ class NerSpec(ModelSpec):
             dev_sents,
             workdir,
             base=self.settings.nlp.spacy_model,
-            params={k: v for k, v in full.items() if k != "limit"},
+            params={k: v for k, v in full.items() if k not in ("limit", "algorithm")},
             log=self.log,
         )
         meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
@@ -240,6 +278,48 @@ class NerSpec(ModelSpec):
             artifacts={"spacy_model": str(model_dir)},
             params={**full, "base_model": self.settings.nlp.spacy_model},
             train=conll_fingerprint(train_sents, train_path),
+            dev=conll_fingerprint(dev_sents, dev_path),
+            dev_artifact=None,  # CoNLL-2003 is research-only: referenced by path and hash, not copied
+            dev_examples=list(dev_sents),
+            notes=notes,
+            seconds=time.perf_counter() - started,
+        )
+
+    def _train_transformer(
+        self, workdir: Path, *, data: Path | None, dev: Path | None, params: dict[str, Any]
+    ) -> Trained:
+        """Fine-tune the transformer (see :mod:`newsdesk.lifecycle.ner_transformer`): the last
+        ``heldout_docs`` of the training file's documents choose the epoch and the harmonising mode;
+        ``dev`` (eng.testa by default) is only the evaluation set the gates read."""
+        from newsdesk.lifecycle.ner_transformer import train_transformer_ner
+        from newsdesk.lifecycle.pyfunc import NerModel, model_code
+        from newsdesk.nlp.models import sentence_model_path
+
+        started = time.perf_counter()
+        train_sents, train_path = self._sentences(data, "eng.train", "data")
+        dev_sents, dev_path = self._sentences(dev, "eng.testa", "dev")
+        share = float(params["heldout_docs"])
+        if not 0 <= share < 1:
+            raise InvalidInput("heldout_docs", share, "a share of documents in [0, 1)")
+        docs = sorted({s.doc for s in train_sents})
+        held = set(docs[len(docs) - round(share * len(docs)) :]) if share else set()
+        fit = [s for s in train_sents if s.doc not in held]
+        heldout = [s for s in train_sents if s.doc in held]
+        if params["limit"]:
+            fit = fit[: int(params["limit"])]
+        folder, report = train_transformer_ner(
+            fit, heldout, workdir, base=sentence_model_path(str(params["base"])), params=params, log=self.log
+        )
+        notes = [
+            f"transformer ({params['base']}): {report['steps']} steps in {report['train_seconds']} s on "
+            f"{report['threads']} threads; held-out fold ({len(held)} documents of {train_path.name}) F1 "
+            f"{report['heldout_f1']} with harmonise={report['harmonise']}"
+        ]
+        return Trained(
+            python_model=model_code(NerModel, workdir),
+            artifacts={"transformer_model": str(folder)},
+            params={**params, "base_model": str(params["base"]), "harmonise": report["harmonise"]},
+            train=conll_fingerprint(fit, train_path),
             dev=conll_fingerprint(dev_sents, dev_path),
             dev_artifact=None,  # CoNLL-2003 is research-only: referenced by path and hash, not copied
             dev_examples=list(dev_sents),
@@ -262,7 +342,7 @@ class NerSpec(ModelSpec):
         if not examples:
             raise InvalidInput("data", 0, "at least one CoNLL sentence to evaluate on")
         gold = [(i, a, b, t) for i, s in enumerate(examples) for a, b, t in iob1_spans(s.tags)]
-        pred = predicted_spans(nlp, examples)
+        pred = model_spans(nlp, examples)
         scores = span_scores(gold, pred)
         per_type = scores["per_type"]
         metrics = {

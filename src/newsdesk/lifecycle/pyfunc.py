@@ -77,11 +77,20 @@ class SectionsModel(PythonModel):
 
 
 class NerModel(PythonModel):
-    """A spaCy pipeline folder (artifact ``spacy_model``); only its NER runs."""
+    """A spaCy pipeline folder (artifact ``spacy_model``; only its NER runs), or a fine-tuned transformer
+    folder (artifact ``transformer_model``, :class:`~newsdesk.lifecycle.ner_transformer.TransformerNer`,
+    which behaves like a spaCy pipeline)."""
 
     _skip_type_hint_validation = True  # as SectionsModel
 
+    nlp: Any
+
     def load_context(self, context: Any) -> None:
+        if "transformer_model" in context.artifacts:
+            from newsdesk.lifecycle.ner_transformer import TransformerNer
+
+            self.nlp = TransformerNer.load(context.artifacts["transformer_model"])
+            return
         import spacy
 
         self.nlp = spacy.load(context.artifacts["spacy_model"])
