@@ -63,14 +63,15 @@ def _products(app: Any) -> None:
     """Stories, trends and the biggest entity pages of the enriched demo."""
     from newsdesk.entities import build_entity_pages
     from newsdesk.stories import build_stories
-    from newsdesk.trends import top_trends
+    from newsdesk.trends import story_labels, top_trends
 
     built = build_stories(app.settings, app.store)
     app.out.print(
         f"stories: {built.stories} ({built.added} articles added, {built.merges} merges, "
         f"{built.splits} splits)"
     )
-    rising = top_trends(app.store, as_of="latest", window="6h", limit=5)
+    labels = story_labels(app.settings, app.store)
+    rising = top_trends(app.store, as_of="latest", window="6h", limit=5, labels=labels)
     if rising.trends:
         app.out.print("rising in the wire's last 6 hours: " + "; ".join(t.label for t in rising.trends))
     pages = build_entity_pages(app.settings, app.store).list(type="person", limit=3)

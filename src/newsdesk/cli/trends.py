@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from newsdesk.cli.context import state
-from newsdesk.trends import top_trends
+from newsdesk.trends import story_labels, top_trends
 
 __all__ = ["trends_command"]
 
@@ -30,7 +30,10 @@ def trends_command(
 ) -> None:
     """Topics, entities, keyphrases and stories whose recent counts exceed their own baseline."""
     app = state(ctx)
-    report = top_trends(app.store, window=window, baseline=baseline, kind=kind, limit=limit, as_of=as_of)
+    labels = story_labels(app.settings, app.store)
+    report = top_trends(
+        app.store, window=window, baseline=baseline, kind=kind, limit=limit, as_of=as_of, labels=labels
+    )
     if as_json:
         print(json.dumps(report.to_dict(), ensure_ascii=False))
         return

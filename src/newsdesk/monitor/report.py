@@ -96,12 +96,13 @@ def _table(header: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def trends_section(store: Backend, *, limit: int = 10) -> str:
+def trends_section(store: Backend, *, limit: int = 10, settings: Settings | None = None) -> str:
     """What is rising in the 24 hours before the newest article (:func:`newsdesk.trends.top_trends`): the
     trends' surprise as bars, and the top five's hourly counts as lines."""
-    from newsdesk.trends import top_trends
+    from newsdesk.trends import story_labels, top_trends
 
-    report = top_trends(store, as_of="latest", limit=limit)
+    labels = story_labels(settings, store) if settings is not None else None
+    report = top_trends(store, as_of="latest", limit=limit, labels=labels)
     head = (
         f"<h2>Trends</h2><p>The {report.window_hours} hours before "
         f"{html.escape(report.as_of.isoformat(timespec='minutes'))} ({report.articles} dated, enriched "
@@ -263,7 +264,7 @@ def write_report(
             ],
         )
     )
-    parts.append(trends_section(store))
+    parts.append(trends_section(store, settings=settings))
     alerts_path = settings.monitor_dir / "alerts.jsonl"
     parts.append("<h2>Recent alerts</h2>")
     alerts = alerts_path.read_text(encoding="utf-8").splitlines()[-20:] if alerts_path.exists() else []

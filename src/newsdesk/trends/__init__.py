@@ -10,7 +10,7 @@
 from newsdesk.trends.keys import KINDS
 from newsdesk.trends.model import TrendSpec, score
 from newsdesk.trends.series import HourlyCounts, hour_of
-from newsdesk.trends.service import Trend, TrendReport, find_trends, parse_hours, top_trends
+from newsdesk.trends.service import Trend, TrendReport, find_trends, parse_hours, story_labels, top_trends
 
 __all__ = [
     "KINDS",
@@ -22,5 +22,6 @@ __all__ = [
     "hour_of",
     "parse_hours",
     "score",
+    "story_labels",
     "top_trends",
 ]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -25,6 +25,7 @@ from newsdesk.trends.model import TrendSpec, score
 from newsdesk.trends.series import HourlyCounts, hour_of, hour_start
 
 if TYPE_CHECKING:
+    from newsdesk.settings import Settings
     from newsdesk.store.base import ArticleStore
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "find_trends",
     "fold_items",
     "parse_hours",
+    "story_labels",
     "top_trends",
 ]
 
@@ -227,10 +229,12 @@ def top_trends(
     limit: int = 10,
     as_of: datetime | str | None = None,
     spec: TrendSpec | None = None,
+    labels: Callable[[str, str], str | None] | None = None,
 ) -> TrendReport:
     """What is rising in ``store``: the ``limit`` trends of ``kind`` (every kind by default) in the
     ``window`` before ``as_of`` (now by default; ``"latest"`` for the newest article's publication time,
-    which suits an archive of old news) against the ``baseline`` before it."""
+    which suits an archive of old news) against the ``baseline`` before it. ``labels(kind, key)`` names a
+    trend better than its key where it can (:func:`story_labels`: a story's label for its id)."""
     if kind is not None and kind not in KINDS:
         raise InvalidInput("kind", kind, "one of " + ", ".join(KINDS))
     if not isinstance(limit, int) or not 1 <= limit <= 500:
@@ -257,9 +261,34 @@ def top_trends(
         kinds=kinds,
         articles=articles,
         baseline_articles=sum(any_table.totals.values()) - articles,
-        trends=find_trends(tables, as_of_hour, spec, limit=limit),
+        trends=_labelled(find_trends(tables, as_of_hour, spec, limit=limit), labels),
         empty_kinds=[k for k, t in tables.items() if not t.counts],
     )
+
+
+def _labelled(trends: list[Trend], labels: Callable[[str, str], str | None] | None) -> list[Trend]:
+    if labels is None:
+        return trends
+    return [replace(t, label=labels(t.kind, t.key) or t.label) for t in trends]
+
+
+def story_labels(settings: Settings, store: ArticleStore) -> Callable[[str, str], str | None]:
+    """``labels`` for :func:`top_trends` that names a ``story`` trend by the story's label (its key is the
+    story's id); other kinds, and stories no longer stored, keep their own label."""
+    from newsdesk.errors import NotFound
+    from newsdesk.stories.store import open_stories
+
+    stories = open_stories(store, settings.store_url)  # type: ignore[arg-type]
+
+    def label(kind: str, key: str) -> str | None:
+        if kind != "story":
+            return None
+        try:
+            return stories.get_story(key).label
+        except NotFound:
+            return None
+
+    return label
 
 
 def _end_hour(as_of: datetime) -> int:

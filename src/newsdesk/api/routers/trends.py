@@ -10,9 +10,9 @@ from pydantic import BaseModel, Field
 
 from newsdesk.api.errors import responses
 from newsdesk.api.security import require
-from newsdesk.api.state import StoreDep
+from newsdesk.api.state import SettingsDep, StoreDep
 from newsdesk.auth import Role
-from newsdesk.trends import top_trends
+from newsdesk.trends import story_labels, top_trends
 
 __all__ = ["router"]
 
@@ -55,6 +55,7 @@ class TrendList(BaseModel):
 @router.get("", response_model=TrendList)
 def list_trends(
     store: StoreDep,
+    settings: SettingsDep,
     window: Annotated[str, Query(max_length=10, description="The recent span: 24h, 3d, 1w.")] = "24h",
     baseline: Annotated[str, Query(max_length=10, description="The span before it to compare with.")] = "28d",
     kind: Annotated[Literal["topic", "entity", "keyphrase", "story"] | None, Query()] = None,
@@ -65,5 +66,8 @@ def list_trends(
     ] = None,
 ) -> TrendList:
     """The most surprising rises, best first (the model: `newsdesk.trends.model`)."""
-    report = top_trends(store, window=window, baseline=baseline, kind=kind, limit=limit, as_of=as_of)
+    labels = story_labels(settings, store)
+    report = top_trends(
+        store, window=window, baseline=baseline, kind=kind, limit=limit, as_of=as_of, labels=labels
+    )
     return TrendList.model_validate(report.to_dict())
