@@ -1,5 +1,6 @@
 """The ``transformer`` algorithm of the ``ner`` model kind: tags, document context, harmonising, and a tiny
-training run through the lifecycle on the committed CoNLL-format samples (no /work/shared data)."""
+training run through the lifecycle on the committed CoNLL-format samples (no /work/shared data). It lives
+here, not in tests/lifecycle, because it touches no store: it runs once, not once per backend."""
 
 from __future__ import annotations
 
