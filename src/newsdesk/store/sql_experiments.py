@@ -1,7 +1,7 @@
 """:class:`~newsdesk.experiments.store.ExperimentStore` in SQL, on either backend's database.
 
-The two engines share every statement; a :class:`_Dialect` holds what differs (the placeholder, how a
-connection is had, how times are stored: ISO 8601 text in SQLite, ``TIMESTAMPTZ`` in PostgreSQL). Counts are
+The two engines share every statement; a :class:`~newsdesk.store.sql_dialect.SqlDialect` holds what
+differs (the placeholder, how a connection is had, how times are stored). Counts are
 kept per (experiment, hour, variant, metric) and added with ``INSERT ... ON CONFLICT DO UPDATE``, so
 concurrent writers of the same hour add up instead of overwriting each other. A write of counts first reads
 the experiment's status in the same transaction (``FOR UPDATE`` on PostgreSQL, SQLite's write lock), so a
@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.errors import Conflict, NotFound
 from newsdesk.experiments.model import BucketCounts, Decision, Experiment, RawEvent, experiment_from_dict
+from newsdesk.store.sql_dialect import SqlDialect, pg_dialect, read_time, sqlite_dialect
 
 if TYPE_CHECKING:
     from newsdesk.store import Backend
@@ -29,62 +28,25 @@ __all__ = ["SqlExperiments", "pg_experiments", "sqlite_experiments"]
 TRIALS, SUCCESSES = "trial", "success"
 
 
-@dataclass(frozen=True)
-class _Dialect:
-    mark: str
-    connection: Callable[[], AbstractContextManager[Any]]
-    transaction: Callable[[], AbstractContextManager[None]]
-    lock_row: str  # appended to the status read of a write
-    text_times: bool  # times stored as ISO text (SQLite) rather than TIMESTAMPTZ
-    json_cast: str  # how a JSON column is read back as text
-
-
 def sqlite_experiments(backend: Backend) -> SqlExperiments:
     """The experiment store on a :class:`~newsdesk.store.sqlite.SQLiteStore`'s connection."""
-    store: Any = backend
-
-    @contextmanager
-    def connection() -> Iterator[Any]:
-        with store._lock:
-            yield store._conn
-
-    return SqlExperiments(_Dialect("?", connection, store.transaction, "", True, ""))
+    return SqlExperiments(sqlite_dialect(backend))
 
 
 def pg_experiments(backend: Backend) -> SqlExperiments:
     """The experiment store on a :class:`~newsdesk.store.postgres.PostgresStore`'s pool."""
-    store: Any = backend
-    return SqlExperiments(_Dialect("%s", store._conn, store.transaction, " FOR UPDATE", False, "::text"))
+    return SqlExperiments(pg_dialect(backend))
 
 
 class SqlExperiments:
     """Experiments, counts, raw events and decisions in four tables of the archive's database."""
 
-    def __init__(self, dialect: _Dialect) -> None:
+    def __init__(self, dialect: SqlDialect) -> None:
         self._d = dialect
-
-    # -- helpers ---------------------------------------------------------------------------------------------
-    def _sql(self, sql: str) -> str:
-        return sql.replace("?", self._d.mark)
-
-    def _time(self, value: datetime) -> Any:
-        value = value.astimezone(UTC)
-        return value.isoformat() if self._d.text_times else value
-
-    @staticmethod
-    def _read_time(value: Any) -> datetime:
-        if isinstance(value, datetime):
-            return value.astimezone(UTC)
-        return datetime.fromisoformat(str(value)).astimezone(UTC)
-
-    @contextmanager
-    def _in_transaction(self) -> Iterator[Any]:
-        with self._d.transaction(), self._d.connection() as conn:
-            yield conn
 
     def _insert_decision(self, conn: Any, d: Decision) -> None:
         conn.execute(
-            self._sql(
+            self._d.sql(
                 "INSERT INTO experiment_decisions "
                 "(experiment_id, action, actor, at, variant, reason, details) VALUES (?, ?, ?, ?, ?, ?, ?)"
             ),
@@ -92,7 +54,7 @@ class SqlExperiments:
                 d.experiment_id,
                 d.action,
                 d.actor,
-                self._time(d.at),
+                self._d.time(d.at),
                 d.variant,
                 d.reason,
                 json.dumps(dict(d.details)),
@@ -101,7 +63,7 @@ class SqlExperiments:
 
     def _status(self, conn: Any, experiment_id: str) -> str:
         row = conn.execute(
-            self._sql("SELECT status FROM experiments WHERE id = ?" + self._d.lock_row), (experiment_id,)
+            self._d.sql("SELECT status FROM experiments WHERE id = ?" + self._d.lock_row), (experiment_id,)
         ).fetchone()
         if row is None:
             raise NotFound(f"no experiment {experiment_id!r}")
@@ -109,14 +71,14 @@ class SqlExperiments:
 
     # -- experiments -----------------------------------------------------------------------------------------
     def create_experiment(self, experiment: Experiment, decision: Decision) -> Experiment:
-        with self._in_transaction() as conn:
+        with self._d.writing() as conn:
             taken = conn.execute(
-                self._sql("SELECT 1 FROM experiments WHERE id = ?"), (experiment.id,)
+                self._d.sql("SELECT 1 FROM experiments WHERE id = ?"), (experiment.id,)
             ).fetchone()
             if taken is not None:
                 raise Conflict(f"an experiment {experiment.id!r} already exists")
             conn.execute(
-                self._sql(
+                self._d.sql(
                     "INSERT INTO experiments (id, kind, status, owner, created_at, data) "
                     "VALUES (?, ?, ?, ?, ?, ?)"
                 ),
@@ -125,7 +87,7 @@ class SqlExperiments:
                     experiment.kind,
                     experiment.status,
                     experiment.owner,
-                    self._time(experiment.created_at),
+                    self._d.time(experiment.created_at),
                     json.dumps(experiment.to_dict()),
                 ),
             )
@@ -135,7 +97,7 @@ class SqlExperiments:
     def get_experiment(self, experiment_id: str) -> Experiment:
         with self._d.connection() as conn:
             row = conn.execute(
-                self._sql(f"SELECT data{self._d.json_cast} FROM experiments WHERE id = ?"), (experiment_id,)
+                self._d.sql(f"SELECT data{self._d.json_cast} FROM experiments WHERE id = ?"), (experiment_id,)
             ).fetchone()
         if row is None:
             raise NotFound(f"no experiment {experiment_id!r}")
@@ -155,13 +117,13 @@ class SqlExperiments:
             "ORDER BY created_at DESC, id LIMIT ? OFFSET ?"
         )
         with self._d.connection() as conn:
-            rows = conn.execute(self._sql(sql), (*params, limit, offset)).fetchall()
+            rows = conn.execute(self._d.sql(sql), (*params, limit, offset)).fetchall()
         return [experiment_from_dict(json.loads(r[0])) for r in rows]
 
     def update_experiment(
         self, experiment: Experiment, decision: Decision, *, expect_status: str
     ) -> Experiment:
-        with self._in_transaction() as conn:
+        with self._d.writing() as conn:
             current = self._status(conn, experiment.id)
             if current != expect_status:
                 raise Conflict(
@@ -169,7 +131,7 @@ class SqlExperiments:
                     "it was changed meanwhile"
                 )
             conn.execute(
-                self._sql("UPDATE experiments SET status = ?, data = ? WHERE id = ?"),
+                self._d.sql("UPDATE experiments SET status = ?, data = ? WHERE id = ?"),
                 (experiment.status, json.dumps(experiment.to_dict()), experiment.id),
             )
             self._insert_decision(conn, decision)
@@ -181,17 +143,17 @@ class SqlExperiments:
     ) -> None:
         rows: dict[tuple[Any, str, str], int] = defaultdict(int)
         for c in counts:
-            bucket = self._time(c.bucket)
+            bucket = self._d.time(c.bucket)
             for metric, n in ((TRIALS, c.trials), (SUCCESSES, c.successes), *c.guardrails.items()):
                 if n:
                     rows[(bucket, c.variant, metric)] += int(n)
-        with self._in_transaction() as conn:
+        with self._d.writing() as conn:
             status = self._status(conn, experiment_id)
             if status != "running":
                 raise Conflict(
                     f"experiment {experiment_id!r} is {status}: it takes events only while running"
                 )
-            upsert = self._sql(
+            upsert = self._d.sql(
                 "INSERT INTO experiment_counts (experiment_id, bucket, variant, metric, n) "
                 "VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (experiment_id, bucket, variant, metric) "
@@ -202,17 +164,17 @@ class SqlExperiments:
             ):
                 conn.execute(upsert, (experiment_id, bucket, variant, metric, n))
             if raw:
-                insert = self._sql(
+                insert = self._d.sql(
                     "INSERT INTO experiment_events (experiment_id, variant, unit, event, at) "
                     "VALUES (?, ?, ?, ?, ?)"
                 )
                 for e in raw:
-                    conn.execute(insert, (experiment_id, e.variant, e.unit, e.event, self._time(e.at)))
+                    conn.execute(insert, (experiment_id, e.variant, e.unit, e.event, self._d.time(e.at)))
 
     def counts(self, experiment_id: str) -> list[BucketCounts]:
         with self._d.connection() as conn:
             rows = conn.execute(
-                self._sql(
+                self._d.sql(
                     "SELECT bucket, variant, metric, n FROM experiment_counts WHERE experiment_id = ? "
                     "ORDER BY bucket, variant, metric"
                 ),
@@ -220,7 +182,7 @@ class SqlExperiments:
             ).fetchall()
         grouped: dict[tuple[datetime, str], dict[str, int]] = {}
         for bucket, variant, metric, n in rows:
-            grouped.setdefault((self._read_time(bucket), str(variant)), {})[str(metric)] = int(n)
+            grouped.setdefault((read_time(bucket), str(variant)), {})[str(metric)] = int(n)
         return [
             BucketCounts(
                 experiment_id,
@@ -236,24 +198,23 @@ class SqlExperiments:
     def raw_events(self, experiment_id: str, *, limit: int = 1000) -> list[RawEvent]:
         with self._d.connection() as conn:
             rows = conn.execute(
-                self._sql(
+                self._d.sql(
                     "SELECT variant, unit, event, at FROM experiment_events WHERE experiment_id = ? "
                     "ORDER BY id DESC LIMIT ?"
                 ),
                 (experiment_id, limit),
             ).fetchall()
-        return [RawEvent(experiment_id, r[0], r[1], r[2], self._read_time(r[3])) for r in reversed(rows)]
+        return [RawEvent(experiment_id, r[0], r[1], r[2], read_time(r[3])) for r in reversed(rows)]
 
     def decisions(self, experiment_id: str) -> list[Decision]:
         with self._d.connection() as conn:
             rows = conn.execute(
-                self._sql(
+                self._d.sql(
                     f"SELECT action, actor, at, variant, reason, details{self._d.json_cast} "
                     "FROM experiment_decisions WHERE experiment_id = ? ORDER BY id"
                 ),
                 (experiment_id,),
             ).fetchall()
         return [
-            Decision(experiment_id, r[0], r[1], self._read_time(r[2]), r[3], r[4], json.loads(r[5]))
-            for r in rows
+            Decision(experiment_id, r[0], r[1], read_time(r[2]), r[3], r[4], json.loads(r[5])) for r in rows
         ]

@@ -1,21 +1,20 @@
 """:class:`~newsdesk.stories.store.StoryStore` in SQL, on either backend's database.
 
-The two engines share every statement; a :class:`_Dialect` holds what differs (the placeholder, how a
-connection is had, how times are stored: ISO 8601 text in SQLite, ``TIMESTAMPTZ`` in PostgreSQL, and how a
-JSON column is read back). A story is a row with the columns it is listed by (section, first and last seen,
-size) beside its whole record as JSON; events are appended; the clusterer's state is one row of bytes.
+The two engines share every statement; a :class:`~newsdesk.store.sql_dialect.SqlDialect` holds what
+differs (the placeholder, how a connection is had, how times are stored, how a JSON column is read back). A
+story is a row with the columns it is listed by (section, first and last seen, size) beside its whole record
+as JSON; events are appended; the clusterer's state is one row of bytes.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.errors import NotFound
+from newsdesk.store.sql_dialect import SqlDialect, pg_dialect, read_time, sqlite_dialect
 from newsdesk.stories.model import Story, StoryEvent
 
 if TYPE_CHECKING:
@@ -26,46 +25,23 @@ __all__ = ["SqlStories", "pg_stories", "sqlite_stories"]
 _STATE = "clusterer"
 
 
-@dataclass(frozen=True)
-class _Dialect:
-    mark: str
-    connection: Callable[[], AbstractContextManager[Any]]
-    transaction: Callable[[], AbstractContextManager[None]]
-    text_times: bool
-    json_cast: str
-
-
 def sqlite_stories(backend: Backend) -> SqlStories:
     """The story store on a :class:`~newsdesk.store.sqlite.SQLiteStore`'s connection."""
-    store: Any = backend
-
-    @contextmanager
-    def connection() -> Iterator[Any]:
-        with store._lock:
-            yield store._conn
-
-    return SqlStories(_Dialect("?", connection, store.transaction, True, ""))
+    return SqlStories(sqlite_dialect(backend))
 
 
 def pg_stories(backend: Backend) -> SqlStories:
     """The story store on a :class:`~newsdesk.store.postgres.PostgresStore`'s pool."""
-    store: Any = backend
-    return SqlStories(_Dialect("%s", store._conn, store.transaction, False, "::text"))
-
-
-def _when(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    return datetime.fromisoformat(str(value)).astimezone(UTC)
+    return SqlStories(pg_dialect(backend))
 
 
 def story_from_dict(d: dict[str, Any]) -> Story:
     return Story(
         id=d["id"],
         label=d["label"],
-        first_seen=_when(d["first_seen"]),
-        last_seen=_when(d["last_seen"]),
-        articles=[(a["id"], _when(a["at"])) for a in d.get("articles", [])],
+        first_seen=read_time(d["first_seen"]),
+        last_seen=read_time(d["last_seen"]),
+        articles=[(a["id"], read_time(a["at"])) for a in d.get("articles", [])],
         summary=d.get("summary", ""),
         entities=list(d.get("entities", [])),
         topics=list(d.get("topics", [])),
@@ -76,22 +52,15 @@ def story_from_dict(d: dict[str, Any]) -> Story:
 
 def event_from_dict(d: dict[str, Any]) -> StoryEvent:
     return StoryEvent(
-        d["action"], d["story_id"], tuple(d["others"]), tuple(d["articles"]), _when(d["at"]), d["score"]
+        d["action"], d["story_id"], tuple(d["others"]), tuple(d["articles"]), read_time(d["at"]), d["score"]
     )
 
 
 class SqlStories:
     """Stories, story events and the clusterer's state in three tables of the archive's database."""
 
-    def __init__(self, dialect: _Dialect) -> None:
+    def __init__(self, dialect: SqlDialect) -> None:
         self._d = dialect
-
-    def _sql(self, sql: str) -> str:
-        return sql.replace("?", self._d.mark)
-
-    def _time(self, value: datetime) -> Any:
-        value = value.astimezone(UTC)
-        return value.isoformat() if self._d.text_times else value
 
     def save_build(
         self,
@@ -100,23 +69,23 @@ class SqlStories:
         events: Sequence[StoryEvent],
         state: tuple[str, bytes] | None,
     ) -> None:
-        upsert = self._sql(
+        upsert = self._d.sql(
             "INSERT INTO stories (id, section, first_seen, last_seen, size, version, data) "
             "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET section = excluded.section, "
             "first_seen = excluded.first_seen, last_seen = excluded.last_seen, size = excluded.size, "
             "version = excluded.version, data = excluded.data"
         )
-        with self._d.transaction(), self._d.connection() as conn:
+        with self._d.writing() as conn:
             for story_id in removed:
-                conn.execute(self._sql("DELETE FROM stories WHERE id = ?"), (story_id,))
+                conn.execute(self._d.sql("DELETE FROM stories WHERE id = ?"), (story_id,))
             for s in stories:
                 conn.execute(
                     upsert,
                     (
                         s.id,
                         s.section,
-                        self._time(s.first_seen),
-                        self._time(s.last_seen),
+                        self._d.time(s.first_seen),
+                        self._d.time(s.last_seen),
                         s.size,
                         s.version,
                         json.dumps(s.to_dict()),
@@ -124,12 +93,12 @@ class SqlStories:
                 )
             for e in events:
                 conn.execute(
-                    self._sql("INSERT INTO story_events (story_id, action, at, data) VALUES (?, ?, ?, ?)"),
-                    (e.story_id, e.action, self._time(e.at), json.dumps(e.to_dict())),
+                    self._d.sql("INSERT INTO story_events (story_id, action, at, data) VALUES (?, ?, ?, ?)"),
+                    (e.story_id, e.action, self._d.time(e.at), json.dumps(e.to_dict())),
                 )
             if state is not None:
                 conn.execute(
-                    self._sql(
+                    self._d.sql(
                         "INSERT INTO story_state (name, version, data) VALUES (?, ?, ?) ON CONFLICT (name) "
                         "DO UPDATE SET version = excluded.version, data = excluded.data"
                     ),
@@ -139,7 +108,7 @@ class SqlStories:
     def get_story(self, story_id: str) -> Story:
         with self._d.connection() as conn:
             row = conn.execute(
-                self._sql(f"SELECT data{self._d.json_cast} FROM stories WHERE id = ?"), (story_id,)
+                self._d.sql(f"SELECT data{self._d.json_cast} FROM stories WHERE id = ?"), (story_id,)
             ).fetchone()
         if row is None:
             raise NotFound(f"no story {story_id!r}")
@@ -157,7 +126,7 @@ class SqlStories:
         params: list[Any] = []
         if since is not None:
             clauses.append("last_seen >= ?")
-            params.append(self._time(since))
+            params.append(self._d.time(since))
         if section is not None:
             clauses.append("section = ?")
             params.append(section)
@@ -167,13 +136,13 @@ class SqlStories:
             "ORDER BY last_seen DESC, size DESC, id LIMIT ? OFFSET ?"
         )
         with self._d.connection() as conn:
-            rows = conn.execute(self._sql(sql), (*params, limit, offset)).fetchall()
+            rows = conn.execute(self._d.sql(sql), (*params, limit, offset)).fetchall()
         return [story_from_dict(json.loads(r[0])) for r in rows]
 
     def story_events(self, story_id: str | None = None) -> list[StoryEvent]:
         with self._d.connection() as conn:
             rows = conn.execute(
-                self._sql(f"SELECT data{self._d.json_cast} FROM story_events ORDER BY id")
+                self._d.sql(f"SELECT data{self._d.json_cast} FROM story_events ORDER BY id")
             ).fetchall()
         events = [event_from_dict(json.loads(r[0])) for r in rows]
         if story_id is None:
@@ -183,11 +152,11 @@ class SqlStories:
     def clusterer_state(self) -> tuple[str, bytes] | None:
         with self._d.connection() as conn:
             row = conn.execute(
-                self._sql("SELECT version, data FROM story_state WHERE name = ?"), (_STATE,)
+                self._d.sql("SELECT version, data FROM story_state WHERE name = ?"), (_STATE,)
             ).fetchone()
         return None if row is None else (str(row[0]), bytes(row[1]))
 
     def clear_stories(self) -> None:
-        with self._d.transaction(), self._d.connection() as conn:
+        with self._d.writing() as conn:
             for table in ("stories", "story_events", "story_state"):
                 conn.execute(f"DELETE FROM {table}")
