@@ -64,3 +64,38 @@ def test_merges_are_recorded_in_the_store(settings: Settings, store: Backend) ->
     summary = build_stories(settings, store, config=CONFIG, embedder=CharEmbedder())
     events = open_stories(store, settings.store_url).story_events()
     assert summary.merges == sum(e.action == "merge" for e in events) > 0
+
+
+def test_a_state_that_cannot_be_read_is_never_unpickled_and_the_archive_is_reclustered(
+    settings: Settings, store: Backend
+) -> None:
+    """An older build's pickled state (or a damaged row) is not loaded: the build re-clusters instead."""
+    import pickle
+
+    store.upsert(sample_articles(60))
+    first = build_stories(settings, store, config=CONFIG, embedder=CharEmbedder())
+    before = _stories(settings, store)
+    stories = open_stories(store, settings.store_url)
+    stories.save_build([], [], [], (first.version, pickle.dumps({"not": "a state"})))
+    again = build_stories(settings, store, config=CONFIG, embedder=CharEmbedder())
+    assert again.rebuilt and again.added == 60
+    assert _stories(settings, store) == before
+    saved = stories.clusterer_state()
+    assert saved is not None and saved[1][:2] == b"PK"  # an npz archive, read without pickle
+
+
+def test_story_trends_are_named_by_the_stored_story_label(settings: Settings, store: Backend) -> None:
+    """``trends.story_labels`` (used by the CLI, the API, the report and the demo) names a story trend by
+    the built story's label; other kinds and unknown stories keep their own label."""
+    from newsdesk.trends import top_trends
+    from newsdesk.trends.service import story_labels
+
+    store.upsert(sample_articles())
+    build_stories(settings, store, config=CONFIG, embedder=CharEmbedder())
+    label = story_labels(settings, store)
+    biggest = open_stories(store, settings.store_url).list_stories(limit=1)[0]
+    assert label("story", biggest.id) == biggest.label
+    assert label("story", "st-not-stored") is None and label("entity", biggest.id) is None
+    report = top_trends(store, kind="story", window="6h", as_of="latest", labels=label, limit=20)
+    stored = {s.id: s.label for s in open_stories(store, settings.store_url).list_stories(limit=1000)}
+    assert report.trends and all(t.label == stored[t.key] for t in report.trends)

@@ -87,3 +87,29 @@ def test_thresholds_are_checked() -> None:
         ClusterConfig(merge=0.2, split=0.3)
     with pytest.raises(InvalidInput, match="embedding_weight"):
         ClusterConfig(embedding_weight=2.0)
+
+
+def test_the_saved_state_resumes_exactly_and_is_not_a_pickle() -> None:
+    """Half the headlines, saved and loaded (``stories.state``), then the other half: the same stories and
+    events as one uninterrupted run, across merges and the vectors of merged-away stories."""
+    import pickle
+
+    from newsdesk.stories import state
+
+    items, _ = sample_items()
+    whole = StoryClusterer(CONFIG)
+    whole.add_many(items)
+    half = len(items) // 2
+    first = StoryClusterer(CONFIG)
+    first.add_many(items[:half])
+    assert any(e.action == "merge" for e in first.events)  # the saved state holds merged-away rows
+    events = list(first.events)
+    resumed = state.loads(state.dumps(first))
+    resumed.add_many(items[half:])
+    assert resumed.assignment == whole.assignment
+    assert events + resumed.events == whole.events
+    assert resumed.stories() == whole.stories()
+    with pytest.raises(InvalidInput, match="story_state"):
+        state.loads(pickle.dumps(first))
+    with pytest.raises(InvalidInput, match="story_state"):
+        state.loads(b"not a state")

@@ -21,16 +21,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
+import logging
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from newsdesk.errors import InvalidInput
+from newsdesk.stories import state as story_state
 from newsdesk.stories.cluster import ClusterConfig, StoryClusterer
 from newsdesk.stories.describe import describe_story, lede
 from newsdesk.stories.model import StoryItem
 from newsdesk.stories.store import StoryStore, open_stories
+
+_log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from newsdesk.articles.model import Article
@@ -95,12 +99,17 @@ def build_stories(
     stories = open_stories(store, settings.store_url)
     saved = stories.clusterer_state()
     rebuilt = saved is not None and (rebuild or saved[0] != version)
-    if saved is None or rebuilt:
+    clusterer: StoryClusterer | None = None
+    if saved is not None and not rebuilt:
+        try:
+            clusterer = story_state.loads(saved[1])
+        except InvalidInput as exc:  # an older format (a pickle) or a damaged row: stories are derived data
+            _log.warning("the stored story state cannot be read (%s): re-clustering the archive", exc)
+            rebuilt = True
+    if clusterer is None:
         if rebuilt:
             stories.clear_stories()
         clusterer = StoryClusterer(config)
-    else:
-        clusterer = pickle.loads(saved[1])
 
     before = dict(clusterer.assignment)
     known = set(before)
@@ -118,7 +127,8 @@ def build_stories(
     described = [_describe(store, clusterer, s, members[s], version) for s in changed]
     events = list(clusterer.events)
     clusterer.events = []
-    _write(store, stories, described, removed, events, (version, pickle.dumps(clusterer)), moved, version)
+    saved_state = (version, story_state.dumps(clusterer))
+    _write(store, stories, described, removed, events, saved_state, moved, version)
     return BuildSummary(
         version=version,
         added=len(new),
