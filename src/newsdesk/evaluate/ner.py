@@ -144,15 +144,26 @@ def _type_confusions(gold: Sequence[Span], predicted: Sequence[Span]) -> dict[st
 
 @task("ner", dataset="conll2003/eng.testa")
 def evaluate_ner(path: Path, settings: Settings, limit: int | None) -> EvalResult:
-    """Exact-span NER precision/recall/F1 per CoNLL type and micro. With a registered ``newsdesk-ner``
-    champion (``newsdesk train ner``): the champion against the stock spaCy model; otherwise the stock model
-    against the CoNLL-2003 gazetteer baseline. Both baselines are always in ``details``."""
+    """Exact-span NER precision/recall/F1 per CoNLL type and micro, of the model the ``entities``
+    component serves: a promoted ``newsdesk-ner`` champion, else ``settings.nlp.ner_model`` (the bundled
+    transformer by default), against the stock spaCy model; when that is the stock model itself, against
+    the CoNLL-2003 gazetteer baseline. Both baselines are always in ``details``, and each model's speed
+    (sentences per second, same machine, same run) beside its scores."""
+    import time
+
+    from newsdesk.lifecycle.ner import model_spans
     from newsdesk.lifecycle.serving import champion_model
+    from newsdesk.nlp.entities import NER_ONLY_DISABLE
+    from newsdesk.nlp.models import load_ner, load_spacy
 
     sentences = load_conll(path, limit=limit)
     gold = gold_spans(sentences)
-    predicted = spacy_spans(sentences, settings.nlp.spacy_model)
+    stock_nlp = load_spacy(settings.nlp.spacy_model, NER_ONLY_DISABLE)
+    started = time.perf_counter()
+    predicted = predicted_spans(stock_nlp, sentences)
+    stock_speed = len(sentences) / max(time.perf_counter() - started, 1e-9)
     stock = score_spans(gold, predicted)
+    stock["sentences_per_second"] = round(stock_speed, 1)
     stock_name = f"spacy:{settings.nlp.spacy_model} (stock, OntoNotes labels mapped to CoNLL)"
     train_path = _train_file(path)
     if train_path is not None:
@@ -174,7 +185,7 @@ def evaluate_ner(path: Path, settings: Settings, limit: int | None) -> EvalResul
         "model_type_confusions": _type_confusions(gold, predicted),
     }
     served = champion_model(settings, "newsdesk-ner")
-    if served is None:
+    if served is None and settings.nlp.ner_model == settings.nlp.spacy_model:
         return EvalResult(
             task="ner",
             dataset=str(path),
@@ -184,16 +195,28 @@ def evaluate_ner(path: Path, settings: Settings, limit: int | None) -> EvalResul
             baseline=baseline,
             details=details,
         )
-    ref, model = served
-    tuned = predicted_spans(model.nlp, sentences)
+    if served is not None:
+        name, nlp = f"{served[0]} (champion, fine-tuned; on gold tokens)", served[1].nlp
+    else:
+        nlp = load_ner(
+            settings.nlp.ner_model, NER_ONLY_DISABLE, settings.nlp.ner_precision, settings.nlp.device
+        )
+        identity = f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}-{nlp.meta.get('version', '')}"
+        name = f"{identity} (settings.nlp.ner_model, no champion promoted; on gold tokens)"
+    started = time.perf_counter()
+    tuned = model_spans(nlp, sentences)  # with document context when the model reads it
+    speed = len(sentences) / max(time.perf_counter() - started, 1e-9)
     details["model_type_confusions"] = _type_confusions(gold, tuned)
     details["stock_type_confusions"] = _type_confusions(gold, predicted)
+    metrics = score_spans(gold, tuned)
+    metrics["sentences_per_second"] = round(speed, 1)
+    metrics["speed_vs_stock"] = round(speed / stock_speed, 3)
     return EvalResult(
         task="ner",
         dataset=str(path),
         n=len(sentences),
-        model=f"{ref} (champion, fine-tuned; on gold tokens)",
-        metrics=score_spans(gold, tuned),
+        model=name,
+        metrics=metrics,
         baseline={"name": stock_name, **stock},
         details=details,
     )

@@ -57,12 +57,13 @@ DEFAULTS: dict[str, Any] = {
 TRANSFORMER_DEFAULTS: dict[str, Any] = {
     "algorithm": "transformer",
     "base": "all-MiniLM-L6-v2",  # the packaged sentence-transformers encoder, or a local model folder
-    "max_len": 48,  # word pieces per input: the sentence and its document neighbours
+    "max_len": 128,  # word pieces per input window: a run of whole sentences with document context
     "batch_size": 16,
-    "epochs": 1,
-    "learn_rate": 1.5e-4,
-    "max_steps": 300,  # 0: the whole of each epoch
-    "max_seconds": 1380,  # stop training after this long (0: no limit)
+    "epochs": 4,
+    "learn_rate": 1e-4,
+    "freeze_embeddings": True,  # the word-piece embeddings stay the encoder's (a smaller shipped delta)
+    "max_steps": 0,  # 0: the whole of each epoch
+    "max_seconds": 3600,  # stop training after this long (0: no limit)
     "heldout_docs": 0.1,  # share of eng.train's documents held out to choose the epoch and harmonising
     "threads": 2,
     "seed": 0,
@@ -317,7 +318,7 @@ class NerSpec(ModelSpec):
         ]
         return Trained(
             python_model=model_code(NerModel, workdir),
-            artifacts={"transformer_model": str(folder)},
+            artifacts={"transformer_model": str(folder), "transformer_delta": report["delta"]},
             params={**params, "base_model": str(params["base"]), "harmonise": report["harmonise"]},
             train=conll_fingerprint(fit, train_path),
             dev=conll_fingerprint(dev_sents, dev_path),

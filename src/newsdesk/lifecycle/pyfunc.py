@@ -78,7 +78,7 @@ class SectionsModel(PythonModel):
 
 class NerModel(PythonModel):
     """A spaCy pipeline folder (artifact ``spacy_model``; only its NER runs), or a fine-tuned transformer
-    folder (artifact ``transformer_model``, :class:`~newsdesk.lifecycle.ner_transformer.TransformerNer`,
+    folder (artifact ``transformer_model``, :class:`~newsdesk.nlp.ner_transformer.TransformerNer`,
     which behaves like a spaCy pipeline)."""
 
     _skip_type_hint_validation = True  # as SectionsModel
@@ -87,7 +87,7 @@ class NerModel(PythonModel):
 
     def load_context(self, context: Any) -> None:
         if "transformer_model" in context.artifacts:
-            from newsdesk.lifecycle.ner_transformer import TransformerNer
+            from newsdesk.nlp.ner_transformer import TransformerNer
 
             self.nlp = TransformerNer.load(context.artifacts["transformer_model"])
             return

