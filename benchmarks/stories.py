@@ -5,7 +5,8 @@ news events (each event lives a few days; an article is its event's unit vector 
 as MiniLM's, with a headline of the event's words plus noise words). They are added through
 :class:`~newsdesk.stories.cluster.StoryClusterer` as a build would (untimed), then ``--probe`` more
 articles are added one at a time and timed: articles/s is ``probe / seconds``. Memory is the process's
-peak resident size (``ru_maxrss``) and the size of the pickled clusterer state that a build saves.
+peak resident size (``ru_maxrss``) and the size of the clusterer state that a build saves
+(:func:`newsdesk.stories.state.dumps`).
 
 The baseline printed beside it: the same ``--probe`` articles through a brute-force one-shot step (cosine
 of the new article against every archived article, the cost a non-incremental nearest-story lookup pays).
@@ -23,7 +24,6 @@ the memory lines were not printed; the 5,000-article run printed a 260 MB peak R
 from __future__ import annotations
 
 import argparse
-import pickle
 import resource
 import time
 from datetime import UTC, datetime, timedelta
@@ -32,6 +32,7 @@ import numpy as np
 
 from newsdesk.stories.cluster import ClusterConfig, StoryClusterer
 from newsdesk.stories.model import StoryItem
+from newsdesk.stories.state import dumps
 
 DIM = 384
 
@@ -84,7 +85,7 @@ def main() -> None:
         int(np.argmax(matrix @ item.vector))
     brute_s = time.perf_counter() - started
 
-    state = len(pickle.dumps(clusterer))
+    state = len(dumps(clusterer))  # what a build saves (npz + JSON, stories/state.py)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     rate = args.probe / probe_s
     print(

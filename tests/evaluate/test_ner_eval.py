@@ -84,7 +84,8 @@ def test_eval_on_the_sample(nlp_settings: Settings) -> None:
     """The served model (the bundled transformer) against the stock spaCy model, both timed."""
     result = run_eval("ner", CONLL / "eng.sample", nlp_settings)
     assert result.task == "ner" and result.n == 35
-    assert result.model.startswith("en_newsdesk_ner_minilm-1-int8") and result.baseline["name"].startswith("spacy:")
+    assert result.model.startswith("en_newsdesk_ner_minilm-1-int8")
+    assert result.baseline["name"].startswith("spacy:")
     assert "eng.train" in result.details["gazetteer_baseline"]["name"]
     assert result.details["gold_entities"] == {"ORG": 20, "PER": 18, "LOC": 22, "MISC": 7}
     for scores in (result.metrics, result.baseline, result.details["gazetteer_baseline"]):

@@ -196,7 +196,8 @@ def test_lifecycle_end_to_end(
     r = httpx.post(f"{base}/models/sections/promote", json={"version": "2"}, headers=admin, timeout=120)
     assert r.status_code == 409, r.text
     message = r.json()["error"]["message"]
-    assert "not promoted" in message and "regresses from the champion's" in message
+    assert "not promoted" in message and "against the champion's" in message
+    assert "beyond the tolerance" in message
     assert r.json()["error"]["code"] == "gate_failed"
     with pytest.raises(GateFailed, match="accuracy"):
         promote(settings, "sections", 2, actor="tester")

@@ -340,3 +340,22 @@ def test_feedback_on_a_third_kind_is_stored(third_kind: ModelKind, tmp_path: Pat
         assert "lead" in bad.text and "section" in bad.text
         unknown = client.get("/monitor/quality", params={"kind": "mood"}, headers=editor)
         assert unknown.status_code == 422 and unknown.json()["error"]["field"] == "kind"
+
+
+def test_gate_messages_say_what_happened() -> None:
+    """A passed check reads as passed and a failed one as failed (a report is read by people)."""
+    from newsdesk.lifecycle.gates import check_gates
+    from newsdesk.lifecycle.spec import Evaluation, SliceMetric
+    from newsdesk.settings import GateConfig
+
+    def evaluation(f1: float, slice_f1: float, latency: float) -> Evaluation:
+        return Evaluation({"f1": f1}, {"a": SliceMetric(slice_f1, 100)}, [], latency, "f1", 10)
+
+    config = GateConfig(minimum={"f1": 0.8}, compare=["f1"], max_regression=0.01, latency_p95_ms=50)
+    champion = evaluation(0.90, 0.9, 5.0)
+    good = {c.gate: c.message for c in check_gates(evaluation(0.92, 0.95, 5.0), config, champion)}
+    assert "at or above the minimum" in good["minimum"] and "no regression" in good["regression"]
+    assert "within the tolerance" in good["slice"] and "within the budget" in good["latency"]
+    bad = {c.gate: c.message for c in check_gates(evaluation(0.70, 0.5, 80.0), config, champion)}
+    assert "below the minimum" in bad["minimum"] and "beyond the tolerance" in bad["regression"]
+    assert "regresses beyond" in bad["slice"] and "over the budget" in bad["latency"]

@@ -154,7 +154,12 @@ def check_gates(candidate: Evaluation, config: GateConfig, champion: Evaluation 
         ok = value >= floor
         checks.append(
             GateCheck(
-                "minimum", metric, value, floor, ok, f"{metric} {value:.4f} is below the minimum {floor:.4f}"
+                "minimum",
+                metric,
+                value,
+                floor,
+                ok,
+                f"{metric} {value:.4f} is {'at or above' if ok else 'below'} the minimum {floor:.4f}",
             )
         )
     if champion is not None:
@@ -170,8 +175,13 @@ def check_gates(candidate: Evaluation, config: GateConfig, champion: Evaluation 
                     value,
                     floor,
                     value >= floor,
-                    f"{metric} {value:.4f} regresses from the champion's {base:.4f} by "
-                    f"{base - value:.4f} (tolerance {config.max_regression:.4f})",
+                    f"{metric} {value:.4f} against the champion's {base:.4f}: "
+                    + (
+                        f"{'no regression' if value >= base else f'down {base - value:.4f}, within'} the "
+                        if value >= floor
+                        else f"regresses by {base - value:.4f}, beyond the "
+                    )
+                    + f"tolerance {config.max_regression:.4f}",
                 )
             )
         for name, s in candidate.slices.items():
@@ -186,8 +196,10 @@ def check_gates(candidate: Evaluation, config: GateConfig, champion: Evaluation 
                     s.value,
                     floor,
                     s.value >= floor,
-                    f"slice {name} ({s.support} examples): {candidate.primary} {s.value:.4f} regresses from "
-                    f"the champion's {other.value:.4f} (tolerance {config.slice_max_regression:.4f})",
+                    f"slice {name} ({s.support} examples): {candidate.primary} {s.value:.4f} against the "
+                    f"champion's {other.value:.4f}: "
+                    + ("within" if s.value >= floor else "regresses beyond")
+                    + f" the tolerance {config.slice_max_regression:.4f}",
                 )
             )
     for test in candidate.behaviour:
@@ -213,7 +225,8 @@ def check_gates(candidate: Evaluation, config: GateConfig, champion: Evaluation 
             candidate.latency_p95_ms,
             budget,
             candidate.latency_p95_ms <= budget,
-            f"p95 latency {candidate.latency_p95_ms:.1f} ms is over the budget of {budget:.1f} ms",
+            f"p95 latency {candidate.latency_p95_ms:.1f} ms is "
+            f"{'within' if candidate.latency_p95_ms <= budget else 'over'} the budget of {budget:.1f} ms",
         )
     )
     return checks

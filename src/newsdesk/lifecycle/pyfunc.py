@@ -79,7 +79,9 @@ class SectionsModel(PythonModel):
 class NerModel(PythonModel):
     """A spaCy pipeline folder (artifact ``spacy_model``; only its NER runs), or a fine-tuned transformer
     folder (artifact ``transformer_model``, :class:`~newsdesk.nlp.ner_transformer.TransformerNer`,
-    which behaves like a spaCy pipeline)."""
+    which behaves like a spaCy pipeline). The transformer runs as the bundled one does: on a GPU when
+    ``nlp.device`` finds one, else in ``nlp.ner_precision`` (int8 by default), so the gates measure the
+    model as it is served."""
 
     _skip_type_hint_validation = True  # as SectionsModel
 
@@ -87,9 +89,17 @@ class NerModel(PythonModel):
 
     def load_context(self, context: Any) -> None:
         if "transformer_model" in context.artifacts:
+            from newsdesk.nlp.models import device
             from newsdesk.nlp.ner_transformer import TransformerNer
+            from newsdesk.settings import Settings
 
+            nlp = Settings().nlp
             self.nlp = TransformerNer.load(context.artifacts["transformer_model"])
+            where = device(nlp.device)
+            if where == "cuda":
+                self.nlp.to(where)
+            elif nlp.ner_precision == "int8":
+                self.nlp.quantize()
             return
         import spacy
 

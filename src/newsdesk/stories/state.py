@@ -57,7 +57,8 @@ def dumps(clusterer: StoryClusterer) -> bytes:
     }
     arrays: dict[str, Any] = {"meta": np.frombuffer(json.dumps(meta).encode("utf-8"), dtype=np.uint8)}
     if c._sums is not None:
-        arrays.update(sums=c._sums, n=c._n, last_s=c._last_s, alive=c._alive)
+        used = len(rows)  # the arrays keep spare capacity for new stories: only the rows in use are saved
+        arrays.update(sums=c._sums[:used], n=c._n[:used], last_s=c._last_s[:used], alive=c._alive[:used])
     arrays["vectors"] = np.asarray(stacked, dtype=np.float32) if stacked else np.zeros((0, 0), np.float32)
     buffer = io.BytesIO()
     np.savez(buffer, **arrays)
