@@ -13,12 +13,12 @@ of the new article against every archived article, the cost a non-incremental ne
 
     .venv/bin/python benchmarks/stories.py --archive 100000 --probe 1000
 
-Measured (2026-12-03, 2 CPU cores shared with a CI run and other sessions, load average about 5): the
-fill's progress lines reached 100,000 articles in 623 s (the last 10,000, added to a 90,000-100,000
-article archive one at a time, in 30 s: about 330 articles/s; the slowest 10,000 took 96 s). The run was
-stopped by its 13-minute limit during the probe and brute-force phases, so the probe rate, the ratio and
-the memory lines were not printed; the 5,000-article run printed a 260 MB peak RSS and a 58 MB saved state
-(about 12 KB an article: member vectors of 2,432 float32, dropped for inactive stories every 1,000 articles).
+Measured (2026-12-04, 2 CPU cores, quiet): 100,000 articles filled in 22.5 s (5,987 stories); adding one
+article at a time to the 100,000-article archive ran at 4,516 articles/s (1,000 probes), against 386
+articles/s for the brute-force nearest article over the archive's vectors (11.7 times); peak RSS 1,128 MB
+(the archive's vectors alone 146 MB); the saved state 188 MB (a float64 sum of 2,432 dimensions per story,
+and the member vectors of active stories). An earlier run (2026-12-03) on a machine shared with a CI run
+took 623 s to fill.
 """
 
 from __future__ import annotations
@@ -82,7 +82,7 @@ def main() -> None:
     matrix = np.stack([i.vector for i in archive]).astype(np.float32)
     started = time.perf_counter()
     for item in probe:
-        int(np.argmax(matrix @ item.vector))
+        int(np.argmax(matrix @ item.vector.astype(np.float32)))
     brute_s = time.perf_counter() - started
 
     state = len(dumps(clusterer))  # what a build saves (npz + JSON, stories/state.py)
