@@ -74,15 +74,6 @@ def predicted_spans(nlp: Any, sentences: Sequence[ConllSentence], batch_size: in
     return spans
 
 
-def spacy_spans(sentences: Sequence[ConllSentence], model: str, batch_size: int = 256) -> list[Span]:
-    """The installed spaCy ``model``'s entities on the gold tokens, mapped to CoNLL types (unmapped labels
-    dropped)."""
-    from newsdesk.nlp.entities import NER_ONLY_DISABLE
-    from newsdesk.nlp.models import load_spacy
-
-    return predicted_spans(load_spacy(model, NER_ONLY_DISABLE), sentences, batch_size)
-
-
 def gazetteer_baseline(train: Sequence[ConllSentence], sentences: Sequence[ConllSentence]) -> list[Span]:
     """The CoNLL-2003 baseline: phrases seen as complete entities of one unique type in ``train``,
     matched longest first, left to right."""
@@ -154,7 +145,7 @@ def evaluate_ner(path: Path, settings: Settings, limit: int | None) -> EvalResul
     from newsdesk.lifecycle.ner import model_spans
     from newsdesk.lifecycle.serving import champion_model
     from newsdesk.nlp.entities import NER_ONLY_DISABLE
-    from newsdesk.nlp.models import load_ner, load_spacy
+    from newsdesk.nlp.models import load_ner, load_spacy, pipeline_identity
 
     sentences = load_conll(path, limit=limit)
     gold = gold_spans(sentences)
@@ -201,8 +192,7 @@ def evaluate_ner(path: Path, settings: Settings, limit: int | None) -> EvalResul
         nlp = load_ner(
             settings.nlp.ner_model, NER_ONLY_DISABLE, settings.nlp.ner_precision, settings.nlp.device
         )
-        identity = f"{nlp.meta.get('lang', '')}_{nlp.meta.get('name', '')}-{nlp.meta.get('version', '')}"
-        name = f"{identity} (settings.nlp.ner_model, no champion promoted; on gold tokens)"
+        name = f"{pipeline_identity(nlp)} (settings.nlp.ner_model, no champion promoted; on gold tokens)"
     started = time.perf_counter()
     tuned = model_spans(nlp, sentences)  # with document context when the model reads it
     speed = len(sentences) / max(time.perf_counter() - started, 1e-9)

@@ -89,17 +89,12 @@ class NerModel(PythonModel):
 
     def load_context(self, context: Any) -> None:
         if "transformer_model" in context.artifacts:
-            from newsdesk.nlp.models import device
             from newsdesk.nlp.ner_transformer import TransformerNer
             from newsdesk.settings import Settings
 
             nlp = Settings().nlp
-            self.nlp = TransformerNer.load(context.artifacts["transformer_model"])
-            where = device(nlp.device)
-            if where == "cuda":
-                self.nlp.to(where)
-            elif nlp.ner_precision == "int8":
-                self.nlp.quantize()
+            model = TransformerNer.load(context.artifacts["transformer_model"])
+            self.nlp = model.place(nlp.device, nlp.ner_precision)
             return
         import spacy
 

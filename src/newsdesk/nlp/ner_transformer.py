@@ -307,6 +307,7 @@ class TransformerNer:
                 self.model, {torch.nn.Linear: per_channel_dynamic_qconfig}
             )
         self.meta["precision"] = "int8"
+        self.meta["version"] = f"{self.meta['version']}-int8"
         return self
 
     def to(self, device: str) -> TransformerNer:
@@ -314,6 +315,18 @@ class TransformerNer:
         self.model = self.model.to(device)
         self.device = device
         return self
+
+    def place(self, device_preference: str = "auto", precision: str = "int8") -> TransformerNer:
+        """Run where newsdesk serves it: on a GPU (fp32) when ``device_preference`` finds one, else on the
+        CPU in ``precision`` ('int8': :meth:`quantize`; 'fp32')."""
+        from newsdesk.nlp.models import device
+
+        if precision not in {"int8", "fp32"}:
+            raise InvalidInput("nlp.ner_precision", precision, "'int8' or 'fp32'")
+        where = device(device_preference)
+        if where == "cuda":
+            return self.to(where)
+        return self.quantize() if precision == "int8" else self
 
     def save(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
