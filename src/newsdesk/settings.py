@@ -26,6 +26,7 @@ __all__ = [
     "LifecycleSettings",
     "LlmSettings",
     "MonitorSettings",
+    "RecommendSettings",
     "Settings",
     "StoreSettings",
 ]
@@ -406,6 +407,58 @@ class LlmSettings(BaseModel):
     )
 
 
+class RecommendSettings(BaseModel):
+    """Reader recommendations (``newsdesk recommend``, ``/readers``, ``/events``) and reader privacy.
+
+    Reader ids are never stored in clear: each is replaced by a keyed hash (HMAC-SHA-256 with ``salt``)
+    before it reaches the store, a model or a log.
+    """
+
+    salt: SecretStr = Field(
+        default=SecretStr("newsdesk-development-salt"),
+        description="Secret key of the reader-id hash (env NEWSDESK_RECOMMEND__SALT). Set a long random "
+        "value in production and keep it: a new salt makes every stored reader a stranger.",
+    )
+    retention_days: int = Field(
+        default=180, ge=1, description="Reader events older than this are deleted (newsdesk readers purge)."
+    )
+    max_future_s: float = Field(
+        default=300.0, ge=0, description="An event's time may run ahead of the server's clock by this much."
+    )
+    max_batch_events: int = Field(default=10_000, ge=1, description="Most events one POST /events may carry.")
+    slate_size: int = Field(
+        default=10, ge=1, le=100, description="Articles in a slate unless asked otherwise."
+    )
+    candidates: int = Field(
+        default=300, ge=10, description="Candidates each model proposes before the slate rules choose."
+    )
+    max_age_days: float = Field(
+        default=30.0, gt=0, description="Articles older than this are not recommended (except pins)."
+    )
+    half_life_hours: float = Field(
+        default=24.0, gt=0, description="Half-life of a click in the popularity model and of freshness."
+    )
+    diversity: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Maximal marginal relevance: 0 ranks by relevance alone, 1 by novelty of topic alone.",
+    )
+    freshness: float = Field(
+        default=0.1, ge=0, le=1, description="Weight of an article's freshness against its relevance."
+    )
+    one_per_story: bool = Field(
+        default=True, description="At most one article of a story (or duplicate set)."
+    )
+    pins: list[str] = Field(
+        default_factory=list, description="Article ids every slate starts with, in order (editorial pins)."
+    )
+    exclusions: list[str] = Field(
+        default_factory=list, description="Article ids no slate shows (editorial exclusions)."
+    )
+    excluded_sections: list[str] = Field(default_factory=list, description="Sections no slate shows.")
+
+
 class EvalSettings(BaseModel):
     """Evaluations (``newsdesk eval``, ``make eval-ci``)."""
 
@@ -434,6 +487,7 @@ class Settings(BaseSettings):
     monitor: MonitorSettings = MonitorSettings()
     artifacts: ArtifactSettings = ArtifactSettings()
     llm: LlmSettings = LlmSettings()
+    recommend: RecommendSettings = RecommendSettings()
     eval: EvalSettings = EvalSettings()
     mlflow_uri: str | None = Field(
         default=None,
