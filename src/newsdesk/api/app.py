@@ -39,6 +39,7 @@ ROUTERS: list[str] = [
     "newsdesk.api.routers.health",
     "newsdesk.api.routers.search",  # before articles: /articles/{id}/related beats /articles/{id:path}
     "newsdesk.api.routers.monitor",  # before articles too: /articles/{id}/feedback
+    "newsdesk.api.routers.recommend",  # before articles too: /articles/{id}/also-read
     "newsdesk.api.routers.articles",
     "newsdesk.api.routers.enrich",
     "newsdesk.api.routers.taxonomy",
@@ -48,6 +49,8 @@ ROUTERS: list[str] = [
     "newsdesk.api.routers.experiments",
     "newsdesk.api.routers.entities",
     "newsdesk.api.routers.stories",
+    "newsdesk.api.routers.events",
+    "newsdesk.api.routers.readers",
 ]
 """Modules whose ``router`` (an ``APIRouter``) the app mounts, in order."""
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from newsdesk.lifecycle.serving import Champions
     from newsdesk.llm.writer import Writer
     from newsdesk.pipeline.live import LiveEnricher
+    from newsdesk.recommend.service import Recommendations
     from newsdesk.search import Searcher
 
 __all__ = ["ServiceState", "SettingsDep", "StateDep", "StoreDep", "service_state"]
@@ -35,6 +36,7 @@ class ServiceState:
     _searcher: Searcher | None = None
     _champions: Champions | None = None
     _writer: Writer | None = None
+    _recommender: Recommendations | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def store(self) -> Backend:
@@ -100,6 +102,17 @@ class ServiceState:
                     self._champions = Champions(self.settings)
         return self._champions
 
+    def recommender(self) -> Recommendations:
+        """Reader recommendations' serving state (catalogue and model, loaded on first use)."""
+        if self._recommender is None:
+            from newsdesk.recommend.service import Recommendations
+
+            store = self.store()
+            with self._lock:
+                if self._recommender is None:
+                    self._recommender = Recommendations(self.settings, store, self.champions())
+        return self._recommender
+
     def writer(self) -> Writer:
         """The generative products' provider, cache and verifier (built on first use)."""
         if self._writer is None:
@@ -113,6 +126,7 @@ class ServiceState:
     def close(self) -> None:
         with self._lock:
             self._searcher = None
+            self._recommender = None
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None

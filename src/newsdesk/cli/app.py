@@ -22,6 +22,8 @@ from newsdesk.cli.ingest import ingest_command
 from newsdesk.cli.keys import keys_app
 from newsdesk.cli.models import models_app, train_command
 from newsdesk.cli.monitor import feedback_app, monitor_app
+from newsdesk.cli.readers import readers_app
+from newsdesk.cli.recommend import recommend_app
 from newsdesk.cli.search import index_app, related_command, search_command
 from newsdesk.cli.serve import serve_command
 from newsdesk.cli.stories import stories_app
@@ -30,6 +32,7 @@ from newsdesk.cli.write import ask_command, write_app
 from newsdesk.errors import NewsdeskError
 
 __all__ = ["app", "main"]
+
 
 class _Group(TyperGroup):
     """Library errors become one clear line on stderr and their exit code, however the app is invoked."""
@@ -96,6 +99,8 @@ app.command("ask")(ask_command)
 app.add_typer(experiments_app, name="experiments")
 app.add_typer(entities_app, name="entities")
 app.add_typer(stories_app, name="stories")
+app.add_typer(readers_app, name="readers")
+app.add_typer(recommend_app, name="recommend")
 
 
 def main(argv: list[str] | None = None) -> None:

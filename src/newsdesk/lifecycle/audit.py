@@ -66,6 +66,9 @@ ACTIONS = (
     "experiment_stop",
     "experiment_winner",
     "experiment_override",
+    # reader privacy (newsdesk.recommend.readers): counts of what was deleted, never the reader's id
+    "reader_forget",
+    "reader_purge",
 )
 GENESIS_HASH = "0" * 64
 """The ``prev_hash`` of the first entry."""

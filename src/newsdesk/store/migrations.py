@@ -212,4 +212,32 @@ MIGRATIONS: list[str] = [
         data BLOB NOT NULL
     );
     """,
+    # 9: reader events (newsdesk.recommend.store), reader ids hashed, and the log of every served slate.
+    """
+    CREATE TABLE reader_events (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        reader TEXT NOT NULL,
+        article_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        at TEXT NOT NULL,
+        dwell_s REAL,
+        impression TEXT,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX reader_events_reader ON reader_events (reader, at);
+    CREATE INDEX reader_events_article ON reader_events (article_id, at);
+    CREATE INDEX reader_events_at ON reader_events (at);
+    CREATE TABLE reader_slates (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        reader TEXT NOT NULL,
+        at TEXT NOT NULL,
+        product TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        version TEXT NOT NULL,
+        input TEXT NOT NULL DEFAULT '{}',
+        articles TEXT NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX reader_slates_reader ON reader_slates (reader, at);
+    CREATE INDEX reader_slates_at ON reader_slates (at);
+    """,
 ]

@@ -202,4 +202,32 @@ MIGRATIONS: list[str] = [
         data BYTEA NOT NULL
     );
     """,
+    # 6: reader events and the slate log (newsdesk.recommend.store), as SQLite's migration 9.
+    """
+    CREATE TABLE reader_events (
+        id BIGSERIAL PRIMARY KEY,
+        reader TEXT COLLATE "C" NOT NULL,
+        article_id TEXT COLLATE "C" NOT NULL,
+        kind TEXT NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        dwell_s DOUBLE PRECISION,
+        impression TEXT,
+        source TEXT NOT NULL
+    );
+    CREATE INDEX reader_events_reader ON reader_events (reader, at);
+    CREATE INDEX reader_events_article ON reader_events (article_id, at);
+    CREATE INDEX reader_events_at ON reader_events (at);
+    CREATE TABLE reader_slates (
+        id BIGSERIAL PRIMARY KEY,
+        reader TEXT COLLATE "C" NOT NULL,
+        at TIMESTAMPTZ NOT NULL,
+        product TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        version TEXT NOT NULL,
+        input JSON NOT NULL DEFAULT '{}',
+        articles JSON NOT NULL DEFAULT '[]'
+    );
+    CREATE INDEX reader_slates_reader ON reader_slates (reader, at);
+    CREATE INDEX reader_slates_at ON reader_slates (at);
+    """,
 ]

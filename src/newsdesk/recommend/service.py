@@ -1,0 +1,279 @@
+"""Recommendations as a product: "more for you" for one reader, "readers also read" under an article, and a
+batch of newsletter slates, each traceable to the model that chose it.
+
+:class:`Recommendations` holds what serving needs in memory: the archive's catalogue and a fitted hybrid
+recommender. The hybrid is the champion of the ``recommend-hybrid`` model kind when one is promoted (its
+item-side state is what it learned; see :mod:`newsdesk.recommend.lifecycle`), else one fitted on the reader
+events in the store, refitted when the archive or the number of events has changed and the last fit is older
+than ``refit_seconds``. A reader is described at request time by their own events in the store, so a click
+posted a moment ago changes the next slate, and a forgotten reader is a stranger at once.
+
+Every served slate is written to the event store's slate log (hashed reader, product, model and version,
+the input it was chosen from, the articles), and its response carries the same record.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from newsdesk.errors import InvalidInput, NotFound
+from newsdesk.recommend.model import hash_reader
+from newsdesk.recommend.slate import SlateRules, build_slate
+
+if TYPE_CHECKING:
+    from newsdesk.lifecycle.serving import Champions
+    from newsdesk.recommend.model import Catalogue
+    from newsdesk.recommend.models.hybrid import HybridRecommender
+    from newsdesk.recommend.store import EventStore
+    from newsdesk.settings import Settings
+    from newsdesk.store import Backend
+
+__all__ = ["NewsletterReport", "Recommendations", "also_read", "newsletter", "recommend_for"]
+
+KIND = "recommend-hybrid"
+HISTORY = 200  # most recent reads that describe a reader
+MAX_N = 100
+
+
+@dataclass
+class _Fitted:
+    model: HybridRecommender
+    identity: str  # "newsdesk-recommend-hybrid@3" or "fitted-on-events@<count>"
+    token: tuple[str, int]
+    at: float
+
+
+@dataclass
+class Recommendations:
+    """The serving state of recommendations for one store (see the module docstring)."""
+
+    settings: Settings
+    store: Backend
+    champions: Champions | None = None
+    refit_seconds: float = 30.0
+    _catalogue: tuple[str, Catalogue] | None = None
+    _fitted: _Fitted | None = None
+    _lock: threading.RLock = field(default_factory=threading.RLock)
+
+    @property
+    def events(self) -> EventStore:
+        from newsdesk.recommend.store import open_events
+
+        return open_events(self.store, self.settings.store_url)
+
+    def catalogue(self) -> Catalogue:
+        """The archive's catalogue, read again when the archive's change token moved."""
+        from newsdesk.recommend.catalogue import archive_catalogue
+
+        token = self.store.change_token()
+        with self._lock:
+            if self._catalogue is None or self._catalogue[0] != token:
+                self._catalogue = (token, archive_catalogue(self.settings, self.store))
+            return self._catalogue[1]
+
+    def model(self) -> tuple[str, HybridRecommender]:
+        """(identity, hybrid recommender): the promoted champion, else one fitted on the store's events."""
+        if self.champions is not None and self.champions.version(KIND) is not None:
+            identity, pyfunc = self.champions.model(KIND)
+            return identity, pyfunc.recommender
+        token = (self.store.change_token(), self.events.count_events())
+        with self._lock:
+            fitted = self._fitted
+            stale = fitted is None or (
+                fitted.token != token and time.monotonic() - fitted.at >= self.refit_seconds
+            )
+            if stale:
+                model = self._fit(self.catalogue())
+                fitted = _Fitted(model, f"fitted-on-events@{token[1]}", token, time.monotonic())
+                self._fitted = fitted
+            assert fitted is not None
+            return fitted.identity, fitted.model
+
+    def _fit(self, catalogue: Catalogue) -> HybridRecommender:
+        from newsdesk.recommend.models.hybrid import HybridRecommender
+
+        events = list(self.events.events())
+        return HybridRecommender(half_life_hours=self.settings.recommend.half_life_hours).fit(
+            events, catalogue
+        )
+
+    def refresh(self) -> None:
+        """Refit now (on the next request), whatever the age of the last fit."""
+        with self._lock:
+            self._fitted = None
+            self._catalogue = None
+
+
+def recommend_for(
+    engine: Recommendations,
+    reader: str,
+    *,
+    n: int | None = None,
+    at: datetime | None = None,
+    product: str = "recommendations",
+    log: bool = True,
+) -> dict[str, Any]:
+    """The slate for the reader whose raw id is ``reader``: ``{"items": [...], "model", "history", ...}``."""
+    settings = engine.settings
+    size = settings.recommend.slate_size if n is None else n
+    if not 1 <= size <= MAX_N:
+        raise InvalidInput("n", size, f"an integer from 1 to {MAX_N}")
+    hashed = hash_reader(_reader_id(reader), settings.recommend.salt.get_secret_value())
+    when = at or datetime.now(UTC)
+    history = [e.article_id for e in engine.events.reader_history(hashed, limit=HISTORY)]
+    identity, model = engine.model()
+    catalogue = engine.catalogue()
+    candidates = model.top(history, when, settings.recommend.candidates, exclude=history)
+    rules = SlateRules.from_settings(settings.recommend, n=size)
+    slate = build_slate(candidates, catalogue, rules=rules, history=history, at=when.timestamp())
+    out = _response(engine, slate, identity, product, when, history_size=len(history), cold=not history)
+    if log:
+        _log(engine, hashed, product, identity, when, {"history": len(history), "n": size}, out["items"])
+    return out
+
+
+def also_read(engine: Recommendations, article_id: str, *, n: int = 5) -> dict[str, Any]:
+    """Articles that readers of ``article_id`` also read (co-clicks), topped up with its nearest articles
+    by content when the co-clicks run out; one per story, not the article's own story."""
+    if not 1 <= n <= MAX_N:
+        raise InvalidInput("n", n, f"an integer from 1 to {MAX_N}")
+    catalogue = engine.catalogue()
+    if article_id not in catalogue.index:
+        raise NotFound(f"no article {article_id!r}")
+    identity, model = engine.model()
+    found = model.also_read(article_id, n * 5)
+    rules = SlateRules(n=n, diversity=0.0, freshness=0.0, max_age_days=1e6, one_per_story=True)
+    own_story = catalogue.stories[catalogue.index[article_id]]
+    scored = [(a, s) for a, s in found if catalogue.stories[catalogue.index.get(a, 0)] != own_story]
+    slate = build_slate(scored, catalogue, rules=rules, history=[article_id], at=time.time())
+    return _response(engine, slate, identity, "also-read", datetime.now(UTC), article=article_id)
+
+
+@dataclass
+class NewsletterReport:
+    written: int
+    skipped: int  # already in the output file (a resumed run)
+    rejected: list[dict[str, Any]]
+    seconds: float
+    out: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "written": self.written,
+            "skipped": self.skipped,
+            "rejected": self.rejected,
+            "seconds": round(self.seconds, 2),
+            "out": self.out,
+        }
+
+
+def newsletter(
+    engine: Recommendations,
+    readers: Sequence[str],
+    out: Path,
+    *,
+    n: int | None = None,
+    at: datetime | None = None,
+    progress: Any = None,
+) -> NewsletterReport:
+    """One slate per reader of ``readers`` (raw ids, as the send system knows them), appended to ``out``
+    as JSON lines ``{"reader": id, "items": [...], "model": ...}``. Resumable: readers already in ``out`` are
+    skipped, each line is flushed as it is written, and a line cut short by a crash is dropped on resume."""
+    started = time.perf_counter()
+    when = at or datetime.now(UTC)
+    done = set(_written_readers(out))
+    rejected: list[dict[str, Any]] = []
+    written = skipped = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as fh:
+        for k, reader in enumerate(readers):
+            if reader in done:
+                skipped += 1
+                continue
+            try:
+                slate = recommend_for(engine, reader, n=n, at=when, product="newsletter")
+            except InvalidInput as exc:
+                rejected.append({"index": k, "reader": reader[:40], "reason": str(exc)})
+                continue
+            fh.write(json.dumps({"reader": reader, **slate}) + "\n")
+            fh.flush()
+            done.add(reader)
+            written += 1
+            if progress is not None:
+                progress(1)
+    return NewsletterReport(written, skipped, rejected, time.perf_counter() - started, str(out))
+
+
+def _written_readers(out: Path) -> Iterator[str]:
+    """Readers of the complete lines of ``out``; a torn last line (a crash mid-write) is cut off."""
+    if not out.exists():
+        return
+    data = out.read_bytes()
+    keep = data.rfind(b"\n") + 1
+    if keep < len(data):
+        with out.open("r+b") as fh:
+            fh.truncate(keep)
+    for line in data[:keep].decode("utf-8").splitlines():
+        if line.strip():
+            yield str(json.loads(line)["reader"])
+
+
+def _reader_id(reader: str) -> str:
+    from newsdesk.recommend.events import check_reader_id
+
+    return check_reader_id(reader)
+
+
+def _response(
+    engine: Recommendations,
+    slate: list[Any],
+    identity: str,
+    product: str,
+    when: datetime,
+    **extra: Any,
+) -> dict[str, Any]:
+    briefs = {b.id: b for b in engine.store.briefs([s.article_id for s in slate])}
+    items = []
+    for s in slate:
+        brief = briefs.get(s.article_id)
+        items.append(
+            {
+                **s.to_dict(),
+                "headline": brief.headline if brief else "",
+                "section": brief.section if brief else None,
+                "published_at": brief.published_at.isoformat() if brief and brief.published_at else None,
+            }
+        )
+    return {"product": product, "model": identity, "at": when.isoformat(), **extra, "items": items}
+
+
+def _log(
+    engine: Recommendations,
+    hashed: str,
+    product: str,
+    identity: str,
+    when: datetime,
+    inputs: dict[str, Any],
+    items: list[dict[str, Any]],
+) -> None:
+    from newsdesk.recommend.store import SlateRecord
+
+    name, _, version = identity.partition("@")
+    engine.events.log_slate(
+        SlateRecord(
+            reader=hashed,
+            at=when,
+            product=product,
+            kind=name,
+            version=version,
+            input=inputs,
+            articles=[i["article_id"] for i in items],
+        )
+    )
