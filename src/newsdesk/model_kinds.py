@@ -235,3 +235,55 @@ register_kind(
         description="Which of two headlines for one story wins more clicks (Upworthy's A/B tests).",
     )
 )
+
+
+def top_changed(champion: Any, challenger: Any) -> bool:
+    """Recommendation scores disagree when the candidate each ranks first differs (a reader would see a
+    different lead article); scores may move otherwise.
+
+    >>> top_changed({"scores": [0.1, 0.9, 0.3]}, {"scores": [0.2, 0.5, 0.4]})
+    False
+    >>> top_changed({"scores": [0.1, 0.9, 0.3]}, {"scores": [0.6, 0.5, None]})
+    True
+    """
+
+    def lead(output: Any) -> int | None:
+        scores = [(-1e18 if s is None else float(s)) for s in output.get("scores", [])]
+        return max(range(len(scores)), key=scores.__getitem__) if scores else None
+
+    return lead(champion) != lead(challenger)
+
+
+_RECOMMENDERS = {
+    "popularity": "Recency-decayed click-through rate: the editors' default slate and the cold-start answer.",
+    "coclick": "Readers who read this also read: item-to-item co-clicks, normalised.",
+    "content": "A reader's history embedded with the archive's vectors: works for an article a minute old.",
+    "mf": "Implicit-feedback matrix factorisation (ALS, the implicit library); readers folded in at request "
+    "time.",
+    "hybrid": "Popularity, co-clicks, content and ALS, weighed by what is known of the reader and article.",
+}
+_SPECS = {
+    "popularity": "PopularitySpec",
+    "coclick": "CoClickSpec",
+    "content": "ContentSpec",
+    "mf": "MfSpec",
+    "hybrid": "HybridSpec",
+}
+for _algorithm, _description in _RECOMMENDERS.items():
+    register_kind(
+        ModelKind(
+            name=f"recommend-{_algorithm}",
+            spec=f"newsdesk.recommend.lifecycle:{_SPECS[_algorithm]}",
+            gates=GateConfig(
+                # better than chance on the later-time impressions; no worse than the champion
+                minimum={"auc": 0.51},
+                compare=["auc", "ndcg_10"],
+                max_regression=0.01,
+                slice_max_regression=0.05,
+                behaviour_min_pass_rate=0.99,
+                latency_p95_ms=20.0,
+            ),
+            disagrees=top_changed,
+            description=_description,
+        )
+    )

@@ -107,10 +107,10 @@ class ServiceState:
         if self._recommender is None:
             from newsdesk.recommend.service import Recommendations
 
-            store = self.store()
+            store, champions = self.store(), self.champions()  # each takes the lock: before it, not under it
             with self._lock:
                 if self._recommender is None:
-                    self._recommender = Recommendations(self.settings, store, self.champions())
+                    self._recommender = Recommendations(self.settings, store, champions)
         return self._recommender
 
     def writer(self) -> Writer:

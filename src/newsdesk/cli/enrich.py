@@ -112,7 +112,9 @@ def eval_command(
     ctx: typer.Context,
     task: Annotated[
         str,
-        typer.Argument(help="sections, iptc-zeroshot, ner, summaries, multilabel, duplicates, grounding"),
+        typer.Argument(
+            help="sections, iptc-zeroshot, ner, summaries, multilabel, duplicates, grounding, recommend"
+        ),
     ],
     dataset: Annotated[
         Path | None,

@@ -80,6 +80,7 @@ _MODULES = {
     "entity-merges": "newsdesk.evaluate.entity_merges",
     "entity-merges-archive": "newsdesk.evaluate.entity_merges",
     "stories": "newsdesk.evaluate.stories",
+    "recommend": "newsdesk.evaluate.recommend",
 }
 
 

@@ -133,7 +133,7 @@ def recommend_for(
     candidates = model.top(history, when, settings.recommend.candidates, exclude=history)
     rules = SlateRules.from_settings(settings.recommend, n=size)
     slate = build_slate(candidates, catalogue, rules=rules, history=history, at=when.timestamp())
-    out = _response(engine, slate, identity, product, when, history_size=len(history), cold=not history)
+    out = _response(engine, slate, identity, product, when, history=len(history), cold=not history)
     if log:
         _log(engine, hashed, product, identity, when, {"history": len(history), "n": size}, out["items"])
     return out
