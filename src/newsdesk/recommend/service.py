@@ -28,6 +28,8 @@ from newsdesk.recommend.model import hash_reader
 from newsdesk.recommend.slate import SlateRules, build_slate
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from newsdesk.lifecycle.serving import Champions
     from newsdesk.recommend.model import Catalogue
     from newsdesk.recommend.models.hybrid import HybridRecommender
@@ -60,6 +62,7 @@ class Recommendations:
     refit_seconds: float = 30.0
     _catalogue: tuple[str, Catalogue] | None = None
     _fitted: _Fitted | None = None
+    _rows: tuple[HybridRecommender, Catalogue, np.ndarray] | None = None  # catalogue -> model rows
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
@@ -104,6 +107,24 @@ class Recommendations:
             events, catalogue
         )
 
+    def window(self, model: HybridRecommender, at: datetime) -> np.ndarray:
+        """The model's rows of the articles a slate may show at ``at``: those of the catalogue published
+        within ``max_age_days`` (or at an unknown time). Models score these alone, so the cost of a request
+        follows the recommendable window, not the archive's size."""
+        import numpy as np
+
+        catalogue = self.catalogue()
+        with self._lock:
+            if self._rows is None or self._rows[0] is not model or self._rows[1] is not catalogue:
+                index = model.index_
+                mapped = np.array([index.get(a, -1) for a in catalogue.ids], dtype=np.int64)
+                self._rows = (model, catalogue, mapped)
+            mapped = self._rows[2]
+        horizon = at.timestamp() - self.settings.recommend.max_age_days * 86400.0
+        published = catalogue.published
+        recent = np.isnan(published) | (published >= horizon)
+        return np.asarray(mapped[recent & (mapped >= 0)])
+
     def refresh(self) -> None:
         """Refit now (on the next request), whatever the age of the last fit."""
         with self._lock:
@@ -130,7 +151,8 @@ def recommend_for(
     history = [e.article_id for e in engine.events.reader_history(hashed, limit=HISTORY)]
     identity, model = engine.model()
     catalogue = engine.catalogue()
-    candidates = model.top(history, when, settings.recommend.candidates, exclude=history)
+    rows = engine.window(model, when)
+    candidates = model.top(history, when, settings.recommend.candidates, exclude=history, rows=rows)
     rules = SlateRules.from_settings(settings.recommend, n=size)
     slate = build_slate(candidates, catalogue, rules=rules, history=history, at=when.timestamp())
     out = _response(engine, slate, identity, product, when, history=len(history), cold=not history)

@@ -2,9 +2,11 @@
 saving as ``model.json`` + ``state.npz`` (no pickle, so a saved model is data that cannot run code, and no
 reader ids: models hold item-side state only).
 
-A model implements ``_score_all(history, at)``: one score per item of its index (``nan`` where it knows
-nothing), vectorised with numpy. ``score`` picks the candidates out of it and ``top`` ranks it, skipping
-the history and ``exclude``.
+A model implements ``_score_all(history, at, rows)``: one score per item of its index, or per item at
+``rows`` when given (``nan`` where it knows nothing), vectorised with numpy. ``score`` asks for the
+candidates' rows only, and ``top`` ranks the whole index (or a ``rows`` subset of it, such as the articles
+recent enough to recommend), skipping the history and ``exclude``. Scoring a subset costs in proportion to
+it: an archive of 100,000 articles whose last month is recommendable scores that month alone.
 """
 
 from __future__ import annotations
@@ -55,8 +57,11 @@ class ItemModel:
     def _restore(self, state: dict[str, np.ndarray], meta: dict[str, Any]) -> None:
         """Set the fitted attributes from saved arrays."""
 
-    def _score_all(self, history: Sequence[str], at: datetime) -> np.ndarray:
+    def _score_all(self, history: Sequence[str], at: datetime, rows: np.ndarray | None = None) -> np.ndarray:
         raise NotImplementedError
+
+    def _size(self, rows: np.ndarray | None) -> int:
+        return len(self.ids_) if rows is None else len(rows)
 
     def _set_ids(self, ids: Sequence[str]) -> None:
         self.ids_ = list(ids)
@@ -69,30 +74,38 @@ class ItemModel:
     def score(self, history: Sequence[str], candidates: Sequence[str], at: datetime) -> np.ndarray:
         """One score per candidate (higher is better, comparable within this call); nan where unknown."""
         self._check()
-        scores = self._score_all(history, at)
         pos = np.array([self.index_.get(c, -1) for c in candidates], dtype=np.int64)
         out = np.full(len(candidates), np.nan)
         known = pos >= 0
-        out[known] = scores[pos[known]]
+        if known.any():
+            out[known] = self._score_all(history, at, pos[known])
         return out
 
     def top(
-        self, history: Sequence[str], at: datetime, n: int = 10, exclude: Sequence[str] = ()
+        self,
+        history: Sequence[str],
+        at: datetime,
+        n: int = 10,
+        exclude: Sequence[str] = (),
+        rows: np.ndarray | None = None,
     ) -> list[tuple[str, float]]:
-        """The ``n`` best articles of the whole index for a reader with ``history`` (which is never
-        recommended again, nor ``exclude``), as (article id, score), best first."""
+        """The ``n`` best articles of the whole index (or of the positions ``rows`` of it) for a reader with
+        ``history`` (which is never recommended again, nor ``exclude``), as (article id, score), best
+        first."""
         if n < 1:
             raise InvalidInput("n", n, "an integer >= 1")
         self._check()
-        scores = np.nan_to_num(np.array(self._score_all(history, at), dtype=float), nan=-np.inf)
-        drop = [self.index_[a] for a in (*history, *exclude) if a in self.index_]
-        scores[drop] = -np.inf
-        k = min(n, len(scores))
-        if k == 0:
+        where = np.arange(len(self.ids_)) if rows is None else np.asarray(rows, dtype=np.int64)
+        if not len(where):
             return []
+        scores = np.nan_to_num(np.array(self._score_all(history, at, rows), dtype=float), nan=-np.inf)
+        drop = {self.index_[a] for a in (*history, *exclude) if a in self.index_}
+        if drop:
+            scores[np.isin(where, np.fromiter(drop, dtype=np.int64))] = -np.inf
+        k = min(n, len(scores))
         best = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
         best = best[np.argsort(-scores[best], kind="stable")]
-        return [(self.ids_[i], float(scores[i])) for i in best if scores[i] > -np.inf]
+        return [(self.ids_[int(where[i])], float(scores[i])) for i in best if scores[i] > -np.inf]
 
     def save(self, folder: Path | str) -> Path:
         """Write ``model.json`` (kind, version, parameters, item ids) and ``state.npz`` into ``folder``."""

@@ -171,14 +171,14 @@ class CoClickRecommender(ItemModel):
         hits = np.asarray(self._fresh_matrix[:, past].sum(axis=1)).ravel()
         return np.asarray(self.fresh_weight * hits / (np.sqrt(len(past)) * (self.shown_ + self.shown_prior)))
 
-    def _score_all(self, history: Sequence[str], at: datetime) -> np.ndarray:
+    def _score_all(self, history: Sequence[str], at: datetime, rows: np.ndarray | None = None) -> np.ndarray:
         pos = [self.index_[a] for a in history if a in self.index_]
         if not pos:
-            return np.full(len(self.ids_), np.nan)
+            return np.full(self._size(rows), np.nan)
         scores = np.asarray(self.similar_[pos].sum(axis=0), dtype=float).ravel()
         scores += self._fresh_scores(history)
         scores[~self.known_] = np.nan
-        return scores
+        return scores if rows is None else scores[rows]
 
     def also_read(self, article_id: str, n: int = 10) -> list[tuple[str, float]]:
         """The ``n`` articles most co-clicked with ``article_id`` (empty when it has no co-clicks)."""

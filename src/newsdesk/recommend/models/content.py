@@ -90,12 +90,17 @@ class ContentRecommender(ItemModel):
         norm = float(np.linalg.norm(mean))
         return mean / norm if norm > 0 else None
 
-    def _score_all(self, history: Sequence[str], at: datetime) -> np.ndarray:
+    def _score_all(self, history: Sequence[str], at: datetime, rows: np.ndarray | None = None) -> np.ndarray:
         u = self.reader_vector(history)
         if u is None:
-            return np.full(len(self.ids_), np.nan)
-        scores = (self.vectors_ @ u.astype(np.float32)).astype(float)
-        scores[~self.has_vector_] = np.nan
+            return np.full(self._size(rows), np.nan)
+        vectors, has = (
+            (self.vectors_, self.has_vector_)
+            if rows is None
+            else (self.vectors_[rows], self.has_vector_[rows])
+        )
+        scores = (vectors @ u.astype(np.float32)).astype(float)
+        scores[~has] = np.nan
         return np.asarray(scores)
 
     def _state(self) -> dict[str, np.ndarray]:

@@ -71,7 +71,7 @@ class HybridRecommender(ItemModel):
     def __init__(
         self,
         weights: Mapping[str, float] | None = None,
-        normaliser: str = "rank",
+        normaliser: str = "z",
         params: Mapping[str, Mapping[str, Any]] | None = None,
         half_life_hours: float | None = None,
     ) -> None:
@@ -171,18 +171,21 @@ class HybridRecommender(ItemModel):
         per_part = {name: part.score(history, candidates, at) for name, part in self.parts_.items()}
         return self._combine(per_part, len(candidates))
 
-    def _score_all(self, history: Sequence[str], at: datetime) -> np.ndarray:
+    def _score_all(self, history: Sequence[str], at: datetime, rows: np.ndarray | None = None) -> np.ndarray:
+        size = self._size(rows)
         per_part = {}
         for name, part in self.parts_.items():
-            own = part._score_all(history, at)
             where = self._maps[name]
-            if where is None:
-                per_part[name] = own
+            if where is None:  # the part's index is the hybrid's
+                per_part[name] = part._score_all(history, at, rows)
                 continue
-            scores = np.full(len(self.ids_), np.nan)
-            scores[where >= 0] = own[where[where >= 0]]
+            mine = where if rows is None else where[rows]
+            known = mine >= 0
+            scores = np.full(size, np.nan)
+            if known.any():
+                scores[known] = part._score_all(history, at, mine[known])
             per_part[name] = scores
-        return self._combine(per_part, len(self.ids_))
+        return self._combine(per_part, size)
 
     def also_read(self, article_id: str, n: int = 10) -> list[tuple[str, float]]:
         """Articles co-clicked with ``article_id``, topped up by its nearest articles by content (scored

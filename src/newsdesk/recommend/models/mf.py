@@ -95,20 +95,24 @@ class ImplicitMFRecommender(ItemModel):
                 counts[i] = counts.get(i, 0) + 1
         if not counts:
             return None
-        y = self.item_factors_.astype(np.float64)
         pos = np.fromiter(counts, dtype=np.int64)
         conf = self.alpha * np.fromiter(counts.values(), dtype=float)
-        yh = y[pos]
-        gram = self.gram_ + self.regularization * np.eye(y.shape[1]) + (yh.T * (conf - 1)) @ yh
+        yh = self.item_factors_[pos].astype(np.float64)  # the read items only: never a copy of them all
+        gram = self.gram_ + self.regularization * np.eye(yh.shape[1]) + (yh.T * (conf - 1)) @ yh
         b = (yh * conf[:, None]).sum(axis=0)
         return np.asarray(np.linalg.solve(gram, b))
 
-    def _score_all(self, history: Sequence[str], at: datetime) -> np.ndarray:
+    def _score_all(self, history: Sequence[str], at: datetime, rows: np.ndarray | None = None) -> np.ndarray:
         u = self.reader_vector(history)
         if u is None:
-            return np.full(len(self.ids_), np.nan)
-        scores = (self.item_factors_ @ u.astype(np.float32)).astype(float)
-        scores[~self.known_] = np.nan
+            return np.full(self._size(rows), np.nan)
+        factors, known = (
+            (self.item_factors_, self.known_)
+            if rows is None
+            else (self.item_factors_[rows], self.known_[rows])
+        )
+        scores = (factors @ u.astype(np.float32)).astype(float)
+        scores[~known] = np.nan
         return np.asarray(scores)
 
     def _state(self) -> dict[str, np.ndarray]:

@@ -115,13 +115,15 @@ class PopularityRecommender(ItemModel):
         shown = float(self.shown_.sum())
         return float(self.clicks_.sum()) / shown if shown > 0 else 0.0
 
-    def _score_all(self, history: Sequence[str], at: datetime) -> np.ndarray:
+    def _score_all(self, history: Sequence[str], at: datetime, rows: np.ndarray | None = None) -> np.ndarray:
+        clicks = self.clicks_ if rows is None else self.clicks_[rows]
         if self.ctr_prior > 0:
             prior = self.ctr_prior * self.base_rate_
-            return np.asarray((self.clicks_ + prior) / (self.shown_ + self.ctr_prior))
+            shown = self.shown_ if rows is None else self.shown_[rows]
+            return np.asarray((clicks + prior) / (shown + self.ctr_prior))
         if math.isnan(self.as_of_):
-            return np.zeros(len(self.ids_))
-        return np.asarray(self.clicks_ * self._decay(at.timestamp() - self.as_of_))
+            return np.zeros(len(clicks))
+        return np.asarray(clicks * self._decay(at.timestamp() - self.as_of_))
 
     def _state(self) -> dict[str, np.ndarray]:
         return {
