@@ -51,6 +51,20 @@ def test_demo_builds_the_bbc_newsroom(demo_home: Path) -> None:
 def test_demo_is_idempotent(demo_home: Path) -> None:
     code, out = run(demo_home, "demo", "--no-enrich")
     assert code == 0 and "0 inserted, 2124 unchanged" in out and "2989 dated headlines (0 new)" in out
+    assert "simulated events" not in out  # the readers were simulated once
+
+
+def test_demo_readers_and_a_reader_session(demo_home: Path) -> None:
+    import re
+
+    code, out = run(demo_home, "demo", "--no-enrich")
+    found = re.search(r"slate was (\d+)% tech; after clicking 3 tech stories .* the next one is (\d+)% tech", out)
+    assert code == 0 and found, out
+    assert int(found.group(2)) > int(found.group(1))
+    code, out = run(demo_home, "recommend", "demo-reader-0001", "--n", "5", "--json")
+    slate = json.loads(out)
+    assert code == 0 and len(slate["items"]) == 5 and slate["cold"] is False
+    assert slate["model"].startswith("fitted-on-events@")
 
 
 def test_list_filters_by_section(demo_home: Path) -> None:

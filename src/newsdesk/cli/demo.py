@@ -51,11 +51,12 @@ def demo_command(
         stats, _ = Searcher(app.store, app.settings).rebuild()
         app.out.print(f"vector index: {stats.live} articles ({stats.kind}) in {stats.path}")
         _products(app)
+    _readers(app)
     app.out.print(
         "next: newsdesk articles show bbc:tech/001 | newsdesk search 'mobile phone sales' | "
         "newsdesk related bbc:tech/001 | newsdesk stories list |\n"
         "newsdesk trends --as-of latest --window 6h | "
-        "newsdesk entities show person:tony-blair | newsdesk serve"
+        "newsdesk entities show person:tony-blair | newsdesk recommend demo-reader-0001 | newsdesk serve"
     )
 
 
@@ -77,3 +78,42 @@ def _products(app: Any) -> None:
     pages = build_entity_pages(app.settings, app.store).list(type="person", limit=3)
     if pages:
         app.out.print("entity pages: " + ", ".join(f"{p.name} ({p.articles} articles)" for p in pages))
+
+
+def _readers(app: Any) -> None:
+    """Simulated readers for the recommendations, then one new reader's session through the service's
+    routes (in process): three clicks posted to POST /events change what GET /readers/{id}/recommendations
+    returns next."""
+    from datetime import UTC, datetime
+
+    from newsdesk.recommend.demo import simulate_readers
+
+    made = simulate_readers(app.settings, app.store)
+    if made["accepted"]:
+        app.out.print(f"readers: {made['accepted']} simulated events (impressions and clicks of 300 readers)")
+    try:
+        from fastapi.testclient import TestClient
+    except ImportError:  # the service's extra is not installed: nothing to show
+        return
+    from newsdesk.api import create_app
+    from newsdesk.recommend.demo import reader_session
+
+    local = app.settings.model_copy(deep=True)
+    local.api.auth_enabled = False  # in process, no keys
+    local.api.preload = False
+    with TestClient(create_app(local)) as client:
+
+        def get(path: str) -> Any:
+            return client.get(path).raise_for_status().json()
+
+        def post(path: str, body: Any) -> Any:
+            return client.post(path, json=body).raise_for_status().json()
+
+        visitor = f"demo-visitor-{datetime.now(UTC):%Y%m%d%H%M%S}"  # a new reader each run
+        session = reader_session(get, post, reader=visitor, section="tech", clicks=3)
+    before, after = session["share_before"], session["share_after"]
+    app.out.print(
+        f"reader session through the API: a new reader's slate was {before:.0%} tech; after clicking "
+        f"{len(session['clicked'])} tech stories (POST /events) the next one is {after:.0%} tech, without "
+        f"them (GET /readers/{visitor}/recommendations, {session['after']['model']})"
+    )
