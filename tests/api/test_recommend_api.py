@@ -68,3 +68,21 @@ def test_also_read_roles_and_bad_input(served: tuple[TestClient, Keys]) -> None:
     assert_error(client.get("/articles/no-such/also-read", headers=headers), 404)
     assert_error(client.get("/readers/bad%20id/recommendations", headers=headers), 422, field="reader")
     assert client.get("/readers/visitor-1/recommendations?n=0", headers=headers).status_code == 422
+
+
+def test_live_quality_is_for_editors(served: tuple[TestClient, Keys]) -> None:
+    client, keys = served
+    slate = client.get("/readers/visitor-2/recommendations?n=4", headers=keys.header("reader")).json()
+    click = {
+        "reader": "visitor-2",
+        "article_id": slate["items"][0]["article_id"],
+        "kind": "click",
+        "at": slate["at"],
+        "impression": slate["impression"],
+    }
+    assert client.post("/events", json={"events": [click]}, headers=keys.header("reader")).status_code == 200
+    assert client.get("/recommendations/quality", headers=keys.header("reader")).status_code == 403
+    report = client.get("/recommendations/quality?since=1h", headers=keys.header("editor"))
+    assert report.status_code == 200, report.text
+    (row,) = report.json()["models"]
+    assert (row["slates"], row["shown"], row["reads"], row["product"]) == (1, 4, 1, "recommendations")

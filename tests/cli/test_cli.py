@@ -58,13 +58,21 @@ def test_demo_readers_and_a_reader_session(demo_home: Path) -> None:
     import re
 
     code, out = run(demo_home, "demo", "--no-enrich")
-    found = re.search(r"slate was (\d+)% tech; after clicking 3 tech stories .* the next one is (\d+)% tech", out)
+    found = re.search(
+        r"slate was (\d+)% tech; after clicking 3 tech stories .* the next one is (\d+)% tech", out
+    )
     assert code == 0 and found, out
     assert int(found.group(2)) > int(found.group(1))
     code, out = run(demo_home, "recommend", "demo-reader-0001", "--n", "5", "--json")
     slate = json.loads(out)
     assert code == 0 and len(slate["items"]) == 5 and slate["cold"] is False
     assert slate["model"].startswith("fitted-on-events@")
+    out_file = demo_home / "send.jsonl"
+    code, out = run(demo_home, "recommend", "newsletter", "--out", str(out_file), "--n", "3", "--json")
+    assert code == 0 and json.loads(out)["written"] >= 300, out
+    code, out = run(demo_home, "recommend", "quality", "--since", "1d", "--json")
+    rows = {r["product"]: r for r in json.loads(out)["models"]}
+    assert code == 0 and rows["newsletter"]["slates"] >= 300 and rows["recommendations"]["slates"] >= 1
 
 
 def test_list_filters_by_section(demo_home: Path) -> None:

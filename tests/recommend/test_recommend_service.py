@@ -126,3 +126,42 @@ def test_an_empty_newsroom_answers_with_an_empty_slate(tmp_path: Path) -> None:
         assert open_events(store, settings.store_url).count_events() == 0
     finally:
         store.close()
+
+
+def test_slates_carry_an_id_that_credits_reads_in_live_quality(
+    engine: Recommendations, tmp_path: Path
+) -> None:
+    from newsdesk.recommend.quality import live_quality
+
+    out = recommend_for(engine, "quality-reader", n=5, at=NOW)
+    slate_id, first = out["impression"], out["items"][0]["article_id"]
+    assert len(slate_id) == 16
+    raw = [
+        {
+            "reader": "quality-reader",
+            "article_id": first,
+            "kind": "click",
+            "at": NOW.isoformat(),
+            "impression": slate_id,
+        }
+    ]
+    recommend_for(engine, "quality-reader-2", n=5, at=NOW)  # served by the same model, never read
+    record_events(engine.settings, engine.store, raw, now=NOW)
+    report = live_quality(engine.settings, engine.store, since=NOW - timedelta(hours=1), now=NOW)
+    (row,) = [r for r in report["models"] if r["product"] == "recommendations"]
+    assert (row["slates"], row["readers"], row["shown"], row["reads"]) == (2, 2, 10, 1)
+    assert row["ctr"] == 0.1 and row["slate_ctr"] == 0.5
+    assert row["model"].startswith("fitted-on-events@")
+    assert 0 < row["coverage"] <= 10 / report["catalogue"] and row["topic_diversity"] is not None
+
+
+def test_a_newsletter_for_every_active_reader_by_hashed_id(engine: Recommendations, tmp_path: Path) -> None:
+    out = tmp_path / "all.jsonl"
+    report = newsletter(engine, None, out, n=3, at=NOW)
+    lines = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert report.written == len(lines) == 80  # the simulated readers
+    salt = engine.settings.recommend.salt.get_secret_value()
+    assert hash_reader("demo-reader-0007", salt) in {line["reader_hash"] for line in lines}
+    assert all("reader" not in line and len(line["items"]) == 3 for line in lines)
+    again = newsletter(engine, None, out, n=3, at=NOW)
+    assert (again.written, again.skipped) == (0, 80)

@@ -88,6 +88,19 @@ def test_slates_are_logged_newest_first(events: EventStore) -> None:
     assert events.slates("nobody") == []
 
 
+def test_served_slates_and_active_readers_by_time(events: EventStore) -> None:
+    early = SlateRecord(ANA, T0, "recommendations", "hybrid", "3", {}, ["a1"], "s-early")
+    late = SlateRecord(BEN, T0 + timedelta(hours=2), "newsletter", "hybrid", "3", {}, ["a2", "a3"], "s-late")
+    events.log_slate(late)
+    events.log_slate(early)
+    assert events.served(T0) == [early, late]  # oldest first, with their slate ids
+    assert events.served(T0 + timedelta(hours=1)) == [late]
+    assert events.served(T0, T0 + timedelta(hours=1)) == [early]
+    events.add_events([_ev(ANA, "a1", minutes=0), _ev(BEN, "a2", minutes=90), _ev(BEN, "a3", minutes=95)])
+    assert events.active_readers(T0) == [ANA, BEN]
+    assert events.active_readers(T0 + timedelta(minutes=60)) == [BEN]
+
+
 def test_forgetting_a_reader_deletes_all_of_theirs_and_nothing_else(events: EventStore) -> None:
     events.add_events([_ev(ANA, "a1"), _ev(ANA, "a2", "dwell", 1, dwell_s=3.0), _ev(BEN, "a1")])
     events.log_slate(SlateRecord(ANA, T0, "recommendations", "hybrid", "3", {}, ["a1"]))

@@ -67,10 +67,17 @@ def also_read_command(
 @recommend_app.command("newsletter")
 def newsletter_command(
     ctx: typer.Context,
-    readers: Annotated[
-        Path, typer.Option("--readers", exists=True, dir_okay=False, help="Reader ids, one per line.")
-    ],
     out: Annotated[Path, typer.Option("--out", help="JSON lines, one slate per reader (appended).")],
+    readers: Annotated[
+        Path | None,
+        typer.Option(
+            "--readers",
+            exists=True,
+            dir_okay=False,
+            help="Reader ids, one per line (default: every reader active within the retention period, by "
+            "hashed id).",
+        ),
+    ] = None,
     n: Annotated[int | None, typer.Option("--n", min=1, max=100)] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
@@ -80,10 +87,12 @@ def newsletter_command(
     from newsdesk.recommend.service import Recommendations, newsletter
 
     app = state(ctx)
-    ids = [line.strip() for line in readers.read_text(encoding="utf-8").splitlines() if line.strip()]
+    ids = None
+    if readers is not None:
+        ids = [line.strip() for line in readers.read_text(encoding="utf-8").splitlines() if line.strip()]
     engine = Recommendations(app.settings, app.store, _champions(app))
     with Progress(console=app.err, disable=as_json) as bar:
-        task = bar.add_task("slates", total=len(ids))
+        task = bar.add_task("slates", total=None if ids is None else len(ids))
         report = newsletter(engine, ids, out, n=n, progress=lambda k: bar.advance(task, k))
     if as_json:
         print(json.dumps(report.to_dict()))
@@ -94,6 +103,64 @@ def newsletter_command(
     )
     for r in report.rejected[:20]:
         app.out.print(f"  rejected reader #{r['index']}: {r['reason']}")
+
+
+@recommend_app.command("quality")
+def quality_command(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="A duration back from now (24h, 7d) or an ISO date.")
+    ] = "7d",
+    window: Annotated[
+        float, typer.Option("--window-hours", min=0.1, help="Hours a read is credited.")
+    ] = 24.0,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Live quality of served slates per product and model version: reads credited, CTR, coverage,
+    topic diversity."""
+    from newsdesk.recommend.quality import live_quality
+    from newsdesk.stories.service import parse_since
+
+    app = state(ctx)
+    report = live_quality(app.settings, app.store, since=parse_since(since), window_hours=window)
+    if as_json:
+        print(json.dumps(report))
+        return
+    app.out.print(
+        f"slates served {report['since'][:16]} .. {report['until'][:16]} ({report['catalogue']} articles)"
+    )
+    table = Table(
+        "product",
+        "model",
+        "slates",
+        "readers",
+        "shown",
+        "reads",
+        "CTR",
+        "slate CTR",
+        "coverage",
+        "one-topic",
+        "diversity",
+    )
+    for r in report["models"]:
+        table.add_row(
+            r["product"],
+            r["model"],
+            str(r["slates"]),
+            str(r["readers"]),
+            str(r["shown"]),
+            str(r["reads"]),
+            f"{r['ctr']:.3f}",
+            f"{r['slate_ctr']:.3f}",
+            f"{r['coverage']:.3f}",
+            _fmt(r["single_topic_share"]),
+            _fmt(r["topic_diversity"]),
+        )
+    app.out.print(table)
+
+
+def _fmt(x: float | None) -> str:
+    return "" if x is None else f"{x:.3f}"
 
 
 def _champions(app: Any) -> Any:

@@ -27,8 +27,9 @@ __all__ = ["archive_catalogue"]
 STORY_PAGE = 1_000
 
 
-def archive_catalogue(settings: Settings, store: Backend) -> Catalogue:
-    """The catalogue of every article in ``store`` (see the module docstring)."""
+def archive_catalogue(settings: Settings, store: Backend, *, vectors: bool = True) -> Catalogue:
+    """The catalogue of every article in ``store`` (see the module docstring); without ``vectors``, the
+    embeddings are not read (what live-quality reports need)."""
     import numpy as np
 
     from newsdesk.nlp.embed import EmbedderConfig
@@ -51,23 +52,23 @@ def archive_catalogue(settings: Settings, store: Backend) -> Catalogue:
 
     stories = _stories(settings, store, ids)
     model = EmbedderConfig.from_settings(settings).vector_model
-    found, matrix = store.get_vectors(model)
-    vectors = has_vector = None
+    found, matrix = store.get_vectors(model) if vectors else ([], None)
+    unit = has_vector = None
     if len(found):
         matrix = np.asarray(matrix, dtype=np.float32)
-        vectors = np.zeros((len(ids), matrix.shape[1]), dtype=np.float32)
+        unit = np.zeros((len(ids), matrix.shape[1]), dtype=np.float32)
         has_vector = np.zeros(len(ids), dtype=bool)
         rows = [position[a] for a in found if a in position]
         keep = [k for k, a in enumerate(found) if a in position]
         norms = np.linalg.norm(matrix[keep], axis=1, keepdims=True)
-        vectors[rows] = matrix[keep] / np.maximum(norms, 1e-12)
+        unit[rows] = matrix[keep] / np.maximum(norms, 1e-12)
         has_vector[rows] = True
     return Catalogue(
         ids=ids,
         published=np.array(published, dtype=np.float64),
         topics=topics,
         stories=stories,
-        vectors=vectors,
+        vectors=unit,
         has_vector=has_vector,
         titles=titles,
     )

@@ -17,9 +17,10 @@ from __future__ import annotations
 import json
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -143,10 +144,23 @@ def recommend_for(
 ) -> dict[str, Any]:
     """The slate for the reader whose raw id is ``reader``: ``{"items": [...], "model", "history", ...}``."""
     settings = engine.settings
+    hashed = hash_reader(_reader_id(reader), settings.recommend.salt.get_secret_value())
+    return _slate_for_hash(engine, hashed, n=n, at=at, product=product, log=log)
+
+
+def _slate_for_hash(
+    engine: Recommendations,
+    hashed: str,
+    *,
+    n: int | None,
+    at: datetime | None,
+    product: str,
+    log: bool = True,
+) -> dict[str, Any]:
+    settings = engine.settings
     size = settings.recommend.slate_size if n is None else n
     if not 1 <= size <= MAX_N:
         raise InvalidInput("n", size, f"an integer from 1 to {MAX_N}")
-    hashed = hash_reader(_reader_id(reader), settings.recommend.salt.get_secret_value())
     when = at or datetime.now(UTC)
     history = [e.article_id for e in engine.events.reader_history(hashed, limit=HISTORY)]
     identity, model = engine.model()
@@ -155,9 +169,13 @@ def recommend_for(
     candidates = model.top(history, when, settings.recommend.candidates, exclude=history, rows=rows)
     rules = SlateRules.from_settings(settings.recommend, n=size)
     slate = build_slate(candidates, catalogue, rules=rules, history=history, at=when.timestamp())
-    out = _response(engine, slate, identity, product, when, history=len(history), cold=not history)
+    slate_id = uuid.uuid4().hex[:16]
+    out = _response(
+        engine, slate, identity, product, when, impression=slate_id, history=len(history), cold=not history
+    )
     if log:
-        _log(engine, hashed, product, identity, when, {"history": len(history), "n": size}, out["items"])
+        inputs = {"history": len(history), "n": size, "window": len(rows), "candidates": len(candidates)}
+        _log(engine, hashed, product, identity, when, inputs, out["items"], slate_id)
     return out
 
 
@@ -198,7 +216,7 @@ class NewsletterReport:
 
 def newsletter(
     engine: Recommendations,
-    readers: Sequence[str],
+    readers: Sequence[str] | None,
     out: Path,
     *,
     n: int | None = None,
@@ -206,10 +224,17 @@ def newsletter(
     progress: Any = None,
 ) -> NewsletterReport:
     """One slate per reader of ``readers`` (raw ids, as the send system knows them), appended to ``out``
-    as JSON lines ``{"reader": id, "items": [...], "model": ...}``. Resumable: readers already in ``out`` are
+    as JSON lines ``{"reader": id, "impression": slate id, "items": [...], "model": ...}``. Without
+    ``readers``, every reader active within ``retention_days``, by hashed id (``{"reader_hash": ...}``: the
+    send system maps its subscribers with the same keyed hash). Resumable: readers already in ``out`` are
     skipped, each line is flushed as it is written, and a line cut short by a crash is dropped on resume."""
     started = time.perf_counter()
     when = at or datetime.now(UTC)
+    if readers is None:
+        since = when - timedelta(days=engine.settings.recommend.retention_days)
+        return _newsletter_hashed(
+            engine, engine.events.active_readers(since), out, n, when, progress, started
+        )
     done = set(_written_readers(out))
     rejected: list[dict[str, Any]] = []
     written = skipped = 0
@@ -233,7 +258,33 @@ def newsletter(
     return NewsletterReport(written, skipped, rejected, time.perf_counter() - started, str(out))
 
 
-def _written_readers(out: Path) -> Iterator[str]:
+def _newsletter_hashed(
+    engine: Recommendations,
+    hashed: Sequence[str],
+    out: Path,
+    n: int | None,
+    when: datetime,
+    progress: Any,
+    started: float,
+) -> NewsletterReport:
+    done = set(_written_readers(out, key="reader_hash"))
+    written = skipped = 0
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("a", encoding="utf-8") as fh:
+        for reader_hash in hashed:
+            if reader_hash in done:
+                skipped += 1
+                continue
+            slate = _slate_for_hash(engine, reader_hash, n=n, at=when, product="newsletter")
+            fh.write(json.dumps({"reader_hash": reader_hash, **slate}) + "\n")
+            fh.flush()
+            written += 1
+            if progress is not None:
+                progress(1)
+    return NewsletterReport(written, skipped, [], time.perf_counter() - started, str(out))
+
+
+def _written_readers(out: Path, key: str = "reader") -> Iterator[str]:
     """Readers of the complete lines of ``out``; a torn last line (a crash mid-write) is cut off."""
     if not out.exists():
         return
@@ -244,7 +295,7 @@ def _written_readers(out: Path) -> Iterator[str]:
             fh.truncate(keep)
     for line in data[:keep].decode("utf-8").splitlines():
         if line.strip():
-            yield str(json.loads(line)["reader"])
+            yield str(json.loads(line).get(key, ""))
 
 
 def _reader_id(reader: str) -> str:
@@ -284,6 +335,7 @@ def _log(
     when: datetime,
     inputs: dict[str, Any],
     items: list[dict[str, Any]],
+    slate_id: str,
 ) -> None:
     from newsdesk.recommend.store import SlateRecord
 
@@ -297,5 +349,6 @@ def _log(
             version=version,
             input=inputs,
             articles=[i["article_id"] for i in items],
+            slate_id=slate_id,
         )
     )

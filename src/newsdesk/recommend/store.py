@@ -43,6 +43,7 @@ class SlateRecord:
     version: str
     input: dict[str, Any] = field(default_factory=dict)
     articles: list[str] = field(default_factory=list)
+    slate_id: str = ""  # what the site sends back as the ``impression`` of events on this slate
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -53,6 +54,7 @@ class SlateRecord:
             "version": self.version,
             "input": self.input,
             "articles": list(self.articles),
+            "slate_id": self.slate_id,
         }
 
 
@@ -94,6 +96,15 @@ class EventStore(Protocol):
 
     def slates(self, reader: str, limit: int = 50) -> list[SlateRecord]:
         """The slates served to the (hashed) reader, newest first."""
+        ...
+
+    def served(self, since: datetime, until: datetime | None = None) -> list[SlateRecord]:
+        """Every slate served at or after ``since`` (and before ``until``), oldest first: what live quality
+        is measured on."""
+        ...
+
+    def active_readers(self, since: datetime) -> list[str]:
+        """The (hashed) readers with an event at or after ``since``, in id order."""
         ...
 
     def forget_reader(self, reader: str, *, units: Sequence[str] = ()) -> dict[str, int]:

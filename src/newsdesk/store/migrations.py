@@ -235,7 +235,8 @@ MIGRATIONS: list[str] = [
         kind TEXT NOT NULL,
         version TEXT NOT NULL,
         input TEXT NOT NULL DEFAULT '{}',
-        articles TEXT NOT NULL DEFAULT '[]'
+        articles TEXT NOT NULL DEFAULT '[]',
+        slate_id TEXT NOT NULL DEFAULT ''
     );
     CREATE INDEX reader_slates_reader ON reader_slates (reader, at);
     CREATE INDEX reader_slates_at ON reader_slates (at);

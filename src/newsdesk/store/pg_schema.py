@@ -225,7 +225,8 @@ MIGRATIONS: list[str] = [
         kind TEXT NOT NULL,
         version TEXT NOT NULL,
         input JSON NOT NULL DEFAULT '{}',
-        articles JSON NOT NULL DEFAULT '[]'
+        articles JSON NOT NULL DEFAULT '[]',
+        slate_id TEXT COLLATE "C" NOT NULL DEFAULT ''
     );
     CREATE INDEX reader_slates_reader ON reader_slates (reader, at);
     CREATE INDEX reader_slates_at ON reader_slates (at);

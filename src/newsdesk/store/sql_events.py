@@ -150,8 +150,8 @@ class SqlEvents:
         with self._d.writing() as conn:
             conn.execute(
                 self._d.sql(
-                    "INSERT INTO reader_slates (reader, at, product, kind, version, input, articles) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)"
+                    "INSERT INTO reader_slates (reader, at, product, kind, version, input, articles, "
+                    "slate_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
                 ),
                 (
                     slate.reader,
@@ -161,21 +161,36 @@ class SqlEvents:
                     slate.version,
                     json.dumps(slate.input, sort_keys=True),
                     json.dumps(list(slate.articles)),
+                    slate.slate_id,
                 ),
             )
 
-    def slates(self, reader: str, limit: int = 50) -> list[SlateRecord]:
+    def _slates(self, where: str, params: tuple[Any, ...], order: str) -> list[SlateRecord]:
         cast = self._d.json_cast
         sql = (
-            f"SELECT reader, at, product, kind, version, input{cast}, articles{cast} FROM reader_slates "
-            "WHERE reader = ? ORDER BY at DESC, id DESC LIMIT ?"
+            f"SELECT reader, at, product, kind, version, input{cast}, articles{cast}, slate_id "
+            f"FROM reader_slates WHERE {where} ORDER BY {order}"
         )
         with self._d.connection() as conn:
-            rows = conn.execute(self._d.sql(sql), (reader, limit)).fetchall()
+            rows = conn.execute(self._d.sql(sql), params).fetchall()
         return [
-            SlateRecord(r[0], read_time(r[1]), r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6]))
+            SlateRecord(r[0], read_time(r[1]), r[2], r[3], r[4], json.loads(r[5]), json.loads(r[6]), r[7])
             for r in rows
         ]
+
+    def slates(self, reader: str, limit: int = 50) -> list[SlateRecord]:
+        return self._slates("reader = ?", (reader, limit), "at DESC, id DESC LIMIT ?")
+
+    def served(self, since: datetime, until: datetime | None = None) -> list[SlateRecord]:
+        if until is None:
+            return self._slates("at >= ?", (self._d.time(since),), "at, id")
+        return self._slates("at >= ? AND at < ?", (self._d.time(since), self._d.time(until)), "at, id")
+
+    def active_readers(self, since: datetime) -> list[str]:
+        sql = "SELECT DISTINCT reader FROM reader_events WHERE at >= ? ORDER BY reader"
+        with self._d.connection() as conn:
+            rows = conn.execute(self._d.sql(sql), (self._d.time(since),)).fetchall()
+        return [str(r[0]) for r in rows]
 
     def forget_reader(self, reader: str, *, units: Sequence[str] = ()) -> dict[str, int]:
         deleted: dict[str, int] = {}

@@ -20,6 +20,7 @@ __all__ = ["router"]
 router = APIRouter(tags=["recommendations"], responses=responses(401, 403, 404, 422, 503))
 
 Reader = Annotated[ApiKey, require(Role.READER)]
+Editor = Annotated[ApiKey, require(Role.EDITOR)]
 
 
 @router.get("/readers/{reader_id}/recommendations", response_model=dict[str, Any])
@@ -45,3 +46,20 @@ async def also_read_route(
     """Articles that readers of this article also read (co-clicks), topped up by content similarity."""
     engine = await run_in_threadpool(state.recommender)
     return await run_in_threadpool(also_read, engine, article_id, n=n)
+
+
+@router.get("/recommendations/quality", response_model=dict[str, Any])
+async def quality_route(
+    state: StateDep,
+    key: Editor,
+    since: Annotated[str | None, Query(max_length=40, description="24h, 7d, or an ISO date.")] = "7d",
+    window_hours: Annotated[float, Query(gt=0, le=24 * 30, description="Hours a read is credited.")] = 24.0,
+) -> dict[str, Any]:
+    """Live quality of the served slates per product and model version (reads credited, CTR, coverage,
+    topic diversity): how each version does with readers."""
+    from newsdesk.recommend.quality import live_quality
+    from newsdesk.stories.service import parse_since
+
+    return await run_in_threadpool(
+        live_quality, state.settings, state.store(), since=parse_since(since), window_hours=window_hours
+    )
