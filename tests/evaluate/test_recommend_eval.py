@@ -46,6 +46,10 @@ def test_every_model_is_reported(result: dict) -> None:
     for figures in models.values():
         assert set(figures) == ACCURACY | BEYOND
         assert 0 <= figures["auc"] <= 1 and 0 <= figures["ndcg@10"] <= 1
+    # the same figures of the slates a reader would see (the rankings through the service's slate rules)
+    assert set(result["details"]["slates"]) == set(models)
+    for figures in result["details"]["slates"].values():
+        assert set(figures) == BEYOND and 0 < figures["coverage"] <= 1
     assert result["n"] == models["hybrid"]["impressions"] > 0
     assert result["metrics"] == models["hybrid"] and result["baseline"] == models["popularity"]
     # the sample's articles differ in appeal, so recent click-through beats the random floor

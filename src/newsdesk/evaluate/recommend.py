@@ -175,6 +175,38 @@ def beyond_accuracy(
 ) -> dict[str, Any]:
     """Figures of the top-10 slates the scores make of each impression's candidates."""
     slates = [[imp.candidates[j] for j in ranked(s)[:TOP]] for imp, s in zip(scored, scores, strict=True)]
+    return _slate_stats(scored, slates, catalogue, clicks)
+
+
+def slate_figures(
+    scored: Sequence[Impression],
+    scores: Sequence[np.ndarray],
+    catalogue: Catalogue,
+    clicks: Mapping[str, float],
+    settings: Settings,
+) -> dict[str, Any]:
+    """:func:`beyond_accuracy` of the slates a reader would see: each impression's candidates, ranked by
+    the scores, through the service's slate rules (``settings.recommend``: freshness, topic and vector
+    diversity by maximal marginal relevance, one per story; the history is filtered out), ten long."""
+    from newsdesk.recommend.slate import SlateRules, build_slate
+
+    rules = SlateRules.from_settings(settings.recommend, n=TOP)
+    slates = []
+    for imp, s in zip(scored, scores, strict=True):
+        built = build_slate(
+            list(zip(imp.candidates, (float(x) for x in s), strict=True)),
+            catalogue,
+            rules=rules,
+            history=imp.history,
+            at=imp.at.timestamp(),
+        )
+        slates.append([item.article_id for item in built])
+    return _slate_stats(scored, slates, catalogue, clicks)
+
+
+def _slate_stats(
+    scored: Sequence[Impression], slates: list[list[str]], catalogue: Catalogue, clicks: Mapping[str, float]
+) -> dict[str, Any]:
     pool = {a for imp in scored for a in imp.candidates}
     topic_of = {a: t for a, t in zip(catalogue.ids, catalogue.topics, strict=True) if t}
     published = {
@@ -363,6 +395,7 @@ def evaluate_recommend(path: Path, settings: Settings, limit: int | None) -> Eva
     figures = {
         name: accuracy(test, s) | beyond_accuracy(test, s, catalogue, clicks) for name, s in scores.items()
     }
+    slates = {name: slate_figures(test, s, catalogue, clicks, settings) for name, s in scores.items()}
     return EvalResult(
         task="recommend",
         dataset=str(path),
@@ -374,6 +407,7 @@ def evaluate_recommend(path: Path, settings: Settings, limit: int | None) -> Eva
         baseline=figures["popularity"],
         details={
             "models": figures,
+            "slates": slates,
             "chosen": chosen,
             "validation": tried,
             "split": {

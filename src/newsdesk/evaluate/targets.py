@@ -243,6 +243,13 @@ TARGETS: tuple[Target, ...] = (
        measured="0.2628 vs 0.2498"),
     _T("recommend", "metrics.intra_list_diversity", ">=", "baseline.intra_list_diversity",
        source="issue target", measured="0.9298 vs 0.9848 (19 vs 22 slates judged)", pending=True),
+    # ... and the slates a reader sees (each model's ranking through the service's slate rules: freshness,
+    # MMR over topics and vectors, one per story): coverage and diversity no worse than popularity's slates
+    _T("recommend", "details.slates.hybrid.coverage", ">=", "details.slates.popularity.coverage",
+       source="issue target, on served slates", measured="0.2592 vs 0.248"),
+    _T("recommend", "details.slates.hybrid.intra_list_diversity", ">=",
+       "details.slates.popularity.intra_list_diversity", source="issue target, on served slates",
+       measured="1.0 vs 1.0 (14 vs 19 slates judged)"),
     # ner, CoNLL-2003 eng.testa (3,250 sentences; scores in percent): the entities component's default NER
     # (the bundled MiniLM transformer, int8 on the CPU; chosen on a held-out fold of eng.train, so testa is
     # an unseen check) with no type below 80 (issue 19), far above the stock spaCy model of the same run.
