@@ -14,7 +14,8 @@ A :class:`ModelKind` is everything the rest of newsdesk needs to know about one 
   retraining read.
 
 The lifecycle, the monitor and the pipeline read :data:`model_kinds`; none of them lists kinds. The
-built-in kinds (sections, ner, grounding, headlines) are registered at the bottom of this module; a plug-in
+built-in kinds (sections, ner, grounding, headlines, and the five recommenders ``recommend-popularity``,
+``-coclick``, ``-content``, ``-mf`` and ``-hybrid``) are registered at the bottom of this module; a plug-in
 adds one through the ``newsdesk.model_kinds`` entry-point group (an entry point naming a
 :class:`ModelKind` object), or in code with :func:`register_kind`.
 
