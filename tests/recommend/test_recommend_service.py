@@ -165,3 +165,28 @@ def test_a_newsletter_for_every_active_reader_by_hashed_id(engine: Recommendatio
     assert all("reader" not in line and len(line["items"]) == 3 for line in lines)
     again = newsletter(engine, None, out, n=3, at=NOW)
     assert (again.written, again.skipped) == (0, 80)
+
+
+def test_new_events_are_learned_online_between_full_fits(engine: Recommendations) -> None:
+    identity, model = engine.model()
+    fitted_at = engine._fitted.fitted_at if engine._fitted else None
+    popular = model.parts_["popularity"]
+    clicked = {e.article_id for e in engine.events.events(kinds=("click",))}
+    target = next(a for a in engine.store.ids() if a not in clicked)
+    before = float(popular.score([], [target], NOW)[0])
+    raw = [
+        {
+            "reader": f"fan-{k}",
+            "article_id": target,
+            "kind": kind,
+            "at": NOW.isoformat(),
+            "impression": f"i{k}",
+        }
+        for k in range(20)
+        for kind in ("impression", "click")
+    ]
+    assert len(record_events(engine.settings, engine.store, raw, now=NOW).accepted) == 40
+    identity2, model2 = engine.model()
+    assert model2 is model and identity2 != identity  # updated in place, named by the events it has seen
+    assert engine._fitted is not None and engine._fitted.fitted_at == fitted_at  # no full refit
+    assert float(popular.score([], [target], NOW)[0]) > before  # twenty clicks in twenty showings

@@ -50,7 +50,9 @@ class _Fitted:
     model: HybridRecommender
     identity: str  # "newsdesk-recommend-hybrid@3" or "fitted-on-events@<count>"
     token: tuple[str, int]
-    at: float
+    at: float  # when it was last brought up to date (monotonic)
+    fitted_at: float  # when it was last fitted in full (monotonic)
+    last_event: datetime | None  # the latest event it has learned from
 
 
 @dataclass
@@ -61,9 +63,10 @@ class Recommendations:
     store: Backend
     champions: Champions | None = None
     refit_seconds: float = 30.0
+    full_refit_seconds: float = 3600.0
     _catalogue: tuple[str, Catalogue] | None = None
     _fitted: _Fitted | None = None
-    _rows: tuple[HybridRecommender, Catalogue, np.ndarray] | None = None  # catalogue -> model rows
+    _rows: tuple[dict[str, int], Catalogue, np.ndarray] | None = None  # catalogue -> model rows
     _lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
@@ -88,25 +91,42 @@ class Recommendations:
             identity, pyfunc = self.champions.model(KIND)
             return identity, pyfunc.recommender
         token = (self.store.change_token(), self.events.count_events())
+        now = time.monotonic()
         with self._lock:
             fitted = self._fitted
-            stale = fitted is None or (
-                fitted.token != token and time.monotonic() - fitted.at >= self.refit_seconds
-            )
-            if stale:
-                model = self._fit(self.catalogue())
-                fitted = _Fitted(model, f"fitted-on-events@{token[1]}", token, time.monotonic())
-                self._fitted = fitted
-            assert fitted is not None
+            if fitted is None:
+                fitted = self._fit(token)
+            elif fitted.token != token and now - fitted.at >= self.refit_seconds:
+                full = fitted.token[0] != token[0] or now - fitted.fitted_at >= self.full_refit_seconds
+                fitted = self._fit(token) if full else self._update(fitted, token)
+            self._fitted = fitted
             return fitted.identity, fitted.model
 
-    def _fit(self, catalogue: Catalogue) -> HybridRecommender:
+    def _fit(self, token: tuple[str, int]) -> _Fitted:
+        """A hybrid fitted on every event in the store (and the archive as it is now)."""
         from newsdesk.recommend.models.hybrid import HybridRecommender
 
         events = list(self.events.events())
-        return HybridRecommender(half_life_hours=self.settings.recommend.half_life_hours).fit(
-            events, catalogue
+        model = HybridRecommender(half_life_hours=self.settings.recommend.half_life_hours).fit(
+            events, self.catalogue()
         )
+        last = max((e.at for e in events), default=None)
+        now = time.monotonic()
+        return _Fitted(model, f"fitted-on-events@{token[1]}", token, now, now, last)
+
+    def _update(self, fitted: _Fitted, token: tuple[str, int]) -> _Fitted:
+        """The fitted hybrid taught the events that arrived since (its online parts learn them; the others
+        wait for the next full fit, at most ``full_refit_seconds`` away): a busy site's stream costs a pass
+        over the new events, not a refit on all of them every ``refit_seconds``."""
+        new = [
+            e
+            for e in self.events.events(since=fitted.last_event)
+            if fitted.last_event is None or e.at > fitted.last_event
+        ]
+        fitted.model.partial_fit(new)
+        last = max((e.at for e in new), default=fitted.last_event)
+        identity = f"fitted-on-events@{token[1]}"
+        return _Fitted(fitted.model, identity, token, time.monotonic(), fitted.fitted_at, last)
 
     def window(self, model: HybridRecommender, at: datetime) -> np.ndarray:
         """The model's rows of the articles a slate may show at ``at``: those of the catalogue published
@@ -116,10 +136,10 @@ class Recommendations:
 
         catalogue = self.catalogue()
         with self._lock:
-            if self._rows is None or self._rows[0] is not model or self._rows[1] is not catalogue:
-                index = model.index_
+            index = model.index_  # a new dict whenever the model's items change (a fit, a reindex)
+            if self._rows is None or self._rows[0] is not index or self._rows[1] is not catalogue:
                 mapped = np.array([index.get(a, -1) for a in catalogue.ids], dtype=np.int64)
-                self._rows = (model, catalogue, mapped)
+                self._rows = (index, catalogue, mapped)
             mapped = self._rows[2]
         horizon = at.timestamp() - self.settings.recommend.max_age_days * 86400.0
         published = catalogue.published
