@@ -14,7 +14,7 @@ size (``ru_maxrss``).
 The baseline printed beside it, in the same run: the editors' default, the popularity model's ``top`` and
 the same slate rules, for the same readers.
 
-    .venv/bin/python benchmarks/recommend.py --readers 100000 --articles 100000 --requests 1000
+    .venv/bin/python benchmarks/recommend.py --readers 100000 --articles 100000 --requests 1000 [--store]
 """
 
 from __future__ import annotations
@@ -99,6 +99,26 @@ def window(model: object, catalogue: Catalogue, now: datetime, days: float) -> n
     return mapped[recent & (mapped >= 0)]
 
 
+def _store(events: list[ReaderEvent]):  # type: ignore[no-untyped-def]
+    """The events in a fresh SQLite store (a temporary workspace), timed."""
+    import tempfile
+    from pathlib import Path
+
+    from newsdesk.recommend.store import open_events
+    from newsdesk.settings import Settings
+    from newsdesk.store import open_store
+
+    settings = Settings(home=Path(tempfile.mkdtemp(prefix="bench-recommend-")))
+    store = open_store(settings)
+    stored = open_events(store, settings.store_url)
+    t0 = time.perf_counter()
+    for start in range(0, len(events), 50_000):
+        stored.add_events(events[start : start + 50_000])
+    took = time.perf_counter() - t0
+    print(f"stored {len(events):,} events in SQLite in {took:.1f} s ({len(events) / took:,.0f} events/s)")
+    return stored
+
+
 def timed(fn, readers: list[list[str]]) -> np.ndarray:  # type: ignore[no-untyped-def]
     for h in readers[:10]:
         fn(h)
@@ -125,6 +145,12 @@ def main() -> None:
     ap.add_argument(
         "--window", type=float, default=30.0, help="Days of articles a slate may show (max_age_days)."
     )
+    ap.add_argument(
+        "--store",
+        action="store_true",
+        help="Also keep the events in a SQLite store and time the whole request: the reader's history read "
+        "from it, the model and the slate rules, and the slate logged.",
+    )
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -140,9 +166,11 @@ def main() -> None:
     hybrid = HybridRecommender().fit(events, catalogue)
     fit_s = time.perf_counter() - t0
     popularity = PopularityRecommender().fit(events, catalogue)
+    stored = _store(events) if args.store else None
     del events
     rng = np.random.default_rng(1)
-    sample = [histories[int(i)] for i in rng.integers(0, len(histories), args.requests)]
+    picked = [int(i) for i in rng.integers(0, len(histories), args.requests)]
+    sample = [histories[i] for i in picked]
     rules = SlateRules(n=10, max_age_days=args.window)
     recent = window(hybrid, catalogue, now, args.window)
     recent_pop = window(popularity, catalogue, now, args.window)
@@ -157,6 +185,29 @@ def main() -> None:
             lambda h: serve(popularity, catalogue, rules, h, now, args.candidates, recent_pop), sample
         ),
     }
+    if stored is not None:
+        from newsdesk.recommend.store import SlateRecord
+
+        readers = iter([f"{i:032x}" for i in picked] * 2)
+
+        def whole(_: list[str]) -> None:
+            reader = next(readers)
+            history = [e.article_id for e in stored.reader_history(reader, limit=200)]
+            slate = serve(hybrid, catalogue, rules, history, now, args.candidates, recent)
+            stored.log_slate(
+                SlateRecord(
+                    reader,
+                    now,
+                    "recommendations",
+                    "hybrid",
+                    "bench",
+                    {},
+                    [i.article_id for i in slate],
+                    "bench",
+                )
+            )
+
+        runs["hybrid, the window, history read from SQLite and the slate logged"] = timed(whole, sample)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"hybrid fitted in {fit_s:.1f} s; the last {args.window:g} days hold {len(recent):,} of "
