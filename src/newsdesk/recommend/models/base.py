@@ -118,11 +118,17 @@ class ItemModel:
         return path
 
     @classmethod
-    def load(cls, folder: Path | str) -> Self:
-        """A model saved by :meth:`save` (arrays loaded with ``allow_pickle=False``)."""
+    def _saved_meta(cls, folder: Path | str) -> dict[str, Any]:
+        """The ``model.json`` of ``folder``, refused unless it was saved by this kind of model."""
         meta = read_meta(folder)
         if meta.get("name") != cls.name:
             raise InvalidInput("model.json name", meta.get("name"), f"'{cls.name}'")
+        return meta
+
+    @classmethod
+    def load(cls, folder: Path | str) -> Self:
+        """A model saved by :meth:`save` (arrays loaded with ``allow_pickle=False``)."""
+        meta = cls._saved_meta(folder)
         model = cls(**meta.get("params", {}))
         with np.load(Path(folder) / STATE, allow_pickle=False) as data:
             state = {k: data[k] for k in data.files}

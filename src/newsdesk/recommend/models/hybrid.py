@@ -19,7 +19,7 @@ import numpy as np
 
 from newsdesk.errors import InvalidInput, MissingDependency
 from newsdesk.recommend.model import Catalogue, ReaderEvent
-from newsdesk.recommend.models.base import ItemModel, read_meta
+from newsdesk.recommend.models.base import ItemModel
 from newsdesk.recommend.models.coclick import CoClickRecommender
 from newsdesk.recommend.models.content import ContentRecommender
 from newsdesk.recommend.models.mf import ImplicitMFRecommender
@@ -211,9 +211,7 @@ class HybridRecommender(ItemModel):
 
     @classmethod
     def load(cls, folder: Path | str) -> Self:
-        meta = read_meta(folder)
-        if meta.get("name") != cls.name:
-            raise InvalidInput("model.json name", meta.get("name"), f"'{cls.name}'")
+        meta = cls._saved_meta(folder)
         hybrid = cls(**meta["params"])
         parts = {
             name: PARTS[name].load(Path(folder) / "parts" / name)
