@@ -50,7 +50,7 @@ class _Fitted:
     model: HybridRecommender
     identity: str  # "newsdesk-recommend-hybrid@3" or "fitted-on-events@<count>"
     token: tuple[str, int]
-    at: float  # when it was last brought up to date (monotonic)
+    at: float  # when it was last checked against the store and brought up to date (monotonic)
     fitted_at: float  # when it was last fitted in full (monotonic)
     last_event: datetime | None  # the latest event it has learned from
 
@@ -90,15 +90,19 @@ class Recommendations:
         if self.champions is not None and self.champions.version(KIND) is not None:
             identity, pyfunc = self.champions.model(KIND)
             return identity, pyfunc.recommender
-        token = (self.store.change_token(), self.events.count_events())
         now = time.monotonic()
         with self._lock:
             fitted = self._fitted
+            if fitted is not None and now - fitted.at < self.refit_seconds:
+                return fitted.identity, fitted.model  # checked lately: no count of the events per request
+            token = (self.store.change_token(), self.events.count_events())
             if fitted is None:
                 fitted = self._fit(token)
-            elif fitted.token != token and now - fitted.at >= self.refit_seconds:
+            elif fitted.token != token:
                 full = fitted.token[0] != token[0] or now - fitted.fitted_at >= self.full_refit_seconds
                 fitted = self._fit(token) if full else self._update(fitted, token)
+            else:
+                fitted.at = now
             self._fitted = fitted
             return fitted.identity, fitted.model
 
