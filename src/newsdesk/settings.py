@@ -29,6 +29,7 @@ __all__ = [
     "RecommendSettings",
     "Settings",
     "StoreSettings",
+    "WebSettings",
 ]
 
 
@@ -459,6 +460,26 @@ class RecommendSettings(BaseModel):
     excluded_sections: list[str] = Field(default_factory=list, description="Sections no slate shows.")
 
 
+class WebSettings(BaseModel):
+    """The web console (``newsdesk serve`` serves it at ``/``)."""
+
+    enabled: bool = Field(default=True, description="Serve the console beside the API.")
+    session_secret: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the console's session cookies (any long random string; every process "
+        "of a deployment needs the same one). Default: one made at random and kept in "
+        "<home>/secrets/console-session (mode 600). Changing it signs everybody out.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 30, description="How long a console sign-in lasts."
+    )
+    secure_cookie: bool = Field(
+        default=False,
+        description="Mark the session cookie Secure (sent over HTTPS only). Turn on wherever the console is "
+        "served over TLS, which is everywhere but a developer's own machine.",
+    )
+
+
 class EvalSettings(BaseModel):
     """Evaluations (``newsdesk eval``, ``make eval-ci``)."""
 
@@ -489,6 +510,7 @@ class Settings(BaseSettings):
     llm: LlmSettings = LlmSettings()
     recommend: RecommendSettings = RecommendSettings()
     eval: EvalSettings = EvalSettings()
+    web: WebSettings = WebSettings()
     mlflow_uri: str | None = Field(
         default=None,
         description="A team's MLflow tracking and registry server (env NEWSDESK_MLFLOW_URI). Default: a "

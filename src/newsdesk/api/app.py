@@ -116,7 +116,13 @@ def create_app(
     )
     app.state.newsdesk = state
     errors.install(app)
-    for module in routers if routers is not None else ROUTERS:
+    modules = list(routers if routers is not None else ROUTERS)
+    if settings.web.enabled and routers is None:
+        from newsdesk.web.pages import PAGES
+
+        modules += PAGES
+        _mount_static(app)
+    for module in modules:
         router = importlib.import_module(module).router
         assert isinstance(router, APIRouter), f"{module}.router is not an APIRouter"
         app.include_router(router)
@@ -124,6 +130,16 @@ def create_app(
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.api.max_request_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     return app
+
+
+def _mount_static(app: FastAPI) -> None:
+    """The console's stylesheet and script, at ``/console/static``."""
+    from importlib.resources import files
+
+    from fastapi.staticfiles import StaticFiles
+
+    folder = files("newsdesk.web").joinpath("static")
+    app.mount("/console/static", StaticFiles(directory=str(folder)), name="console-static")
 
 
 def create_service_app() -> FastAPI:

@@ -29,7 +29,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -141,27 +141,44 @@ def error_response(
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-async def _library_error(request: Request, exc: Exception) -> JSONResponse:
+def _answer(
+    request: Request,
+    status: int,
+    code: str,
+    message: str,
+    field: str | None = None,
+    *,
+    headers: Mapping[str, str] | None = None,
+) -> Response:
+    """The error's response: the JSON body on the API, a page on the console's paths."""
+    from newsdesk.web.errors import error_page, is_console_path
+
+    if is_console_path(request.url.path):
+        return error_page(request, status, code, message, field, headers)
+    return error_response(status, code, message, field, headers=headers)
+
+
+async def _library_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, NewsdeskError)
     status, code = status_for(exc)
     if status >= 500:
         log.error("%s %s failed: %s", request.method, request.url.path, exc, exc_info=status == 500)
     message = str(exc) if status != 500 else "internal error; the server log has the details"
     field = exc.field if isinstance(exc, InvalidInput) else None
-    return error_response(status, code, message, field)
+    return _answer(request, status, code, message, field)
 
 
-async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = list(exc.errors())
     if not errors:  # pragma: no cover - pydantic always reports at least one
-        return error_response(422, "invalid_input", "the request is not valid")
+        return _answer(request, 422, "invalid_input", "the request is not valid")
     first = errors[0]
     field = _location(first.get("loc", ()))
     message = f"{field}: {first.get('msg', 'invalid value')}"
     if len(errors) > 1:
         message += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return error_response(422, "invalid_input", message, field)
+    return _answer(request, 422, "invalid_input", message, field)
 
 
 def _location(loc: Any) -> str:
@@ -177,19 +194,19 @@ def _location(loc: Any) -> str:
     return out or "request"
 
 
-async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, StarletteHTTPException)
     status = exc.status_code
     code = getattr(exc, "code", None) or _CODES.get(status) or _phrase(status)
     message = exc.detail if isinstance(exc.detail, str) else _phrase(status).replace("_", " ")
     if status == 404 and not isinstance(exc, ApiError) and exc.detail == "Not Found":
         message = f"no route {request.method} {request.url.path}"
-    return error_response(status, code, message, getattr(exc, "field", None), headers=exc.headers)
+    return _answer(request, status, code, message, getattr(exc, "field", None), headers=exc.headers)
 
 
-async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+async def _unexpected(request: Request, exc: Exception) -> Response:
     log.exception("%s %s failed", request.method, request.url.path)
-    return error_response(500, "internal_error", "internal error; the server log has the details")
+    return _answer(request, 500, "internal_error", "internal error; the server log has the details")
 
 
 def _phrase(status: int) -> str:

@@ -1,4 +1,4 @@
-"""The web console: server-rendered pages for editors and data scientists, served by ``newsdesk serve`` at ``/``.
+"""The web console: pages for editors and data scientists, served by ``newsdesk serve`` at ``/``.
 
 - :mod:`newsdesk.web.render` is the one Jinja2 environment (templates in ``newsdesk/web/templates``); model
   cards and monitoring reports render through it too, so it imports nothing above the standard library and

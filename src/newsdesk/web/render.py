@@ -19,14 +19,14 @@ __all__ = ["environment", "render", "render_string"]
 def _number(value: Any, digits: int = 3) -> str:
     """A figure as people read it: ints with thousands separators, floats to ``digits`` significant places."""
     if value is None:
-        return "–"
+        return "\u2013"
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, int):
         return f"{value:,}"
     if isinstance(value, float):
         if value != value:  # NaN
-            return "–"
+            return "\u2013"
         return f"{value:.{digits}g}" if abs(value) < 1e6 else f"{value:,.0f}"
     return str(value)
 
@@ -37,10 +37,10 @@ def _when(value: Any) -> str:
         try:
             value = datetime.fromisoformat(value)
         except ValueError:
-            return value
+            return str(value)
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M") + (" UTC" if value.tzinfo is not None else "")
-    return "–" if value is None else str(value)
+    return "\u2013" if value is None else str(value)
 
 
 @lru_cache(maxsize=1)
