@@ -1,25 +1,38 @@
 """Model cards: what a version is for, what it was trained on, how well it does overall and per slice,
 which gates it passed, and what it cannot do. Markdown for the repository, HTML for the console.
+
+The HTML comes from templates (``newsdesk/web/templates/reports/``): ``model_card.html`` is the standalone
+document, ``_card_body.html`` its content, which the web console includes in its model page; both are fed by
+:func:`card_context`.
 """
 
 from __future__ import annotations
 
-import html
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from newsdesk.artifacts import publish
 from newsdesk.errors import InvalidInput
 from newsdesk.lifecycle.evaluation import latest_report
 from newsdesk.lifecycle.registry import ModelRegistry, model_name
 from newsdesk.lifecycle.specs import spec_for
+from newsdesk.web.render import render
 
 if TYPE_CHECKING:
     from newsdesk.settings import Settings
 
-__all__ = ["CARD_FORMATS", "ModelCard", "model_card", "render_card", "write_card"]
+__all__ = [
+    "CARD_FORMATS",
+    "CardContext",
+    "ModelCard",
+    "card_context",
+    "model_card",
+    "render_card",
+    "write_card",
+]
 
 CARD_FORMATS = ("markdown", "html", "json")
 
@@ -122,29 +135,70 @@ class ModelCard:
         return "\n".join(lines) + "\n"
 
     def to_html(self) -> str:
-        esc = html.escape
-        parts = [
-            "<!doctype html><html lang='en'><head><meta charset='utf-8'>",
-            f"<title>Model card: {esc(self.name)} v{esc(self.version)}</title>",
-            "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}"
-            "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left}"
-            "</style></head><body>",
-            f"<h1>Model card: {esc(self.name)} version {esc(self.version)}</h1>",
-            f"<p>Aliases: {esc(', '.join(self.aliases) or 'none')} · registered {esc(self.created)}</p>",
-        ]
-        for heading, body in self.sections():
-            parts.append(f"<h2>{esc(heading)}</h2>")
-            if body and isinstance(body[0], list):
-                rows = [r for r in body if isinstance(r, list)]
-                head = "".join(f"<th>{esc(str(c))}</th>" for c in rows[0])
-                cells = "".join(
-                    "<tr>" + "".join(f"<td>{esc(str(c))}</td>" for c in r) + "</tr>" for r in rows[1:]
-                )
-                parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{cells}</tbody></table>")
-            else:
-                parts.append("<ul>" + "".join(f"<li>{esc(str(p))}</li>" for p in body) + "</ul>")
-        parts.append("</body></html>")
-        return "\n".join(parts)
+        """The card as a standalone HTML document (``reports/model_card.html`` on :func:`card_context`)."""
+        return render("reports/model_card.html", **card_context(self))
+
+
+class CardTable(TypedDict):
+    """A table as ``table`` in ``reports/_tables.html`` takes it: column headings and formatted rows."""
+
+    header: list[str]
+    rows: list[list[str]]
+
+
+class CardSection(TypedDict):
+    """One part of a card as the templates show it: a table, or lines (none: an empty part)."""
+
+    heading: str
+    id: str  # the heading as an HTML id (the partial prefixes it with ``card-``)
+    table: CardTable | None
+    lines: list[str]
+
+
+class CardView(TypedDict):
+    name: str
+    version: str
+    aliases: str  # joined, "none" without any
+    created: str
+    sections: list[CardSection]
+
+
+class CardContext(TypedDict):
+    """What ``reports/model_card.html`` and ``reports/_card_body.html`` need."""
+
+    card: CardView
+
+
+def card_context(card: ModelCard) -> CardContext:
+    """What the card's templates need (``reports/_card_body.html``, ``reports/model_card.html``): the card's
+    :meth:`ModelCard.sections`, the one layout the Markdown rendering follows too.
+
+    >>> from newsdesk.web.render import render
+    >>> card = ModelCard("m", "1", [], "2026-01-01", "me", "<script>x</script>", [], *[{}] * 6, [], None)
+    >>> page = render("reports/_card_body.html", **card_context(card))
+    >>> "<script>" in page, "&lt;script&gt;x&lt;/script&gt;" in page
+    (False, True)
+    """
+    sections: list[CardSection] = []
+    for heading, body in card.sections():
+        rows = [[str(c) for c in r] for r in body if isinstance(r, list)]
+        sections.append(
+            CardSection(
+                heading=heading,
+                id=re.sub(r"[^a-z0-9]+", "-", heading.lower()).strip("-"),
+                table=CardTable(header=rows[0], rows=rows[1:]) if rows else None,
+                lines=[] if rows else [str(p) for p in body],
+            )
+        )
+    return CardContext(
+        card=CardView(
+            name=card.name,
+            version=card.version,
+            aliases=", ".join(card.aliases) or "none",
+            created=card.created,
+            sections=sections,
+        )
+    )
 
 
 def model_card(settings: Settings, name: str, version: str | int) -> ModelCard:
