@@ -24,6 +24,7 @@ import statistics
 import threading
 import time
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote_plus
 
 CHROMIUM_ARGS = [
@@ -57,6 +58,28 @@ def _pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
+def _screenshots(browser: Any, base: str, secret: str, query: str, folder: Path) -> None:
+    """Pictures of the console's main pages (the viewport, 1280x800) into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.goto(base + "/console/login")
+    page.screenshot(path=str(folder / "signin.png"))
+    page.get_by_label("API key").fill(secret)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("load")
+    page.screenshot(path=str(folder / "home.png"))
+    page.goto(base + f"/console/search?q={quote_plus(query)}")
+    page.screenshot(path=str(folder / "search.png"))
+    page.locator("ol.hits > li h2 a").first.click()
+    page.wait_for_load_state("load")
+    page.screenshot(path=str(folder / "article.png"))
+    for name in ("models", "monitor", "audit", "stories", "trends", "entities"):
+        response = page.goto(base + f"/console/{name}")
+        if response is not None and response.ok:
+            page.screenshot(path=str(folder / f"{name}.png"))
+    page.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -65,6 +88,12 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--screenshots",
+        type=Path,
+        default=None,
+        help="Also save pictures of the main pages here, signed in as an admin (as in the README).",
+    )
     args = parser.parse_args()
 
     import uvicorn
@@ -84,6 +113,7 @@ def main() -> None:
     headlines = [a.headline for a in store.list_articles(limit=articles)]
     queries = EDITOR_QUERIES + rng.sample(headlines, min(args.queries, len(headlines)))
     key, secret = create_key(store, "reader", name="benchmarks/console.py")
+    admin, admin_secret = create_key(store, "admin", name="data desk")
     store.close()
 
     port = _free_port()
@@ -118,6 +148,8 @@ def main() -> None:
                         api_ms.append(fetched)
                 if n == 0:
                     assert page.locator("ol.hits > li").count() > 0, "the search page shows no results"
+            if args.screenshots is not None:
+                _screenshots(browser, base, admin_secret, queries[0], args.screenshots)
             browser.close()
     finally:
         server.should_exit = True
@@ -125,7 +157,8 @@ def main() -> None:
         from newsdesk.auth import revoke_key
 
         store = open_store(settings)
-        revoke_key(store, key.id)  # the benchmark's key does not outlive it
+        revoke_key(store, key.id)  # the benchmark's keys do not outlive it
+        revoke_key(store, admin.id)
         store.close()
     result = {
         "articles": articles,
