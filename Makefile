@@ -29,17 +29,10 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/newsdesk --home $(HOME_DIR) demo
-	@echo "Machine-written, machine-checked (offline: the bundled SmolLM2-135M-Instruct; every sentence verified"
-	@echo "against the articles, unsupported ones withheld or flagged; see README 'Generative products'):"
-	-$(BIN)/newsdesk --home $(HOME_DIR) write brief bbc:business/001
-	-$(BIN)/newsdesk --home $(HOME_DIR) write headlines bbc:business/001 --n 3
-	-$(BIN)/newsdesk --home $(HOME_DIR) ask "How much did Time Warner's quarterly profits rise?"
-	@echo "A reader key for the demo service (printed once; send it as the X-API-Key header):"
-	@$(BIN)/newsdesk --home $(HOME_DIR) keys create --role reader --name "make run"
-	@echo "Serving the demo newsroom at http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
-	@echo "  try: curl -H 'X-API-Key: <key>' 'http://$(HOST):$(PORT)/search?q=mobile+phone+sales'"
-	$(BIN)/newsdesk --home $(HOME_DIR) serve --host $(HOST) --port $(PORT)
+	@echo "Building the demo newsroom and serving it at once: full-text search answers within seconds; enrichment"
+	@echo "(vectors, topics, entities, stories, trends, briefs) continues in the background (progress: newsdesk status)."
+	@echo "A reader key for the service and an admin key for the web console follow (printed once):"
+	$(BIN)/newsdesk --home $(HOME_DIR) demo --serve --host $(HOST) --port $(PORT)
 
 demo: run
 

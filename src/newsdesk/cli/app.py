@@ -26,6 +26,7 @@ from newsdesk.cli.readers import readers_app
 from newsdesk.cli.recommend import recommend_app
 from newsdesk.cli.search import index_app, related_command, search_command
 from newsdesk.cli.serve import serve_command
+from newsdesk.cli.status import status_command
 from newsdesk.cli.stories import stories_app
 from newsdesk.cli.trends import trends_command
 from newsdesk.cli.write import ask_command, write_app
@@ -80,6 +81,7 @@ def root(
 app.command("ingest")(ingest_command)
 app.command("demo")(demo_command)
 app.command("enrich")(enrich_command)
+app.command("status")(status_command)
 app.command("eval")(eval_command)
 app.add_typer(articles_app, name="articles")
 app.command("export")(export_command)

@@ -16,7 +16,8 @@ router = APIRouter(tags=["console"], default_response_class=HTMLResponse)
 
 
 def overview(state: ServiceState) -> dict[str, Any]:
-    """The archive's size and sections, and the enrichment progress (:func:`~newsdesk.pipeline.progress.enrich_status`)."""
+    """The archive's size and sections, and the enrichment progress
+    (:func:`~newsdesk.pipeline.progress.enrich_status`)."""
     store = state.store()
     out: dict[str, Any] = {"articles": store.count(), "sections": store.sections(), "progress": None}
     from newsdesk.pipeline.progress import enrich_status
