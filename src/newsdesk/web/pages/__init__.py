@@ -28,7 +28,7 @@ NAV: list[tuple[str, list[tuple[str, str, Role]]]] = [
             ("Stories", "/console/stories", Role.READER),
             ("Trends", "/console/trends", Role.READER),
             ("Entities", "/console/entities", Role.READER),
-            ("Experiments", "/console/experiments", Role.READER),
+            ("Experiments", "/console/experiments", Role.EDITOR),
             ("Feedback", "/console/feedback", Role.EDITOR),
         ],
     ),
