@@ -12,7 +12,7 @@ PORT ?= 8000
 STAMP := $(VENV)/.installed
 TORCH_VERSION ?= 2.13.0
 
-.PHONY: setup run demo test test-fast lint bench eval eval-ci clean
+.PHONY: setup run demo test test-fast notebooks lint bench eval eval-ci clean
 
 setup: $(STAMP)
 
@@ -46,6 +46,11 @@ test: setup lint
 
 test-fast: setup
 	$(BIN)/python -m pytest -m "not slow" -x -q tests
+
+# the tutorials under notebooks/, run top to bottom (also part of make test); the executed copies, with
+# their outputs and plots, go to .newsdesk/notebooks
+notebooks: setup
+	NEWSDESK_NOTEBOOKS_OUT=.newsdesk/notebooks $(BIN)/python -m pytest -p no:cacheprovider -q --durations=0 tests/notebooks
 
 eval: setup
 	$(BIN)/python -m pytest -m slow tests
