@@ -409,3 +409,35 @@ def test_text_contrast_meets_wcag_aa(page: Any, server: str, newsroom: dict[str,
     for path in ("/", "/console/search?q=profit", "/console/articles/bbc:business/001", "/console/models"):
         page.goto(server + path)
         assert page.evaluate(_CONTRAST) == [], path
+
+
+def test_every_menu_page_opens_labelled_and_legible(page: Any, server: str, newsroom: dict[str, Any]) -> None:
+    """Each page of the menu opens for an admin (no error page), names every control, meets the contrast
+    target, and is kept as a screenshot."""
+    from newsdesk.web.pages import NAV
+
+    sign_in(page, server, newsroom["keys"]["admin"])
+    for _group, entries in NAV:
+        for label, href, _role in entries:
+            response = page.goto(server + href)
+            assert response is not None and response.ok, (href, response and response.status)
+            assert page.locator("h1").first.is_visible(), href
+            assert _unlabelled(page) == [], href
+            assert page.evaluate(_CONTRAST) == [], href
+            _shot(page, "page-" + label.lower())
+
+
+def test_a_brief_with_the_verifiers_marks(page: Any, server: str, newsroom: dict[str, Any]) -> None:
+    """An editor asks for a brief and headline ideas from the article page and sees every claim marked,
+    with the article's sentences as evidence."""
+    sign_in(page, server, newsroom["keys"]["editor"], "/console/articles/bbc:business/001")
+    page.get_by_role("link", name="Brief and headline ideas").click()
+    page.wait_for_load_state("load")
+    assert _unlabelled(page) == []
+    page.locator("form[action^='/console/write/'] button[type=submit]").first.click()
+    page.wait_for_load_state("load")
+    marks = page.locator("[data-mark]")
+    assert marks.count() > 0, page.content()[:3000]
+    assert page.locator("[data-mark=supported]").count() > 0
+    assert "Time Warner" in page.locator("main").inner_text()
+    _shot(page, "write")
