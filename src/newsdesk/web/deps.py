@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -25,7 +25,7 @@ from newsdesk.auth import ApiKey, Role, list_keys, verify_key
 from newsdesk.web import session as sessions
 from newsdesk.web.render import render
 
-__all__ = ["NOTICES", "Viewer", "check_form", "page", "respond", "viewer_of"]
+__all__ = ["NOTICES", "PAGE_RESPONSES", "Viewer", "check_form", "page", "page_router", "respond", "viewer_of"]
 
 NOTICES = {
     "signed-out": "You are signed out.",
@@ -180,3 +180,23 @@ def respond(
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=headers)
+
+
+PAGE_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {
+        "description": "Not signed in, or the key is revoked (a page; a GET redirects to sign-in).",
+        "content": {"text/html": {}},
+    },
+    403: {"description": "The viewer's role does not allow it (a page).", "content": {"text/html": {}}},
+    422: {
+        "description": "Bad input: a page naming the field, the value and what is allowed.",
+        "content": {"text/html": {}},
+    },
+}
+"""What every console route may answer besides its page, declared for the OpenAPI schema (as pages, not
+the API's JSON error bodies)."""
+
+
+def page_router() -> APIRouter:
+    """A router for console pages: HTML by default, tagged ``console``, with :data:`PAGE_RESPONSES`."""
+    return APIRouter(tags=["console"], default_response_class=HTMLResponse, responses=PAGE_RESPONSES)

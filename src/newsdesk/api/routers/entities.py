@@ -72,7 +72,7 @@ def articles_route(
     store: StoreDep,
     settings: SettingsDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """The entity's articles, newest first: `{entity, total, items}`, each item
     `{id, headline, section, published_at}`."""

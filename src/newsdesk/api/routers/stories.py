@@ -27,7 +27,7 @@ def list_route(
     since: Annotated[str | None, Query(max_length=40, description="24h, 7d, or an ISO date.")] = None,
     section: Annotated[str | None, Query(max_length=100)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[dict[str, Any]]:
     """Stories, most recently seen first (without their article lists)."""
     return list_stories(

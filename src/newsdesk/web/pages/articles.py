@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Form, Path, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
 from newsdesk.api.state import service_state
 from newsdesk.auth import Role
 from newsdesk.errors import NewsdeskError
-from newsdesk.web.deps import Viewer, check_form, page, respond
+from newsdesk.web.deps import Viewer, check_form, page, page_router, respond
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["console"], default_response_class=HTMLResponse)
+router = page_router()
 
 ArticleId = Annotated[str, Path(min_length=1, max_length=512)]
 

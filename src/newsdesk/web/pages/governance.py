@@ -15,17 +15,17 @@ import re
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Form, Path, Query, Request
+from fastapi.responses import Response
 
 from newsdesk.api.state import service_state
 from newsdesk.auth import Role
 from newsdesk.errors import AuditTampered, InvalidInput, NotFound
-from newsdesk.web.deps import Viewer, check_form, page, respond
+from newsdesk.web.deps import Viewer, check_form, page, page_router, respond
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["console"], default_response_class=HTMLResponse)
+router = page_router()
 
 ModelName = Annotated[str, Path(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.\-]+$")]
 Version = Annotated[str, Path(min_length=1, max_length=20, pattern=r"^[0-9]+$")]

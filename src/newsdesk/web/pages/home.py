@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Request
+from fastapi.responses import Response
 
 from newsdesk.api.state import ServiceState, service_state
-from newsdesk.web.deps import Viewer, page, respond
+from newsdesk.web.deps import Viewer, page, page_router, respond
 
 __all__ = ["overview", "router"]
 
-router = APIRouter(tags=["console"], default_response_class=HTMLResponse)
+router = page_router()
 
 
 def overview(state: ServiceState) -> dict[str, Any]:

@@ -16,18 +16,18 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Form, Path, Query, Request
+from fastapi.responses import Response
 
 from newsdesk.api.state import service_state
 from newsdesk.auth import Role
 from newsdesk.errors import InvalidInput, NewsdeskError, NotFound
 from newsdesk.llm.headlines import MAX_IDEAS
-from newsdesk.web.deps import Viewer, check_form, page, respond
+from newsdesk.web.deps import Viewer, check_form, page, page_router, respond
 
 __all__ = ["PER_PAGE", "Sparkline", "router", "sparkline"]
 
-router = APIRouter(tags=["console"], default_response_class=HTMLResponse)
+router = page_router()
 
 PER_PAGE = 25
 _MAX_PAGE = 400  # deep enough for any archive's list; bounds the offset a URL can ask for

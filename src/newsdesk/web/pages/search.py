@@ -13,19 +13,19 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi import Query, Request
+from fastapi.responses import Response
 
 from newsdesk.api.state import service_state
 from newsdesk.errors import InvalidInput
 from newsdesk.search import SearchQuery
 from newsdesk.search.hybrid import MAX_LIMIT, MAX_OFFSET
 from newsdesk.store import ArticleFilter
-from newsdesk.web.deps import Viewer, page, respond
+from newsdesk.web.deps import Viewer, page, page_router, respond
 
 __all__ = ["FACET_DEPTH", "PER_PAGE", "Facets", "facets_of", "router"]
 
-router = APIRouter(tags=["console"], default_response_class=HTMLResponse)
+router = page_router()
 
 PER_PAGE = 20
 FACET_DEPTH = MAX_LIMIT  # results the facets are counted over

@@ -6,18 +6,18 @@ import hmac
 import secrets
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from newsdesk.api.state import service_state
 from newsdesk.auth import verify_key
 from newsdesk.web import session as sessions
-from newsdesk.web.deps import Viewer, check_form, page, respond, viewer_of
+from newsdesk.web.deps import Viewer, check_form, page, page_router, respond, viewer_of
 
 __all__ = ["router"]
 
-router = APIRouter(tags=["console"], default_response_class=HTMLResponse)
+router = page_router()
 
 
 def _safe_next(target: str | None) -> str:
